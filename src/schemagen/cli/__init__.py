@@ -1,0 +1,79 @@
+"""``schemagen`` command line: parse arguments, call one step, print, return an exit code.
+
+``main(argv)`` returns instead of exiting so tests run commands in-process, the
+way migra's ``run(args, out, err)`` does. Subcommand modules are imported only
+when chosen, keeping ``check`` free of what ``validate`` needs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+from typing import Sequence, TextIO
+
+from .. import __version__
+from ..diagnostics import SpecError, format_diagnostics
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+COMMANDS = {
+    "generate": ("generate", "write generated/ from specs/ (atomically; removes only its own stale files)"),
+    "check": ("check", "exit 1 and print a diff when generated/ is not what generate would write"),
+    "lint": ("lint", "report the checklist, security and performance findings of the specs"),
+}
+
+
+class UsageError(Exception):
+    """A problem with how schemagen was called or where it points, reported in one line."""
+
+
+def common_options() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--specs", type=Path, default=Path("specs"), metavar="DIR",
+                        help="folder of stage spec files (default: specs)")
+    parent.add_argument("--out", type=Path, default=Path("generated"), metavar="DIR",
+                        help="folder of generated files (default: generated)")
+    parent.add_argument("--templates", type=Path, default=None, metavar="DIR",
+                        help="your templates folder; files there replace the built-in ones of the same name")
+    return parent
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="schemagen",
+        description="Schema as code for PostgreSQL and Supabase: YAML specs to SQL migrations, "
+                    "Mermaid ER diagrams and stage documents.",
+        epilog="Exit codes: 0 ok, 1 drift or findings, 2 usage or spec errors.",
+    )
+    parser.add_argument("--version", action="version", version=f"schemagen {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parent = common_options()
+    for name, (module, help_text) in COMMANDS.items():
+        command = sub.add_parser(name, parents=[parent], help=help_text, description=help_text)
+        importlib.import_module(f"{__name__}.{module}").add_arguments(command)
+        command.set_defaults(module=module)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    module = importlib.import_module(f"{__name__}.{args.module}")
+    try:
+        return module.run(args, out, err)
+    except SpecError as exc:
+        err.write(format_diagnostics(exc.diagnostics, getattr(args, "format", "text")))
+        count = len(exc.diagnostics)
+        err.write(f"schemagen: {count} spec error{'s' if count != 1 else ''}; nothing was written\n")
+        return EXIT_USAGE
+    except UsageError as exc:
+        err.write(f"schemagen: {exc}\n")
+        return EXIT_USAGE
+

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import argparse
+from typing import TextIO
+
+from ..outputs import plan, write
+from ..render import MANIFEST
+from . import EXIT_OK, UsageError
+from .pipeline import rendered_files
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    files = rendered_files(args)
+    p = plan(files, args.out)
+    if p.foreign:
+        listed = ", ".join(str(args.out / rel) for rel in p.foreign)
+        raise UsageError(f"{listed}: exists but was not written by schemagen (not in "
+                         f"{args.out / MANIFEST}); move it away, then run generate again")
+    write(p, args.out)
+    if not args.quiet:
+        for rel in p.missing:
+            out.write(f"created {args.out / rel}\n")
+        for rel in p.changed:
+            out.write(f"updated {args.out / rel}\n")
+        for rel in p.stale:
+            out.write(f"removed {args.out / rel}\n")
+        unchanged = len(files) - len(p.missing) - len(p.changed)
+        out.write(f"{len(files)} files: {len(p.missing)} created, {len(p.changed)} updated, "
+                  f"{len(p.stale)} removed, {unchanged} unchanged\n")
+    return EXIT_OK

@@ -1,0 +1,94 @@
+"""One record for every finding, whichever step found it, and its three printed forms.
+
+Spec errors, lint findings and validation mismatches all become ``Diagnostic`` so
+the CLI prints them the same way: ``path:line:col: CODE message`` for people (the
+shape ruff and mypy use, which editors and terminals turn into links), JSON for
+scripts, and GitHub workflow commands for annotations on a pull request.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass
+from typing import Iterable, Literal
+
+from .model import SourcePos
+
+Severity = Literal["error", "warning", "info"]
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    pos: SourcePos
+    code: str
+    severity: Severity
+    message: str
+    #: For lint findings a reviewed waiver turned off; the reason is shown, never hidden.
+    waived: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "path": self.pos.path,
+            "line": self.pos.line,
+            "col": self.pos.col,
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "waived": self.waived,
+        }
+
+    def to_text(self) -> str:
+        text = f"{self.pos}: {self.code} {self.severity} {self.message}"
+        if self.waived is not None:
+            text += f" [waived: {self.waived}]"
+        return text
+
+    def to_github(self) -> str:
+        level = {"error": "error", "warning": "warning", "info": "notice"}[self.severity]
+        message = _github_escape(f"{self.code} {self.message}", data=True)
+        path = _github_escape(self.pos.path, data=False)
+        return (
+            f"::{level} file={path},line={self.pos.line},col={self.pos.col},"
+            f"title={self.code}::{message}"
+        )
+
+
+def _github_escape(text: str, *, data: bool) -> str:
+    """Escape as GitHub's toolkit does, so a ':' or ',' in a name cannot break the command."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if not data:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+FORMATS = ("text", "json", "github")
+
+
+def format_diagnostics(diagnostics: Iterable[Diagnostic], fmt: str) -> str:
+    items = sorted(diagnostics)
+    if fmt == "json":
+        return json.dumps([d.to_dict() for d in items], indent=2, ensure_ascii=False) + "\n"
+    render = Diagnostic.to_github if fmt == "github" else Diagnostic.to_text
+    return "".join(render(d) + "\n" for d in items)
+
+
+class SpecError(Exception):
+    """The specs cannot be turned into a model; carries every problem found, not just the first."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        self.diagnostics = sorted(diagnostics)
+        super().__init__("\n".join(d.to_text() for d in self.diagnostics))
+
+
+def did_you_mean(word: str, options: Iterable[str]) -> str:
+    """' (did you mean 'x'?)' for a near miss, else a list of what is allowed."""
+    options = sorted(set(options))
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean '{close[0]}'?"
+    if not options:
+        return ""
+    if len(options) <= 12:
+        return "; expected one of: " + ", ".join(options)
+    return ""

@@ -1,0 +1,77 @@
+"""The lint rule contract and registry.
+
+A rule is a small class with a stable code, a dotted name, a severity, the checklist
+item it measures, and a docstring whose first line is its summary and whose body
+(why it matters, the anti-pattern, the fix) becomes its page in docs/lint.md.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import ClassVar, Iterable, Iterator
+
+from ..diagnostics import Severity
+from ..model import Project, SourcePos, Stage, Table, Waiver
+
+#: The stage document's checklist, in order. The first four items are the ones the
+#: Stage 5 seed ticks by hand; schemagen measures them and adds what the
+#: Supabase advisors check.
+CHECKLIST = (
+    "All keywords lowercase",
+    "All tables have comments",
+    "RLS enabled, with policies, on every table",
+    "Granular policies",
+    "No policy lets a user read or write other users' rows",
+    "Policies evaluate auth functions once per statement",
+    "Proper indexes",
+    "Performance indexes",
+    "Every table has a primary key",
+    "Names fit PostgreSQL's 63-byte limit",
+    "Diagrams agree with the tables",
+    "Waivers are current",
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    pos: SourcePos
+    message: str
+    #: Waivers in scope: the object's own, then its table's.
+    waivers: tuple[Waiver, ...] = ()
+    #: The object a waiver must sit on to silence this finding, for the message.
+    subject: str = ""
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity]
+    checklist: ClassVar[str]
+
+    @classmethod
+    def summary(cls) -> str:
+        return inspect.getdoc(cls).splitlines()[0]
+
+    @classmethod
+    def explanation(cls) -> str:
+        return "\n".join(inspect.getdoc(cls).splitlines()[1:]).strip()
+
+    def check(self, project: Project) -> Iterable[Finding]:
+        for stage in project.stages:
+            for table in stage.tables:
+                yield from self.check_table(table, stage, project)
+
+    def check_table(self, table: Table, stage: Stage, project: Project) -> Iterator[Finding]:
+        return iter(())
+
+
+RULES: dict[str, type[Rule]] = {}
+
+
+def register(rule: type[Rule]) -> type[Rule]:
+    assert rule.code not in RULES, f"duplicate rule code {rule.code}"
+    assert rule.checklist in CHECKLIST, f"{rule.code}: unknown checklist item {rule.checklist!r}"
+    assert inspect.getdoc(rule), f"{rule.code} needs a docstring: it is the rule's documentation"
+    RULES[rule.code] = rule
+    return rule

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from ...model import Policy, Project, Stage, Table
+from ..expressions import is_always_true, owner_columns
+from ..registry import Finding, Rule, register
+
+#: Roles whose members are end users: every signed-in user, every visitor, everyone.
+END_USER_ROLES = {"authenticated", "anon", "public"}
+WRITES = {"insert": "create", "update": "change", "delete": "delete", "all": "read and write"}
+
+
+def _open_clause(policy: Policy) -> str | None:
+    """The clause that admits every row, if any: where the hole is."""
+    if policy.command in ("update", "delete", "all") and is_always_true(policy.using):
+        return f"using ( {policy.using} )"
+    check = policy.with_check
+    if check is None and policy.command in ("update", "all"):
+        check = policy.using
+    if policy.command in ("insert", "update", "all") and is_always_true(check):
+        return f"with check ( {check} )"
+    return None
+
+
+@register
+class AlwaysTrueWritePolicy(Rule):
+    """No permissive write policy for end users has a condition that is always true.
+
+    ``authenticated`` is not "our backend": it is every signed-in end user of the
+    project, and ``anon``/``public`` are everyone. A write policy (insert, update,
+    delete or all) for those roles whose ``using`` or ``with check`` is ``true`` lets
+    any user create, change or delete every row, including other users' rows.
+    Backend processes should use the ``service_role`` key, which bypasses RLS and
+    needs no policy at all.
+
+    Anti-pattern: ``command: update, roles: [authenticated], using: "true"``
+    Best practice: drop the policy and write from the backend with service_role, or
+    restrict it to the row's owner: ``using: user_id = (select auth.uid())``.
+    """
+
+    code = "SG008"
+    name = "security.always-true-write"
+    severity = "error"
+    checklist = "No policy lets a user read or write other users' rows"
+
+    def check_table(self, table: Table, stage: Stage, project: Project) -> Iterator[Finding]:
+        for policy in table.policies:
+            if not policy.permissive or policy.command == "select":
+                continue
+            roles = set(policy.roles) or {"public"}
+            end_users = sorted(roles & END_USER_ROLES)
+            clause = _open_clause(policy)
+            if not end_users or clause is None:
+                continue
+            who = " and ".join(end_users)
+            yield Finding(
+                policy.pos,
+                f'policy "{policy.name}" lets any {who} user {WRITES[policy.command]} every row of '
+                f"{table.schema}.{table.name}, other users' rows included: {clause} is always true. "
+                f"{_meaning(end_users)}; backend processes use "
+                "service_role, which bypasses RLS. Fix: remove the policy and write with "
+                f"service_role, or {_restriction(table)}",
+                policy.waivers + table.waivers,
+            )
+
+
+def _meaning(roles: list[str]) -> str:
+    parts = {"authenticated": "authenticated is every signed-in end user",
+             "anon": "anon is every visitor", "public": "public is every role"}
+    return "; ".join(parts[r] for r in roles) + ", not a backend"
+
+
+def _restriction(table: Table) -> str:
+    """Suggest the owner column the table's other policies use, or one referencing a user."""
+    for policy in table.policies:
+        for column in owner_columns(policy.using) + owner_columns(policy.with_check):
+            return f"restrict it to the owner: {column} = (select auth.uid())"
+    for fk in table.all_foreign_keys:
+        if fk.ref_key in (("public", "profiles"), ("auth", "users")) and len(fk.columns) == 1:
+            return f"restrict it to the owner: {fk.columns[0]} = (select auth.uid())"
+    return "restrict it with a condition that ties each row to (select auth.uid())"

@@ -1,0 +1,636 @@
+"""Spec files to a validated ``Project``: the only step that reads YAML.
+
+Problems are collected, not raised one at a time, so a user fixing a spec sees every
+mistake of a run at once, each at its ``file:line:col`` with what to do about it.
+Anything the model holds has been checked here: renderers and linters never need to
+guard against a missing table or a misspelled column.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path as FsPath
+from typing import Any
+
+from . import model as m
+from .diagnostics import Diagnostic, SpecError, did_you_mean
+from .spec_schema import check_document
+from .keywords import ALL_KEYWORDS
+from .sqltext import normalize_type, quote_ident, quote_literal, sql_value
+from .sqltokens import fragment_problem, referenced_names
+from .yamldoc import Document, Path, parse
+
+SUPABASE_ROLES = ("anon", "authenticated", "service_role")
+BUILTIN_ROLES = ("public", "current_user", "session_user", "current_role")
+
+#: What ``platform: supabase`` declares: enough of auth.users to reference it.
+SUPABASE_AUTH_USERS = m.ExternalTable(
+    schema="auth",
+    name="users",
+    columns=(
+        m.Column("id", "uuid", primary_key=True),
+        m.Column("email", "text"),
+        m.Column("phone", "text"),
+        m.Column("created_at", "timestamptz"),
+    ),
+    provided_by="the Supabase platform",
+)
+
+INDEX_NAME_LIMIT = 63
+
+
+def load_project(specs_dir: FsPath | str) -> m.Project:
+    specs_dir = FsPath(specs_dir)
+    if not specs_dir.is_dir():
+        raise SpecError([Diagnostic(m.SourcePos(str(specs_dir), 1, 1), "E100", "error",
+                                    f"the specs directory '{specs_dir}' does not exist; "
+                                    "create it or pass --specs DIR")])
+    files = sorted(p for p in specs_dir.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    if not files:
+        raise SpecError([Diagnostic(m.SourcePos(str(specs_dir), 1, 1), "E100", "error",
+                                    f"no *.yaml spec files in '{specs_dir}'; "
+                                    "write one per stage (see docs/spec.md)")])
+    return load_files(files)
+
+
+def load_files(files: list[FsPath]) -> m.Project:
+    errors: list[Diagnostic] = []
+    staged: list[tuple[Document, m.Stage]] = []
+    for file in files:
+        try:
+            text = file.read_text("utf-8")
+        except UnicodeDecodeError as exc:
+            errors.append(Diagnostic(m.SourcePos(str(file), 1, 1), "E100", "error",
+                                     f"not UTF-8 text ({exc.reason} at byte {exc.start}); save the file as UTF-8"))
+            continue
+        try:
+            doc = parse(text, str(file))
+        except SpecError as exc:
+            errors.extend(exc.diagnostics)
+            continue
+        shape_errors = check_document(doc)
+        if shape_errors:
+            errors.extend(shape_errors)
+            continue
+        builder = _StageBuilder(doc)
+        stage = builder.build()
+        errors.extend(builder.errors)
+        staged.append((doc, stage))
+    if errors:
+        raise SpecError(errors)
+    project = _link(staged)
+    return project
+
+
+class _StageBuilder:
+    """Turns one shape-checked document into a Stage, noting semantic problems."""
+
+    def __init__(self, doc: Document):
+        self.doc = doc
+        self.errors: list[Diagnostic] = []
+
+    def error(self, path: Path, code: str, message: str, *, key: bool = False) -> None:
+        self.errors.append(Diagnostic(self.doc.pos(path, key=key), code, "error", message))
+
+    def pos(self, path: Path) -> m.SourcePos:
+        return self.doc.pos(path)
+
+    def ident(self, value: str, path: Path, what: str) -> str:
+        """Names are quoted on output, so nearly anything is legal; these are not."""
+        if value != value.strip():
+            self.error(path, "E105", f"{what} {value!r} has leading or trailing spaces; remove them")
+        elif any(ord(ch) < 32 for ch in value):
+            self.error(path, "E105", f"{what} {value!r} contains a control character; remove it")
+        return value
+
+    def build(self) -> m.Stage:
+        data = self.doc.data
+        number = data["stage"]
+        title = data["title"].strip()
+        slug = data.get("slug") or _slugify(title)
+        if not slug:
+            self.error(("title",), "E105", "the title gives no file name; add 'slug: my-stage'")
+        platform = data.get("platform")
+        external = data.get("external", {})
+        externals = [self.external_table(t, ("external", "tables", i))
+                     for i, t in enumerate(external.get("tables", []))]
+        roles = tuple(self.ident(r, ("external", "roles", i), "role")
+                      for i, r in enumerate(external.get("roles", [])))
+        tables = tuple(self.table(t, ("tables", i)) for i, t in enumerate(data["tables"]))
+        depends = tuple(data.get("depends_on", []))
+        for i, dep in enumerate(depends):
+            if dep >= number:
+                self.error(("depends_on", i), "E106",
+                           f"stage {number} cannot depend on stage {dep}: stages apply in number order, "
+                           "so a dependency must have a lower number")
+        return m.Stage(
+            number=number,
+            title=title,
+            slug=slug,
+            status=data.get("status", "draft"),
+            depends_on=depends,
+            tables=tables,
+            external_tables=tuple(externals),
+            external_roles=roles,
+            platform=platform,
+            sql_before=self.raw_sql(data.get("sql_before", []), "sql_before"),
+            sql_after=self.raw_sql(data.get("sql_after", []), "sql_after"),
+            notes=data.get("notes"),
+            path=self.doc.path,
+            pos=self.pos(()),
+        )
+
+    def raw_sql(self, items: list[dict[str, Any]], key: str) -> tuple[m.RawSql, ...]:
+        out = []
+        for i, item in enumerate(items):
+            sql = item["sql"].strip()
+            if not sql.rstrip().endswith(";"):
+                sql += ";"
+            out.append(m.RawSql(item["name"], sql, self.pos((key, i))))
+        return tuple(out)
+
+    def external_table(self, data: dict[str, Any], path: Path) -> m.ExternalTable:
+        columns = []
+        for i, col in enumerate(data["columns"]):
+            ctype = self.column_type(col["type"], path + ("columns", i, "type"))
+            columns.append(m.Column(col["name"], ctype, not_null=col.get("not_null", False),
+                                    primary_key=col.get("primary_key", False),
+                                    pos=self.pos(path + ("columns", i))))
+        self.no_duplicates([c.name for c in columns], path + ("columns",), "column", "name")
+        return m.ExternalTable(
+            schema=self.ident(data.get("schema", "public"), path + ("schema",), "schema"),
+            name=self.ident(data["name"], path + ("name",), "table name"),
+            columns=tuple(columns),
+            provided_by=data.get("provided_by", "an earlier stage"),
+            pos=self.pos(path),
+        )
+
+    def column_type(self, text: str, path: Path) -> str:
+        normalized = normalize_type(text)
+        if normalized is None:
+            self.error(path, "E105",
+                       f"{text!r} is not a PostgreSQL type name; write a type as in DDL, "
+                       "e.g. text, numeric(12, 2), timestamptz, text[], public.my_enum")
+            return text
+        return normalized
+
+    def fragment(self, sql: str, path: Path, what: str) -> str:
+        sql = sql.strip()
+        problem = fragment_problem(sql)
+        if problem:
+            self.error(path, "E105", f"{what} {problem}")
+        return sql
+
+    def waivers(self, data: dict[str, Any], path: Path) -> tuple[m.Waiver, ...]:
+        return tuple(m.Waiver(code, reason.strip(), self.pos(path + ("waive", code)))
+                     for code, reason in data.get("waive", {}).items())
+
+    def no_duplicates(self, names: list[str], path: Path, what: str, key: str) -> None:
+        seen: dict[str, int] = {}
+        for i, name in enumerate(names):
+            if name in seen:
+                first = self.pos(path + (seen[name],))
+                self.error(path + (i, key), "E103",
+                           f"duplicate {what} '{name}' (first at line {first.line}); rename or remove one")
+            else:
+                seen[name] = i
+
+    def table(self, data: dict[str, Any], path: Path) -> m.Table:
+        schema = self.ident(data.get("schema", "public"), path + ("schema",), "schema")
+        name = self.ident(data["name"], path + ("name",), "table name")
+        if "." in name and "schema" not in data:
+            head, _, tail = name.partition(".")
+            self.error(path + ("name",), "E105",
+                       f"table name {name!r} contains a dot; write 'schema: {head}' and 'name: {tail}'")
+        columns = tuple(self.column(c, path + ("columns", i), schema, name)
+                        for i, c in enumerate(data["columns"]))
+        self.no_duplicates([c.name for c in columns], path + ("columns",), "column", "name")
+        column_names = [c.name for c in columns]
+
+        def need_column(col: str, at: Path, role: str) -> None:
+            if col not in column_names:
+                self.error(at, "E104", f"{role} names column '{col}', which {schema}.{name} does not have"
+                           + did_you_mean(col, column_names))
+
+        pk: m.PrimaryKey | None = None
+        uniques, checks, fks = [], [], []
+        for i, con in enumerate(data.get("constraints", [])):
+            at = path + ("constraints", i)
+            kinds = [k for k in ("primary_key", "unique", "check", "foreign_key") if k in con]
+            if len(kinds) != 1:
+                self.error(at, "E106", "a constraint needs exactly one of primary_key, unique, check, "
+                           f"foreign_key; this one has {', '.join(kinds) or 'none'}")
+                continue
+            kind = kinds[0]
+            allowed = {"primary_key": {"name"}, "unique": {"name", "nulls_not_distinct"},
+                       "check": {"name"},
+                       "foreign_key": {"name", "references", "on_delete", "on_update", "label",
+                                       "diagram", "cardinality"}}[kind] | {kind}
+            for key in con:
+                if key not in allowed:
+                    self.error(at + (key,), "E106", f"'{key}' does not apply to a {kind} constraint; "
+                               f"it takes {', '.join(sorted(allowed))}", key=True)
+            if kind == "check":
+                expression = self.fragment(con["check"], at + ("check",), "check")
+                self.check_names(expression, at + ("check",), column_names, "check")
+                checks.append(m.Check(expression, name=con.get("name"), pos=self.pos(at)))
+                continue
+            cols = tuple(con[kind])
+            for j, col in enumerate(cols):
+                need_column(col, at + (kind, j), kind.replace("_", " "))
+            if kind == "primary_key":
+                if pk is not None or any(c.primary_key for c in columns):
+                    self.error(at, "E106", f"{schema}.{name} has more than one primary key; keep one")
+                pk = m.PrimaryKey(cols, con.get("name"), self.pos(at))
+            elif kind == "unique":
+                uniques.append(m.UniqueConstraint(cols, con.get("name"),
+                                                  con.get("nulls_not_distinct", False), self.pos(at)))
+            else:
+                if "references" not in con:
+                    self.error(at, "E101", "a foreign_key constraint needs 'references: {table, columns}'")
+                    continue
+                ref = con["references"]
+                fks.append(m.ForeignKey(
+                    columns=cols,
+                    ref_schema=ref.get("schema", "public"),
+                    ref_table=ref["table"],
+                    ref_columns=tuple(ref.get("columns", ())),
+                    on_delete=con.get("on_delete"),
+                    on_update=con.get("on_update"),
+                    name=con.get("name"),
+                    label=con.get("label", "references"),
+                    in_diagram=con.get("diagram", True),
+                    cardinality=con.get("cardinality", "||--o{"),
+                    pos=self.pos(at),
+                ))
+        inline_pks = [i for i, c in enumerate(columns) if c.primary_key]
+        if len(inline_pks) > 1:
+            self.error(path + ("columns", inline_pks[1], "primary_key"), "E106",
+                       "more than one column says primary_key: true; for a composite key write "
+                       "'constraints: [{primary_key: [a, b]}]' instead")
+
+        rls_spec = data.get("rls", False)
+        rls, force = (rls_spec, False) if isinstance(rls_spec, bool) else (
+            rls_spec.get("enabled", True), rls_spec.get("force", False))
+
+        policies = tuple(self.policy(p, path + ("policies", i))
+                         for i, p in enumerate(data.get("policies", [])))
+        self.no_duplicates([p.name for p in policies], path + ("policies",), "policy", "name")
+
+        indexes = tuple(self.index(ix, path + ("indexes", i), name, need_column)
+                        for i, ix in enumerate(data.get("indexes", [])))
+
+        diagram = data.get("diagram", True)
+        diagram_columns = None
+        if isinstance(diagram, dict) and "columns" in diagram:
+            picked = []
+            for i, item in enumerate(diagram["columns"]):
+                at = path + ("diagram", "columns", i)
+                entry = m.DiagramColumn(item) if isinstance(item, str) else m.DiagramColumn(
+                    item["name"], self.column_type(item["type"], at + ("type",)) if "type" in item else None)
+                need_column(entry.name, at, "the diagram")
+                picked.append(entry)
+            diagram_columns = tuple(picked)
+
+        for i, col in enumerate(columns):
+            if col.check is not None and col.check.values is None:
+                self.check_names(col.check.expression, path + ("columns", i, "check"), column_names, "check")
+
+        return m.Table(
+            schema=schema,
+            name=name,
+            columns=columns,
+            comment=data.get("comment"),
+            primary_key=pk,
+            uniques=tuple(uniques),
+            checks=tuple(checks),
+            foreign_keys=tuple(fks),
+            rls=rls,
+            force_rls=force,
+            policies=policies,
+            indexes=indexes,
+            diagram_columns=diagram_columns,
+            in_diagram=diagram is not False,
+            waivers=self.waivers(data, path),
+            pos=self.pos(path),
+        )
+
+    def check_names(self, sql: str, path: Path, columns: list[str], what: str) -> None:
+        """A bare name in a table's check must be one of its columns: PostgreSQL would refuse it."""
+        for token in referenced_names(sql):
+            if token.kind == "word" and token.ident in ALL_KEYWORDS:
+                continue
+            if token.ident not in columns:
+                self.error(path, "E104", f"{what} names '{token.ident}', which is not a column of this table"
+                           + did_you_mean(token.ident, columns))
+
+    def column(self, data: dict[str, Any], path: Path, schema: str, table: str) -> m.Column:
+        name = self.ident(data["name"], path + ("name",), "column name")
+        ctype = self.column_type(data["type"], path + ("type",))
+        default = None
+        if "default" in data:
+            raw = data["default"]
+            if isinstance(raw, dict):
+                default = m.Default(quote_literal(raw["literal"]), literal=raw["literal"])
+            elif isinstance(raw, str):
+                default = m.Default(self.fragment(raw, path + ("default",), "default"))
+            else:
+                default = m.Default(sql_value(raw))
+        if default is not None and "identity" in data:
+            self.error(path + ("identity",), "E106",
+                       "an identity column cannot also have a default; remove one of them")
+        check = None
+        if "check" in data:
+            raw = data["check"]
+            at = path + ("check",)
+            if isinstance(raw, str):
+                check = m.Check(self.fragment(raw, at, "check"), column=name, pos=self.pos(at))
+            elif ("in" in raw) == ("expression" in raw):
+                self.error(at, "E106", "a check needs exactly one of 'in' (a list of allowed values) "
+                           "or 'expression'")
+            elif "in" in raw:
+                values = tuple(raw["in"])
+                expression = f"{quote_ident(name)} in ({', '.join(sql_value(v) for v in values)})"
+                check = m.Check(expression, raw.get("name"), name, values, self.pos(at))
+            else:
+                check = m.Check(self.fragment(raw["expression"], at + ("expression",), "check"),
+                                raw.get("name"), name, pos=self.pos(at))
+        references = None
+        if "references" in data:
+            references = self.reference(data["references"], path + ("references",), name)
+        return m.Column(
+            name=name,
+            type=ctype,
+            not_null=data.get("not_null", False),
+            primary_key=data.get("primary_key", False),
+            unique=data.get("unique", False),
+            default=default,
+            identity=data.get("identity"),
+            references=references,
+            check=check,
+            comment=data.get("comment"),
+            waivers=self.waivers(data, path),
+            pos=self.pos(path),
+        )
+
+    def reference(self, raw: str | dict[str, Any], path: Path, column: str) -> m.ForeignKey | None:
+        if isinstance(raw, str):
+            parts = raw.split(".")
+            if len(parts) == 2:
+                schema, table, ref_col = "public", parts[0], parts[1]
+            elif len(parts) == 3:
+                schema, table, ref_col = parts
+            else:
+                self.error(path, "E105", f"references {raw!r} must be 'table.column' or "
+                           "'schema.table.column' (or a mapping with table, column, on_delete)")
+                return None
+            return m.ForeignKey((column,), schema, table, (ref_col,), inline=True, pos=self.pos(path))
+        return m.ForeignKey(
+            columns=(column,),
+            ref_schema=raw.get("schema", "public"),
+            ref_table=raw["table"],
+            ref_columns=(raw["column"],) if "column" in raw else (),
+            on_delete=raw.get("on_delete"),
+            on_update=raw.get("on_update"),
+            name=raw.get("name"),
+            label=raw.get("label", "references"),
+            in_diagram=raw.get("diagram", True),
+            cardinality=raw.get("cardinality", "||--o{"),
+            inline=True,
+            pos=self.pos(path),
+        )
+
+    def policy(self, data: dict[str, Any], path: Path) -> m.Policy:
+        command = data["command"]
+        using = self.fragment(data["using"], path + ("using",), "using") if "using" in data else None
+        with_check = (self.fragment(data["with_check"], path + ("with_check",), "with_check")
+                      if "with_check" in data else None)
+        if command in ("select", "delete") and with_check is not None:
+            self.error(path + ("with_check",), "E106",
+                       f"a {command} policy cannot have with_check (PostgreSQL only checks new rows on "
+                       "insert and update); use 'using'", key=True)
+        if command == "insert" and using is not None:
+            self.error(path + ("using",), "E106",
+                       "an insert policy cannot have using (there is no existing row to test); "
+                       "use 'with_check'", key=True)
+        if using is None and with_check is None:
+            needed = "with_check" if command == "insert" else "using"
+            self.error(path, "E101", f"policy '{data['name']}' has neither using nor with_check; "
+                       f"add '{needed}'")
+        roles = data.get("roles", [])
+        roles = (roles,) if isinstance(roles, str) else tuple(roles)
+        self.no_duplicates(list(roles), path + ("roles",), "role", "")
+        return m.Policy(
+            name=self.ident(data["name"], path + ("name",), "policy name"),
+            command=command,
+            roles=roles,
+            using=using,
+            with_check=with_check,
+            permissive=data.get("as", "permissive") == "permissive",
+            waivers=self.waivers(data, path),
+            pos=self.pos(path),
+        )
+
+    def index(self, data: dict[str, Any], path: Path, table: str, need_column) -> m.Index:
+        elements = []
+        name_parts: list[str] = []
+        for i, raw in enumerate(data["columns"]):
+            at = path + ("columns", i)
+            if isinstance(raw, str):
+                raw = {"column": raw}
+            if ("column" in raw) == ("expression" in raw):
+                self.error(at, "E106", "an index key needs exactly one of 'column' or 'expression'")
+                continue
+            if "column" in raw:
+                need_column(raw["column"], at, "index")
+                name_parts.append(raw["column"])
+                element = m.IndexElement(column=raw["column"])
+            else:
+                expression = self.fragment(raw["expression"], at + ("expression",), "index expression")
+                name_parts.extend(t.ident for t in referenced_names(expression)
+                                  if t.kind != "string")
+                element = m.IndexElement(expression=expression)
+            elements.append(replace(element, order=raw.get("order"), nulls=raw.get("nulls"),
+                                    opclass=raw.get("opclass")))
+        include = tuple(data.get("include", ()))
+        for i, col in enumerate(include):
+            need_column(col, path + ("include", i), "index include")
+        where = self.fragment(data["where"], path + ("where",), "where") if "where" in data else None
+        name = data.get("name")
+        derived = name is None
+        if derived:
+            name = derive_index_name(table, name_parts)
+        return m.Index(
+            name=name,
+            elements=tuple(elements),
+            method=data.get("method", "btree"),
+            unique=data.get("unique", False),
+            where=where,
+            include=include,
+            derived_name=derived,
+            waivers=self.waivers(data, path),
+            pos=self.pos(path),
+        )
+
+
+def derive_index_name(table: str, columns: list[str]) -> str:
+    """``<table>_<column>[_<column>…]_idx``, the seed's convention and close to PostgreSQL's.
+
+    Expression keys contribute the columns they name (``to_tsvector('english', query)``
+    gives ``query``). A name over 63 bytes is kept as is: lint reports it, because
+    PostgreSQL would silently truncate it.
+    """
+    parts = list(dict.fromkeys(columns)) or ["expr"]
+    return f"{table}_{'_'.join(parts)}_idx"
+
+
+
+
+def _slugify(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+
+
+# --- cross-stage linking ---------------------------------------------------------------
+
+
+def _link(staged: list[tuple[Document, m.Stage]]) -> m.Project:
+    """Resolve names across stages: numbers, table ownership, references, roles."""
+    errors: list[Diagnostic] = []
+
+    def error(pos: m.SourcePos, code: str, message: str) -> None:
+        errors.append(Diagnostic(pos, code, "error", message))
+
+    by_number: dict[int, m.Stage] = {}
+    for _, stage in sorted(staged, key=lambda pair: pair[1].number):
+        if stage.number in by_number:
+            error(stage.pos, "E103", f"stage {stage.number} is also defined in "
+                  f"{by_number[stage.number].path}; give each stage its own number")
+        else:
+            by_number[stage.number] = stage
+
+    owners: dict[tuple[str, str], tuple[m.Stage, m.Table]] = {}
+    index_owner: dict[tuple[str, str], m.Index] = {}
+    for stage in by_number.values():
+        for table in stage.tables:
+            if table.key in owners:
+                other = owners[table.key][1]
+                error(table.pos, "E103", f"table {table.schema}.{table.name} is already defined at "
+                      f"{other.pos}; each table belongs to one stage")
+                continue
+            owners[table.key] = (stage, table)
+            for index in table.indexes:
+                key = (table.schema, index.name)
+                if key in index_owner:
+                    error(index.pos, "E103", f"index name '{index.name}' is already used at "
+                          f"{index_owner[key].pos}; index names are unique per schema, so name this one")
+                else:
+                    index_owner[key] = index
+
+    linked: list[m.Stage] = []
+    for stage in by_number.values():
+        reachable = _dependencies(stage, by_number)
+        externals: dict[tuple[str, str], m.ExternalTable] = {}
+        if stage.platform == "supabase":
+            externals[SUPABASE_AUTH_USERS.key] = SUPABASE_AUTH_USERS
+        for ext in stage.external_tables:
+            if ext.key in externals:
+                error(ext.pos, "E103", f"external table {ext.schema}.{ext.name} is declared twice")
+            owner = owners.get(ext.key)
+            if owner is not None:
+                _check_external_matches(ext, owner[1], error)
+            externals[ext.key] = ext
+        roles = set(BUILTIN_ROLES) | set(stage.external_roles)
+        if stage.platform == "supabase":
+            roles |= set(SUPABASE_ROLES)
+        created_so_far: set[tuple[str, str]] = set()
+        linked_tables = []
+        for table in stage.tables:
+            created_so_far.add(table.key)
+
+            def resolve(fk: m.ForeignKey | None) -> m.ForeignKey | None:
+                if fk is None:
+                    return None
+                target = _reference_target(stage, table, fk, owners, externals, reachable,
+                                           created_so_far, error)
+                if target is None:
+                    return fk
+                ref_columns = fk.ref_columns or target.primary_key_columns
+                if not ref_columns:
+                    error(fk.pos, "E104", f"{fk.ref_schema}.{fk.ref_table} has no primary key to "
+                          "reference; name the column")
+                    return fk
+                for col in ref_columns:
+                    if target.column(col) is None:
+                        names = [c.name for c in target.columns]
+                        error(fk.pos, "E104", f"{fk.ref_schema}.{fk.ref_table} has no column '{col}'"
+                              + did_you_mean(col, names))
+                if len(ref_columns) != len(fk.columns):
+                    error(fk.pos, "E106", f"the foreign key has {len(fk.columns)} column(s) but "
+                          f"references {len(ref_columns)}")
+                return replace(fk, ref_columns=ref_columns)
+
+            for policy in table.policies:
+                for role in policy.roles:
+                    if role not in roles:
+                        error(policy.pos, "E104", f"policy '{policy.name}' is for unknown role '{role}'; "
+                              "declare it under external.roles" + did_you_mean(role, roles))
+            linked_tables.append(replace(
+                table,
+                columns=tuple(replace(c, references=resolve(c.references)) for c in table.columns),
+                foreign_keys=tuple(resolve(fk) for fk in table.foreign_keys),
+            ))
+        linked.append(replace(stage, tables=tuple(linked_tables)))
+    if errors:
+        raise SpecError(errors)
+    return m.Project(tuple(linked))
+
+
+def _reference_target(stage, table, fk, owners, externals, reachable, created_so_far, error):
+    """The table a foreign key points at, if this stage may see it at that point."""
+    owner = owners.get(fk.ref_key)
+    if owner is not None and owner[0].number == stage.number:
+        if fk.ref_key not in created_so_far:
+            error(fk.pos, "E104", f"{table.name} references {fk.ref_schema}.{fk.ref_table}, "
+                  "which this stage creates later; move that table above this one")
+        return owner[1]
+    if owner is not None and owner[0].number in reachable:
+        return owner[1]
+    if fk.ref_key in externals:
+        return externals[fk.ref_key]
+    if owner is not None:
+        error(fk.pos, "E104", f"{table.name} references {fk.ref_schema}.{fk.ref_table} from "
+              f"stage {owner[0].number}, but stage {stage.number} does not depend on it; "
+              f"add {owner[0].number} to depends_on")
+        return None
+    known = sorted({f"{k[0]}.{k[1]}" for k in list(owners) + list(externals)})
+    wanted = f"{fk.ref_schema}.{fk.ref_table}"
+    error(fk.pos, "E104", f"{table.name} references unknown table {wanted}; define it, "
+          "or declare it under external.tables if an earlier stage or the platform owns it"
+          + did_you_mean(wanted, known))
+    return None
+
+
+def _dependencies(stage: m.Stage, by_number: dict[int, m.Stage]) -> set[int]:
+    seen: set[int] = set()
+    todo = list(stage.depends_on)
+    while todo:
+        number = todo.pop()
+        if number in seen:
+            continue
+        seen.add(number)
+        if number in by_number:
+            todo.extend(by_number[number].depends_on)
+    return seen
+
+
+def _check_external_matches(ext: m.ExternalTable, real: m.Table, error) -> None:
+    """An external declaration is a contract: once the real stage is loaded it must hold."""
+    for col in ext.columns:
+        actual = real.column(col.name)
+        if actual is None:
+            error(col.pos, "E104", f"external {ext.schema}.{ext.name} declares column '{col.name}', "
+                  f"but the real table at {real.pos} has no such column")
+        elif actual.type != col.type:
+            error(col.pos, "E104", f"external {ext.schema}.{ext.name}.{col.name} is declared {col.type}, "
+                  f"but the real table at {real.pos} says {actual.type}")

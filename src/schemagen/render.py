@@ -1,0 +1,207 @@
+"""Model to text: every generated file, computed in memory, keyed by its path.
+
+Layout and house style live in the Jinja templates; this module only builds the one
+environment they run in (filters for quoting, escaping and Mermaid names, strict
+undefined variables) and decides which file each template produces. Nothing is
+written here, so ``generate`` and ``check`` share exactly the same output.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import jinja2
+
+from . import model as m
+from .diagnostics import Diagnostic
+from .lint import checklist, readiness
+from .sqltext import qualified, quote_ident, quote_literal
+
+BUILTIN_TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+STATUS_BADGES = {
+    "draft": "📝 Draft",
+    "review": "👀 In review",
+    "ready": "✅ Ready",
+    "applied": "🚀 Applied",
+}
+
+
+def builtin_templates_dir() -> Path:
+    """Installed wheels carry the templates inside the package; a source checkout keeps
+    them at the top level, where the brief and reviewers expect to find them."""
+    if BUILTIN_TEMPLATES.is_dir():
+        return BUILTIN_TEMPLATES
+    return Path(__file__).resolve().parents[2] / "templates"
+
+
+def build_environment(user_templates: Path | None = None) -> jinja2.Environment:
+    loaders: list[jinja2.BaseLoader] = []
+    if user_templates is not None:
+        loaders.append(jinja2.FileSystemLoader(str(user_templates)))
+    loaders.append(jinja2.FileSystemLoader(str(builtin_templates_dir())))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    env.filters.update(
+        ident=quote_ident,
+        idents=lambda names: ", ".join(quote_ident(n) for n in names),
+        qname=lambda obj: qualified(obj.schema, obj.name),
+        literal=quote_literal,
+        index_key=index_key_sql,
+        mermaid_entity=mermaid_entity,
+        mermaid_type=mermaid_type,
+        mermaid_label=mermaid_label,
+        stage_list=stage_list,
+        basename=lambda path: Path(path).name,
+    )
+    env.globals.update(
+        diagram_rows=diagram_rows,
+        relationships=relationships,
+        status_badge=lambda status: STATUS_BADGES[status],
+    )
+    return env
+
+
+_FUNCTION_CALL = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*\s*\(")
+
+
+def _is_single_call(expr: str) -> bool:
+    """True for ``f(...)`` whose opening parenthesis closes at the very end."""
+    m_ = _FUNCTION_CALL.match(expr)
+    if not m_ or not expr.endswith(")"):
+        return False
+    depth = 0
+    for i, ch in enumerate(expr[m_.end() - 1:], start=m_.end() - 1):
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth == 0:
+            return i == len(expr) - 1
+    return False
+
+
+def index_key_sql(element: m.IndexElement) -> str:
+    """PostgreSQL takes a function call as an index key bare, any other expression in parentheses."""
+    if element.column is not None:
+        text = quote_ident(element.column)
+    else:
+        expr = element.expression or ""
+        text = expr if _is_single_call(expr) else f"({expr})"
+    if element.opclass:
+        text += f" {element.opclass}"
+    if element.order:
+        text += f" {element.order}"
+    if element.nulls:
+        text += f" nulls {element.nulls}"
+    return text
+
+
+_MERMAID_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
+
+
+def mermaid_entity(schema: str, name: str) -> str:
+    """Public tables by bare name (as the seed draws them), others schema-qualified."""
+    text = name if schema == "public" else f"{schema}.{name}"
+    if _MERMAID_NAME.match(text):
+        return text
+    return '"' + text.replace('"', "'") + '"'
+
+
+def mermaid_type(type_name: str) -> str:
+    """Mermaid attribute types allow letters, digits, ``_-[]()`` only."""
+    text = re.sub(r"\([^)]*,[^)]*\)", "", type_name)
+    text = text.replace('"', "").replace(" ", "_").replace(".", "_")
+    return re.sub(r"[^A-Za-z0-9_\-\[\]()]", "", text)
+
+
+def mermaid_label(label: str) -> str:
+    if re.fullmatch(r"[A-Za-z0-9_]+", label):
+        return label
+    return '"' + label.replace('"', "'") + '"'
+
+
+def stage_list(numbers: Sequence[int]) -> str:
+    """[1, 2, 3, 4] → "Stages 1-4", as the seed writes it; gaps become commas."""
+    if not numbers:
+        return "None"
+    ordered = sorted(set(numbers))
+    runs: list[str] = []
+    start = prev = ordered[0]
+    for n in ordered[1:] + [None]:  # type: ignore[list-item]
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        runs.append(str(start) if start == prev else f"{start}-{prev}")
+        if n is not None:
+            start = prev = n
+    word = "Stage" if len(ordered) == 1 else "Stages"
+    return f"{word} {', '.join(runs)}"
+
+
+@dataclass(frozen=True)
+class DiagramRow:
+    type: str
+    name: str
+    keys: str
+
+
+def diagram_rows(table: m.Table) -> list[DiagramRow]:
+    pk = set(table.primary_key_columns)
+    fk_columns = {c for fk in table.all_foreign_keys for c in fk.columns}
+    chosen = table.diagram_columns or tuple(m.DiagramColumn(c.name) for c in table.columns)
+    rows = []
+    for entry in chosen:
+        column = table.column(entry.name)
+        assert column is not None, "the loader checks diagram columns exist"
+        keys = [k for k, hit in (("PK", entry.name in pk), ("FK", entry.name in fk_columns)) if hit]
+        rows.append(DiagramRow(mermaid_type(entry.type or column.type), entry.name, ", ".join(keys)))
+    return rows
+
+
+@dataclass(frozen=True)
+class Relationship:
+    parent: str
+    cardinality: str
+    child: str
+    label: str
+
+
+def relationships(tables: Sequence[m.Table]) -> list[Relationship]:
+    return [
+        Relationship(mermaid_entity(fk.ref_schema, fk.ref_table), fk.cardinality,
+                     mermaid_entity(t.schema, t.name), mermaid_label(fk.label))
+        for t in tables if t.in_diagram
+        for fk in t.all_foreign_keys if fk.in_diagram
+    ]
+
+
+MANIFEST = ".schemagen-manifest"
+
+
+def render_project(project: m.Project, findings: Sequence[Diagnostic] = (),
+                   user_templates: Path | None = None) -> dict[str, str]:
+    """Every file under the output directory, path → text; the manifest lists them."""
+    env = build_environment(user_templates)
+    sql = env.get_template("stage.sql.j2")
+    er = env.get_template("er.mmd.j2")
+    doc = env.get_template("stage.md.j2")
+    index = env.get_template("index.md.j2")
+    out: dict[str, str] = {}
+    for stage in project.stages:
+        mine = [f for f in findings if f.pos.path == stage.path]
+        out[f"sql/{stage.file_stem}.sql"] = sql.render(stage=stage)
+        out[f"er/{stage.file_stem}.mmd"] = er.render(tables=stage.tables)
+        out[f"docs/{stage.file_stem}.md"] = doc.render(
+            stage=stage, checklist=checklist(mine), readiness=readiness(stage, mine))
+    out["er/schema.mmd"] = er.render(tables=project.tables)
+    out["docs/README.md"] = index.render(project=project)
+    out[MANIFEST] = "".join(f"{path}\n" for path in sorted(out))
+    return dict(sorted(out.items()))
