@@ -60,6 +60,7 @@ def build_environment(user_templates: Path | None = None) -> jinja2.Environment:
         mermaid_entity=mermaid_entity,
         mermaid_type=mermaid_type,
         mermaid_label=mermaid_label,
+        mermaid_attribute=mermaid_attribute,
         stage_list=stage_list,
         basename=lambda path: Path(path).name,
     )
@@ -120,6 +121,12 @@ def mermaid_type(type_name: str) -> str:
     text = re.sub(r"\([^)]*,[^)]*\)", "", type_name)
     text = text.replace('"', "").replace(" ", "_").replace(".", "_")
     return re.sub(r"[^A-Za-z0-9_\-\[\]()]", "", text)
+
+
+def mermaid_attribute(name: str) -> str:
+    """Attribute names allow no spaces or quotes; the closest readable spelling is used."""
+    text = re.sub(r"[^A-Za-z0-9_\-\[\]]", "_", name)
+    return text if re.match(r"[A-Za-z_]", text) else "_" + text
 
 
 def mermaid_label(label: str) -> str:

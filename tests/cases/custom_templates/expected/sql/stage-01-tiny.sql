@@ -1,0 +1,5 @@
+-- table notes: A note.
+create table public.notes (
+    id uuid,
+    body text
+);

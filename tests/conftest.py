@@ -1,0 +1,89 @@
+"""Shared fixtures: golden-file comparison, the seed document, a live PostgreSQL."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CASES = Path(__file__).resolve().parent / "cases"
+SEED = ROOT.parent / "shared" / "seeds" / "stage-5-advanced-tables.md"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true",
+                     help="rewrite tests/cases/*/expected from the current output instead of comparing")
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+def compare_tree(actual: dict[str, str], expected_dir: Path, update: bool) -> None:
+    """Compare every file whole; on a mismatch show the diff and the exact update command."""
+    if update:
+        if expected_dir.exists():
+            shutil.rmtree(expected_dir)
+        for rel, text in actual.items():
+            target = expected_dir / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8", newline="")
+        return
+    expected = {p.relative_to(expected_dir).as_posix(): p.read_text("utf-8")
+                for p in sorted(expected_dir.rglob("*")) if p.is_file()}
+    problems = []
+    for rel in sorted(set(actual) | set(expected)):
+        if actual.get(rel) != expected.get(rel):
+            diff = difflib.unified_diff((expected.get(rel) or "").splitlines(keepends=True),
+                                        (actual.get(rel) or "").splitlines(keepends=True),
+                                        f"expected/{rel}", f"actual/{rel}")
+            problems.append("".join(diff) or f"{rel}: missing on one side")
+    if problems:
+        pytest.fail("golden files differ (review, then run `pytest --update-golden` to accept):\n"
+                    + "\n".join(problems), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def seed_text() -> str:
+    if not SEED.is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"the seed document is missing: {SEED} (CI must check out ../shared)")
+        pytest.skip(f"the seed document is not beside this checkout ({SEED})")
+    return SEED.read_text("utf-8")
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """One throwaway server for the session; tests create their own databases in it."""
+    from schemagen import pgserver
+
+    try:
+        pgserver.find_bin_dir()
+    except pgserver.PostgresNotFound as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the live tests: {exc}")
+        pytest.skip(str(exc))
+    server = pgserver.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fresh_db(postgres, request):
+    """A new empty database per test, dropped afterwards."""
+    from schemagen import live
+
+    name = "t_" + "".join(ch if ch.isalnum() else "_" for ch in request.node.name.lower())[:50]
+    admin = live.connect(postgres, "postgres")
+    admin.run(f'drop database if exists "{name}"')
+    admin.run(f'create database "{name}"')
+    conn = live.connect(postgres, name)
+    yield conn
+    conn.close()
+    admin.run(f'drop database "{name}" with (force)')
+    admin.close()

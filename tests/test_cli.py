@@ -1,0 +1,188 @@
+"""The commands as a user runs them: exit codes, what is written, what is never touched."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import CASES, ROOT
+
+from schemagen.cli import main
+
+STAGE5 = "stage-05-advanced-tables"
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch) -> Path:
+    """A copy of the shipped specs in a fresh folder, the working directory."""
+    shutil.copytree(ROOT / "specs", tmp_path / "specs")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    return {p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("command", ["generate", "check", "lint"])
+def test_every_command_has_help(command, capsys):
+    code, _, _ = run(command, "--help")
+    assert code == 0
+    assert f"usage: schemagen {command}" in capsys.readouterr().out
+
+
+def test_no_command_is_a_usage_error(capsys):
+    assert run()[0] == 2
+    assert "required: COMMAND" in capsys.readouterr().err
+
+
+def test_check_passes_on_the_committed_tree():
+    code, out, err = run("check", "--specs", str(ROOT / "specs"), "--out", str(ROOT / "generated"))
+    assert (code, err) == (0, "")
+    assert "up to date" in out
+
+
+def test_generate_writes_then_changes_nothing(project):
+    code, out, _ = run("generate")
+    assert code == 0
+    assert "6 files: 6 created, 0 updated, 0 removed, 0 unchanged" in out
+    before = snapshot(project / "generated")
+    code, out, _ = run("generate")
+    assert code == 0
+    assert "0 created, 0 updated, 0 removed, 6 unchanged" in out
+    assert snapshot(project / "generated") == before  # same bytes, not even rewritten
+    assert run("check")[0] == 0
+
+
+def test_check_fails_after_a_spec_edit_and_never_writes(project):
+    run("generate")
+    before = snapshot(project / "generated")
+    spec = project / "specs" / f"{STAGE5}.yaml"
+    spec.write_text(spec.read_text().replace("Active user sessions", "Live user sessions"))
+    code, out, err = run("check")
+    assert code == 1
+    assert f"--- a/generated/sql/{STAGE5}.sql" in out
+    assert "-comment on table public.user_sessions is 'Active user sessions" in out
+    assert "+comment on table public.user_sessions is 'Live user sessions" in out
+    assert f"changed: generated/sql/{STAGE5}.sql" in err
+    assert "run 'schemagen generate'" in err
+    assert snapshot(project / "generated") == before
+
+
+def test_check_reports_missing_and_stale_files(project):
+    run("generate")
+    (project / "generated" / "er" / "schema.mmd").unlink()
+    spec = project / "specs" / f"{STAGE5}.yaml"
+    spec.rename(project / "specs" / "stage-05-renamed.yaml")
+    text = spec.with_name("stage-05-renamed.yaml").read_text()
+    spec.with_name("stage-05-renamed.yaml").write_text(text.replace("title: Advanced Tables",
+                                                                    "title: Advanced Tables\nslug: renamed"))
+    code, out, err = run("check")
+    assert code == 1
+    assert "missing: generated/er/schema.mmd" in err
+    assert f"stale: generated/sql/{STAGE5}.sql" in err
+    assert f"+++ /dev/null" in out and f"--- a/generated/sql/{STAGE5}.sql" in out
+    assert "+++ b/generated/sql/stage-05-renamed.sql" in out
+
+
+def test_generate_removes_its_stale_files_and_nothing_else(project):
+    run("generate")
+    mine = project / "generated" / "notes-by-hand.md"
+    mine.write_text("mine\n")
+    spec = project / "specs" / f"{STAGE5}.yaml"
+    spec.write_text(spec.read_text().replace("title: Advanced Tables", "title: Advanced Tables\nslug: renamed"))
+    code, out, _ = run("generate")
+    assert code == 0
+    assert f"removed generated/sql/{STAGE5}.sql" in out
+    assert not (project / "generated" / "sql" / f"{STAGE5}.sql").exists()
+    assert (project / "generated" / "sql" / "stage-05-renamed.sql").exists()
+    assert mine.read_text() == "mine\n"
+
+
+def test_generate_refuses_to_overwrite_a_file_it_did_not_write(project):
+    target = project / "generated" / "er" / "schema.mmd"
+    target.parent.mkdir(parents=True)
+    target.write_text("hand-drawn\n")
+    code, _, err = run("generate")
+    assert code == 2
+    assert "generated/er/schema.mmd: exists but was not written by schemagen" in err
+    assert target.read_text() == "hand-drawn\n"
+    assert not (project / "generated" / "sql").exists()
+
+
+def test_a_failed_run_leaves_generated_as_it_was(project):
+    run("generate")
+    before = snapshot(project / "generated")
+    spec = project / "specs" / f"{STAGE5}.yaml"
+    spec.write_text(spec.read_text().replace("comment: Active user sessions", "coment: Active user sessions"))
+    code, out, err = run("generate")
+    assert code == 2
+    assert out == ""
+    assert "unknown key 'coment'" in err and "did you mean 'comment'?" in err
+    assert "nothing was written" in err
+    assert snapshot(project / "generated") == before
+    assert not list((project / "generated").rglob("*.tmp"))
+
+
+def test_spec_errors_print_positions_not_tracebacks(tmp_path):
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "s.yaml").write_text("stage: 1\ntitle: T\ntables:\n  - name: t\n    colums: []\n")
+    result = subprocess.run([sys.executable, "-m", "schemagen", "generate", "--specs", str(specs),
+                             "--out", str(tmp_path / "out")], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert f"{specs / 's.yaml'}:5:5: E102 error unknown key 'colums' in tables[0]; did you mean 'columns'?" \
+        in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_user_templates_override_the_builtin_ones(tmp_path):
+    case = CASES / "custom_templates"
+    code, out, _ = run("generate", "--specs", str(case / "specs"), "--out", str(tmp_path / "g"),
+                       "--templates", str(case / "templates"))
+    assert code == 0
+    sql = (tmp_path / "g" / "sql" / "stage-01-tiny.sql").read_text()
+    assert sql.startswith("-- table notes: A note.\ncreate table public.notes (")
+    assert "-- RLS" not in sql  # the user's template left it out
+    assert (tmp_path / "g" / "er" / "schema.mmd").read_text().startswith("erDiagram")  # built-in
+
+
+def test_missing_templates_folder_is_a_usage_error(project):
+    code, _, err = run("generate", "--templates", "nowhere")
+    assert code == 2
+    assert err == "schemagen: --templates nowhere: no such directory\n"
+
+
+def test_a_broken_user_template_is_reported_without_traceback(project):
+    (project / "tpl").mkdir()
+    (project / "tpl" / "table.sql.j2").write_text("{{ table.nme }}\n")
+    code, _, err = run("generate", "--templates", "tpl")
+    assert code == 2
+    assert err.startswith("schemagen: template error:")
+    assert "nme" in err
+
+
+def test_check_and_generate_do_not_import_sqlglot_or_drivers(project):
+    code = ("import sys\nfrom schemagen.cli import main\nrc = main(['check'])\n"
+            "print(rc, sorted(m for m in ('sqlglot', 'pg8000', 'testing.postgresql') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=project)
+    assert result.stdout.strip().splitlines()[-1] == "1 []"
+
+
+def test_console_script_is_installed():
+    result = subprocess.run(["schemagen", "--version"], capture_output=True, text=True)
+    assert result.returncode == 0
+    assert result.stdout.startswith("schemagen ")

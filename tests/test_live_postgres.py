@@ -1,0 +1,61 @@
+"""Generated SQL against a real, throwaway PostgreSQL (started as an unprivileged user when root)."""
+
+from __future__ import annotations
+
+import os
+
+from conftest import CASES, ROOT
+
+from schemagen import keywords, live
+from schemagen.lint import run_lint
+from schemagen.load import load_project
+from schemagen.render import render_project
+
+
+def apply(conn, specs):
+    project = load_project(specs)
+    live.apply_project(conn, project, render_project(project, run_lint(project)))
+    return project
+
+
+def test_server_runs_as_an_unprivileged_user(fresh_db):
+    data_dir = fresh_db.run("select current_setting('data_directory')")[0][0]
+    owner = os.stat(data_dir).st_uid
+    assert owner == os.geteuid() or (os.geteuid() == 0 and owner != 0)
+    if os.geteuid() == 0:
+        assert owner != 0
+
+
+def test_keyword_lists_match_the_server(fresh_db):
+    rows = fresh_db.run("select word, catcode from pg_get_keywords()")
+    assert {w for w, c in rows if c != "U"} == keywords.QUOTE_REQUIRED
+    assert {w for w, _ in rows} == keywords.ALL_KEYWORDS
+
+
+def test_reserved_words_mixed_case_and_apostrophes_are_accepted(fresh_db):
+    apply(fresh_db, CASES / "features" / "specs")
+    columns = fresh_db.run("select attname from pg_attribute where attrelid = 'public.profiles'::regclass "
+                           "and attnum > 0 order by attnum")
+    assert [c for (c,) in columns][:3] == ["id", "user", "Display Name"]
+    comment = fresh_db.run("select obj_description('public.profiles'::regclass, 'pg_class')")[0][0]
+    assert comment == "One row per user; it's created by a trigger on auth.users."
+    column_comment = fresh_db.run("select col_description('public.profiles'::regclass, 2)")[0][0]
+    assert column_comment == 'The user\'s handle; "user" is reserved.'
+    assert fresh_db.run("select column_default from information_schema.columns "
+                        "where table_name = 'profiles' and column_name = 'country'")[0][0] == "'N''A'::bpchar"
+    assert fresh_db.run("select count(*) from pg_class where relname = 'order' "
+                        "and relnamespace = 'billing'::regnamespace")[0][0] == 1
+    assert fresh_db.run("select relforcerowsecurity from pg_class where oid = 'public.profiles'::regclass")[0][0]
+
+
+def test_shipped_stage5_applies_with_the_supabase_shim(fresh_db):
+    apply(fresh_db, ROOT / "specs")
+    policies = fresh_db.run("select tablename, policyname, cmd, roles::text from pg_policies "
+                            "where schemaname = 'public' order by 1, 2")
+    assert len(policies) == 15
+    assert ["ai_tasks", "System can update task status", "UPDATE", "{authenticated}"] in policies
+    indexes = fresh_db.run("select count(*) from pg_indexes where schemaname = 'public' "
+                           "and indexname like '%\\_idx'")[0][0]
+    assert indexes == 20
+    fresh_db.run("set request.jwt.claims = '{\"sub\": \"5d0f2d2c-4b8f-4a5e-9a53-0f6e6c1d7f10\"}'")
+    assert str(fresh_db.run("select auth.uid()")[0][0]) == "5d0f2d2c-4b8f-4a5e-9a53-0f6e6c1d7f10"
