@@ -22,6 +22,7 @@ COMMANDS = {
     "generate": ("generate", "write generated/ from specs/ (atomically; removes only its own stale files)"),
     "check": ("check", "exit 1 and print a diff when generated/ is not what generate would write"),
     "lint": ("lint", "report the checklist, security and performance findings of the specs"),
+    "rules": ("rules", "list the lint rules, or explain one (schemagen rules SG008)"),
 }
 
 

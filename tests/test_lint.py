@@ -1,0 +1,171 @@
+"""Lint rules: each with a failing and a passing spec, the exact Stage 5 report, docs."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import ROOT
+
+from schemagen.cli import main
+from schemagen.lint import RULES, run_lint
+from schemagen.lint.registry import CHECKLIST
+from schemagen.load import load_project
+
+CASES = Path(__file__).resolve().parent / "lint_cases"
+
+
+def lint_spec(tmp_path: Path, spec: dict) -> list:
+    folder = tmp_path / "specs"
+    folder.mkdir(exist_ok=True)
+    for old in folder.iterdir():
+        old.unlink()
+    (folder / "stage.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    return run_lint(load_project(folder))
+
+
+@pytest.mark.parametrize("code", sorted(RULES))
+def test_rule_fails_the_bad_spec_and_passes_the_fixed_one(code, tmp_path):
+    case = yaml.safe_load((CASES / f"{code.lower()}.yaml").read_text())
+    failing = [d for d in lint_spec(tmp_path, case["fail"]) if d.code == code and d.waived is None]
+    assert failing, f"{code} did not fire on its failing spec"
+    assert all(d.severity == RULES[code].severity for d in failing)
+    passing = [d for d in lint_spec(tmp_path, case["pass"]) if d.code == code and d.waived is None]
+    assert passing == []
+
+
+def test_every_rule_is_documented_and_on_the_checklist():
+    for code, rule in RULES.items():
+        assert rule.summary().endswith("."), code
+        assert len(rule.explanation()) > 80, f"{code} needs a docstring explaining why and the fix"
+        assert rule.checklist in CHECKLIST
+        assert rule.name.count(".") == 1
+    assert {rule.checklist for rule in RULES.values()} == set(CHECKLIST)
+
+
+def test_unused_waiver_is_reported(tmp_path):
+    case = yaml.safe_load((CASES / "sg006.yaml").read_text())["pass"]
+    case["tables"][0]["policies"][0]["command"] = "select"
+    findings = [d for d in lint_spec(tmp_path, case) if d.code == "SG019"]
+    assert [d.message for d in findings] == [
+        "waiver for SG006 silences nothing here; remove it (the problem it excused is gone)"]
+
+
+def test_unknown_waiver_code_gets_did_you_mean(tmp_path):
+    case = yaml.safe_load((CASES / "sg019.yaml").read_text())["fail"]
+    findings = [d for d in lint_spec(tmp_path, case) if d.code == "SG019"]
+    assert [d.message for d in findings] == ["waiver for unknown rule 'SG0004'; did you mean 'SG004'?"]
+
+
+def test_waived_findings_stay_listed_with_their_reason(tmp_path):
+    case = yaml.safe_load((CASES / "sg006.yaml").read_text())["pass"]
+    waived = [d for d in lint_spec(tmp_path, case) if d.code == "SG006"]
+    assert [d.waived for d in waived] == ["Owners do everything with their own rows."]
+
+
+SPEC = "specs/stage-05-advanced-tables.yaml"
+
+#: Stage 5 exactly as the seed designs it: every unwaived problem and the waived one.
+STAGE5_FINDINGS = [
+    (47, "SG010", "warning", 'policy "Users can view their own search history" calls auth.uid() once per row'),
+    (51, "SG010", "warning", 'policy "Users can create search history" calls auth.uid() once per row'),
+    (55, "SG010", "warning", 'policy "Users can delete their own search history" calls auth.uid() once per row'),
+    (94, "SG009", "warning", 'policy "Users can view their own AI tasks" matches rows by owner ai_tasks.user_id, which is nullable'),
+    (94, "SG010", "warning", 'policy "Users can view their own AI tasks" calls auth.uid() once per row'),
+    (98, "SG009", "warning", 'policy "Users can create AI tasks" matches rows by owner ai_tasks.user_id, which is nullable'),
+    (98, "SG010", "warning", 'policy "Users can create AI tasks" calls auth.uid() once per row'),
+    (102, "SG008", "error", 'policy "System can update task status" lets any authenticated user change every row of public.ai_tasks'),
+    (124, "SG018", "warning", "the ER diagram shows user_sessions.device_info as text but the column is jsonb"),
+    (132, "SG010", "warning", 'policy "Users can view their own sessions" calls auth.uid() once per row'),
+    (136, "SG008", "error", 'policy "System can create sessions" lets any authenticated user create every row of public.user_sessions'),
+    (140, "SG008", "error", 'policy "System can update sessions" lets any authenticated user change every row of public.user_sessions'),
+    (144, "SG010", "warning", 'policy "Users can delete their own sessions" calls auth.uid() once per row'),
+    (176, "SG010", "warning", 'policy "Users can view their own API keys" calls auth.uid() once per row'),
+    (180, "SG010", "warning", 'policy "Users can create API keys" calls auth.uid() once per row'),
+    (184, "SG010", "warning", 'policy "Users can update their own API keys" calls auth.uid() once per row'),
+    (189, "SG010", "warning", 'policy "Users can delete their own API keys" calls auth.uid() once per row'),
+    (195, "SG013", "warning", "index api_keys_key_hash_idx duplicates the index of the unique constraint on api_keys(key_hash)"),
+    (219, "SG006", "warning", 'policy "System can manage event bus messages" on event_bus_messages is "for all"'),
+    (219, "SG008", "error", 'policy "System can manage event bus messages" lets any authenticated user read and write every row of public.event_bus_messages'),
+]
+
+
+def test_stage5_report_is_exactly_the_seeds_flaws():
+    findings = [d for d in run_lint(load_project(ROOT / "specs")) if d.severity != "info"]
+    assert [(d.pos.line, d.code, d.severity) for d in findings] == [f[:3] for f in STAGE5_FINDINGS]
+    for d, (_, _, _, start) in zip(findings, STAGE5_FINDINGS):
+        assert d.message.startswith(start), d.message
+    waived = {d.code: d.waived for d in findings if d.waived}
+    assert list(waived) == ["SG006"]
+    assert waived["SG006"].startswith("System-internal table for AI agent communication.")
+
+
+def test_always_true_message_explains_authenticated_and_the_fix():
+    finding = next(d for d in run_lint(load_project(ROOT / "specs")) if d.code == "SG008")
+    assert "authenticated is every signed-in end user, not a backend" in finding.message
+    assert "backend processes use service_role, which bypasses RLS" in finding.message
+    assert "restrict it to the owner: user_id = (select auth.uid())" in finding.message
+
+
+def test_stage5_doc_checklist_shows_the_findings():
+    doc = (ROOT / "generated" / "docs" / "stage-05-advanced-tables.md").read_text()
+    start = doc.index("## ✅ Checklist")
+    checklist = doc[start:doc.index("**Status:**", start)]
+    assert "- [x] All keywords lowercase" in checklist
+    assert "- [x] All tables have comments" in checklist
+    assert "- [ ] No policy lets a user read or write other users' rows" in checklist
+    assert checklist.count("❌ `SG008`") == 4
+    assert '⚪ `SG006` waived: policy "System can manage event bus messages"' in checklist
+    assert "**Reason:** System-internal table for AI agent communication." in checklist
+    assert "- [ ] Proper indexes\n  - ❌ `SG013` index api_keys_key_hash_idx" in checklist
+    assert "**Status:** ❌ Not ready for migration: 4 lint errors to fix" in doc
+
+
+def run(*argv):
+    out, err = io.StringIO(), io.StringIO()
+    return main(list(argv), out, err), out.getvalue(), err.getvalue()
+
+
+def test_lint_cli_text_format_and_exit_code():
+    code, out, err = run("lint", "--specs", str(ROOT / "specs"))
+    assert code == 1
+    first = out.splitlines()[0]
+    assert first.startswith(f"{ROOT / SPEC}:47:9: SG010 warning policy ")
+    assert err == "4 errors, 15 warnings, 49 info, 1 waived; 49 below --min-severity warning not shown\n"
+
+
+def test_lint_exit_code_follows_fail_on(tmp_path):
+    case = yaml.safe_load((CASES / "sg010.yaml").read_text())["fail"]
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "s.yaml").write_text(yaml.safe_dump(case))
+    assert run("lint", "--specs", str(tmp_path / "specs"))[0] == 0
+    assert run("lint", "--specs", str(tmp_path / "specs"), "--fail-on", "warning")[0] == 1
+
+
+def test_lint_json_and_github_formats(tmp_path):
+    case = yaml.safe_load((CASES / "sg010.yaml").read_text())["fail"]
+    (tmp_path / "specs").mkdir()
+    spec = tmp_path / "specs" / "s.yaml"
+    spec.write_text(yaml.safe_dump(case, sort_keys=False))
+    lines = spec.read_text().splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if text.strip() == "- name: own")
+    _, out, _ = run("lint", "--specs", str(tmp_path / "specs"), "--format", "json")
+    assert json.loads(out) == [{
+        "path": str(spec), "line": line, "col": 5, "code": "SG010", "severity": "warning",
+        "message": 'policy "own" calls auth.uid() once per row; write (select auth.uid()) so PostgreSQL '
+                   "evaluates it once per statement",
+        "waived": None,
+    }]
+    _, out, _ = run("lint", "--specs", str(tmp_path / "specs"), "--format", "github")
+    path = str(spec).replace(":", "%3A").replace(",", "%2C")
+    assert out == (f"::warning file={path},line={line},col=5,title=SG010::SG010 policy \"own\" calls auth.uid() "
+                   "once per row; write (select auth.uid()) so PostgreSQL evaluates it once per statement\n")
+
+
+def test_docs_lint_md_is_generated_from_the_registry():
+    code, out, _ = run("rules", "--format", "markdown")
+    assert code == 0
+    assert (ROOT / "docs" / "lint.md").read_text() == out, "run: schemagen rules --format markdown > docs/lint.md"
