@@ -42,7 +42,7 @@ def test_reserved_words_mixed_case_and_apostrophes_are_accepted(fresh_db):
     column_comment = fresh_db.run("select col_description('public.profiles'::regclass, 2)")[0][0]
     assert column_comment == 'The user\'s handle; "user" is reserved.'
     assert fresh_db.run("select column_default from information_schema.columns "
-                        "where table_name = 'profiles' and column_name = 'country'")[0][0] == "'N''A'::bpchar"
+                        "where table_name = 'profiles' and column_name = 'motto'")[0][0] == "'It''s mine'::text"
     assert fresh_db.run("select count(*) from pg_class where relname = 'order' "
                         "and relnamespace = 'billing'::regnamespace")[0][0] == 1
     assert fresh_db.run("select relforcerowsecurity from pg_class where oid = 'public.profiles'::regclass")[0][0]

@@ -22,6 +22,7 @@ COMMANDS = {
     "generate": ("generate", "write generated/ from specs/ (atomically; removes only its own stale files)"),
     "check": ("check", "exit 1 and print a diff when generated/ is not what generate would write"),
     "lint": ("lint", "report the checklist, security and performance findings of the specs"),
+    "validate": ("validate", "check the generated SQL with sqlglot, and with --live on a real PostgreSQL"),
     "rules": ("rules", "list the lint rules, or explain one (schemagen rules SG008)"),
 }
 

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import argparse
+from typing import TextIO
+
+from ..diagnostics import FORMATS, format_diagnostics
+from ..lint import failing
+from ..load import load_project
+from ..render import render_project
+from . import EXIT_FINDINGS, EXIT_OK, UsageError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--live", action="store_true",
+                        help="also apply every stage to a throwaway PostgreSQL, compare its catalog with "
+                             "the specs and exercise the RLS policies as two users and anon")
+    parser.add_argument("--db", metavar="URL",
+                        help="run the live checks on this server instead, in a scratch database created "
+                             "and dropped for the run (postgresql://user:password@host:5432/postgres)")
+    parser.add_argument("--no-rls-probe", action="store_true", help="skip exercising the policies")
+    parser.add_argument("--format", choices=FORMATS, default="text")
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from ..offline import validate_offline
+    from ..validate import (ConnectionProblem, apply_waivers, connection_params, scratch_database,
+                            throwaway_database, validate_live)
+
+    project = load_project(args.specs)
+    rendered = render_project(project, (), args.templates)
+    diagnostics = validate_offline(project, rendered)
+    report = ""
+    if args.live or args.db:
+        try:
+            database = scratch_database(connection_params(args.db)) if args.db else throwaway_database()
+            with database as conn:
+                result = validate_live(conn, project, rendered, probe=not args.no_rls_probe)
+        except ConnectionProblem as exc:
+            raise UsageError(str(exc)) from None
+        diagnostics += result.diagnostics
+        report = result.rls_report
+    diagnostics = apply_waivers(project, diagnostics)
+    if report and args.format == "text":
+        out.write("RLS behaviour (as user A with user B's rows present, each statement rolled back):\n")
+        out.write(report + "\n")
+    out.write(format_diagnostics(diagnostics, args.format))
+    if args.format == "text":
+        errors = len(failing(diagnostics))
+        mode = "offline and live" if (args.live or args.db) else "offline (add --live for the database checks)"
+        err.write(f"validate ({mode}): {errors} error{'s' if errors != 1 else ''}, "
+                  f"{sum(1 for d in diagnostics if d.waived)} waived\n")
+    return EXIT_FINDINGS if failing(diagnostics) else EXIT_OK

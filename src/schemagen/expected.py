@@ -1,0 +1,180 @@
+"""What the catalog should hold according to the specs, in PostgreSQL's own spelling.
+
+Comparing the spec's ``user_id = auth.uid()`` with the catalog's
+``(user_id = auth.uid())`` by text would be wrong both ways, so PostgreSQL does the
+normalising: inside a transaction that is always rolled back, every spec table is
+created in a scratch schema with the spec's column types, defaults, checks,
+indexes and policies, and that scratch catalog is read back. Structure that needs
+no normalising (names, keys, actions, comments, RLS switches) comes from the model
+directly. The templates are not involved, so a template that drops a clause shows
+up as a mismatch instead of being compared with itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from . import model as m
+from .catalog import Catalog, ConstraintFacts, TableFacts, introspect
+from .diagnostics import Diagnostic
+from .render import index_key_sql
+from .sqltext import quote_ident
+
+SCRATCH = "_schemagen_expected"
+
+
+@dataclass
+class Expected:
+    catalog: Catalog
+    #: Catalog keys (as in ``Catalog``'s dicts, tables as ("table", key)) → where the spec says it.
+    positions: dict[tuple, m.SourcePos] = field(default_factory=dict)
+    problems: list[Diagnostic] = field(default_factory=list)
+
+
+def _column_ddl(column: m.Column, pk: set[str]) -> str:
+    ddl = f"{quote_ident(column.name)} {column.type}"
+    if column.identity:
+        ddl += f" generated {column.identity} as identity"
+    if column.not_null or column.name in pk:
+        ddl += " not null"
+    return ddl
+
+
+def _policy_ddl(policy: m.Policy, table: str) -> str:
+    ddl = f"create policy {quote_ident(policy.name)} on {table}"
+    ddl += "" if policy.permissive else " as restrictive"
+    ddl += f" for {policy.command}"
+    if policy.roles:
+        ddl += " to " + ", ".join(quote_ident(r) for r in policy.roles)
+    if policy.using is not None:
+        ddl += f" using ({policy.using})"
+    if policy.with_check is not None:
+        ddl += f" with check ({policy.with_check})"
+    return ddl
+
+
+def _index_ddl(index: m.Index, name: str, table: str) -> str:
+    ddl = f"create {'unique ' if index.unique else ''}index {name} on {table} using {index.method} ("
+    ddl += ", ".join(index_key_sql(e) for e in index.elements) + ")"
+    if index.include:
+        ddl += " include (" + ", ".join(quote_ident(c) for c in index.include) + ")"
+    if index.where is not None:
+        ddl += f" where {index.where}"
+    return ddl
+
+
+class _Builder:
+    def __init__(self, conn):
+        self.conn = conn
+        self.problems: list[Diagnostic] = []
+
+    def attempt(self, sql: str, pos: m.SourcePos, what: str) -> bool:
+        """Run one statement under a savepoint; a failure is reported, the rest goes on."""
+        self.conn.run("savepoint one_object")
+        try:
+            self.conn.run(sql)
+        except Exception as exc:  # the driver's DatabaseError; message is what matters
+            self.conn.run("rollback to savepoint one_object")
+            self.problems.append(Diagnostic(pos, "V201", "error",
+                                            f"PostgreSQL rejects {what}: {database_message(exc)}"))
+            return False
+        self.conn.run("release savepoint one_object")
+        return True
+
+
+def database_message(exc: Exception) -> str:
+    """pg8000 errors carry a dict of fields; show the message and hint a user needs."""
+    fields = exc.args[0] if exc.args and isinstance(exc.args[0], dict) else None
+    if not fields:
+        return str(exc)
+    text = fields.get("M", str(exc))
+    if fields.get("H"):
+        text += f" (hint: {fields['H']})"
+    return text
+
+
+def expected_catalog(conn, project: m.Project) -> Expected:
+    builder = _Builder(conn)
+    positions: dict[tuple, m.SourcePos] = {}
+    scratch: dict[int, tuple[str, str]] = {}
+    index_names: dict[str, tuple[str, str, str]] = {}
+    conn.run("begin")
+    try:
+        conn.run(f"create schema {SCRATCH}")
+        for number, table in enumerate(project.tables):
+            name = f"{SCRATCH}.t{number}"
+            pk = set(table.primary_key_columns)
+            columns = ", ".join(_column_ddl(c, pk) for c in table.columns)
+            if not builder.attempt(f"create table {name} ({columns})", table.pos,
+                                   f"the columns of {table.schema}.{table.name}"):
+                continue
+            scratch[conn.run(f"select '{name}'::regclass::oid::int")[0][0]] = table.key
+            for column in table.columns:
+                if column.default is not None:
+                    builder.attempt(f"alter table {name} alter column {quote_ident(column.name)} "
+                                    f"set default {column.default.sql}", column.pos,
+                                    f"the default of {table.name}.{column.name}")
+            for check in table.all_checks:
+                if builder.attempt(f"alter table {name} add check ({check.expression})", check.pos,
+                                   f"a check on {table.name}"):
+                    definition = conn.run(
+                        "select pg_get_constraintdef(oid, true) from pg_constraint "
+                        f"where conrelid = '{name}'::regclass and contype = 'c' order by oid desc limit 1")[0][0]
+                    positions[(table.key, "check", definition)] = check.pos
+            for i, index in enumerate(table.indexes):
+                scratch_name = f"i{number}_{i}"
+                if builder.attempt(_index_ddl(index, scratch_name, name), index.pos, f"index {index.name}"):
+                    index_names[scratch_name] = (table.schema, table.name, index.name)
+            for policy in table.policies:
+                builder.attempt(_policy_ddl(policy, name), policy.pos, f'policy "{policy.name}"')
+        scratch_catalog = introspect(conn, [], scratch=scratch)
+    finally:
+        conn.run("rollback")
+
+    catalog = Catalog()
+    for table in project.tables:
+        facts = scratch_catalog.tables.get(table.key)
+        if facts is None:
+            continue
+        by_name = {c.name: c for c in facts.columns}
+        columns = tuple(replace(by_name[c.name], comment=c.comment) for c in table.columns)
+        catalog.tables[table.key] = TableFacts(table.schema, table.name, columns, table.comment,
+                                               table.rls, table.force_rls)
+        positions[("table", table.key)] = table.pos
+        for column in table.columns:
+            positions[("column", table.key, column.name)] = column.pos
+        _structural_constraints(table, catalog, positions)
+    for key, facts in scratch_catalog.constraints.items():
+        if key[1] == "check":
+            catalog.constraints[key] = facts
+    for (schema, table_name, name), facts in scratch_catalog.policies.items():
+        catalog.policies[(schema, table_name, name)] = facts
+    for (_, _, scratch_name), facts in scratch_catalog.indexes.items():
+        real = index_names[scratch_name]
+        catalog.indexes[real] = facts
+    for table in project.tables:
+        for policy in table.policies:
+            positions[(table.schema, table.name, policy.name)] = policy.pos
+        for index in table.indexes:
+            positions[(table.schema, table.name, index.name)] = index.pos
+    return Expected(catalog, positions, builder.problems)
+
+
+def _structural_constraints(table: m.Table, catalog: Catalog, positions: dict) -> None:
+    key = table.key
+    if table.primary_key_columns:
+        cols = table.primary_key_columns
+        catalog.constraints[(key, "primary key", cols)] = ConstraintFacts("primary key", cols, "")
+        pos = table.primary_key.pos if table.primary_key else table.column(cols[0]).pos
+        positions[(key, "primary key", cols)] = pos
+    uniques = [((c.name,), c.pos) for c in table.columns if c.unique]
+    uniques += [(u.columns, u.pos) for u in table.uniques]
+    for cols, pos in uniques:
+        catalog.constraints[(key, "unique", cols)] = ConstraintFacts("unique", cols, "")
+        positions[(key, "unique", cols)] = pos
+    for fk in table.all_foreign_keys:
+        catalog.constraints[(key, "foreign key", fk.columns)] = ConstraintFacts(
+            "foreign key", fk.columns, "", ref_table=fk.ref_key, ref_columns=fk.ref_columns,
+            on_delete=fk.on_delete or "no action", on_update=fk.on_update or "no action")
+        positions[(key, "foreign key", fk.columns)] = fk.pos
+

@@ -1,0 +1,118 @@
+"""Generated SQL split into statements, each tied to the spec object it came from.
+
+Validation reports every parse error, PostgreSQL error and mismatch "at the spec's
+line". Templates are the user's to change, so the link is recovered from the
+rendered text itself: each statement is recognised by its head (``create policy
+<name> on <table>``, ``create index <name>``…) and matched to the model object of
+that name; anything else belongs to the raw SQL block that contains it, or to the
+stage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import model as m
+from .sqltokens import Token, tokenize
+
+
+@dataclass(frozen=True)
+class Statement:
+    sql: str
+    #: 1-based line of the statement's first token in the rendered file.
+    line: int
+    pos: m.SourcePos
+    #: What kind of object it creates: table, comment, rls, policy, index, schema, raw.
+    kind: str
+    table: m.Table | None = None
+
+
+def split(sql: str) -> list[tuple[str, int]]:
+    """Statements with the line each starts on; ``;`` inside quotes or $$ bodies do not split."""
+    tokens = tokenize(sql, keep_space=True)
+    out: list[tuple[str, int]] = []
+    start = None
+    for token in tokens:
+        if token.kind in ("space", "comment") and start is None:
+            continue
+        if start is None:
+            start = token.start
+        if token.text == ";":
+            out.append((sql[start:token.start + 1], sql.count("\n", 0, start) + 1))
+            start = None
+    if start is not None and sql[start:].strip():
+        out.append((sql[start:].rstrip(), sql.count("\n", 0, start) + 1))
+    return out
+
+
+def _words(tokens: list[Token], n: int) -> list[str]:
+    return [t.text.lower() if t.kind == "word" else t.ident for t in tokens[:n]]
+
+
+def _qualified_after(tokens: list[Token], i: int) -> tuple[str, str] | None:
+    """(schema, name) of a possibly qualified name starting at token i."""
+    if i >= len(tokens) or tokens[i].kind not in ("word", "quoted_ident"):
+        return None
+    if i + 2 < len(tokens) and tokens[i + 1].text == ".":
+        return (tokens[i].ident, tokens[i + 2].ident)
+    return ("public", tokens[i].ident)
+
+
+def attribute(stage: m.Stage, sql: str) -> tuple[str, m.SourcePos, m.Table | None]:
+    tokens = tokenize(sql)
+    words = _words(tokens, 4)
+    tables = {t.key: t for t in stage.tables}
+
+    def table_at(i: int) -> m.Table | None:
+        key = _qualified_after(tokens, i)
+        return tables.get(key) if key else None
+
+    if words[:2] == ["create", "table"]:
+        table = table_at(2)
+        if table:
+            return "table", table.pos, table
+    if words[:3] in (["comment", "on", "table"], ["comment", "on", "column"]):
+        table = table_at(3)
+        if table and words[2] == "column":
+            is_at = next((i for i, t in enumerate(tokens) if t.kind == "word" and t.text.lower() == "is"), 0)
+            column = table.column(tokens[is_at - 1].ident) if is_at > 3 else None
+            if column:
+                return "comment", column.pos, table
+        if table:
+            return "comment", table.pos, table
+    if words[:2] == ["alter", "table"]:
+        table = table_at(2)
+        lowered = " ".join(sql.lower().split())
+        kind = "rls" if lowered.endswith("row level security;") or lowered.endswith("row level security") \
+            else "alter"
+        if table:
+            return kind, table.pos, table
+    if words[:2] == ["create", "policy"] and len(tokens) > 2:
+        name = tokens[2].ident
+        on = next((i for i, t in enumerate(tokens) if t.kind == "word" and t.text.lower() == "on"), None)
+        table = table_at(on + 1) if on is not None else None
+        for candidate in [table] if table else stage.tables:
+            policy = next((p for p in candidate.policies if p.name == name), None)
+            if policy:
+                return "policy", policy.pos, candidate
+    if words[:2] == ["create", "index"] or words[:3] == ["create", "unique", "index"]:
+        name_token = tokens[3] if words[1] == "unique" else tokens[2]
+        for table in stage.tables:
+            index = next((ix for ix in table.indexes if ix.name == name_token.ident), None)
+            if index:
+                return "index", index.pos, table
+    if words[:2] == ["create", "schema"]:
+        return "schema", stage.pos, None
+    compact = " ".join(sql.split())
+    for raw in stage.sql_before + stage.sql_after:
+        if compact and compact.rstrip(";") in " ".join(raw.sql.split()):
+            return "raw", raw.pos, None
+    return "raw", stage.pos, None
+
+
+def statements(stage: m.Stage, rendered_sql: str) -> list[Statement]:
+    out = []
+    for text, line in split(rendered_sql):
+        kind, pos, table = attribute(stage, text)
+        out.append(Statement(text, line, pos, kind, table))
+    return out

@@ -1,0 +1,342 @@
+"""Proving what RLS policies allow, by acting as two users against a live database.
+
+For each table with RLS, a row is seeded for user A and one for user B (as the
+superuser), then, inside a transaction that is always rolled back, the probe
+becomes A the way Supabase's API does (``set local role authenticated`` with A's
+JWT claims) and sends each command the way clients send it: a select, an insert
+without ``returning`` (supabase-js's ``.insert()`` sends none), updates and deletes
+both without a where clause and with one. A where clause on row columns makes
+PostgreSQL apply the select policy as well, which can hide a hole that the where-less
+statement shows, so both are run. Finally anon selects. Whatever lets A read, create
+or change a row that is not A's is reported, with the statement that did it and the
+policies that allowed it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from . import model as m
+from .catalog import Catalog, TableFacts
+from .diagnostics import Diagnostic
+from .expected import database_message
+from .lint.expressions import owner_columns
+from .sqltext import qualified, quote_ident, quote_literal
+
+USER_A = "00000000-0000-4000-8000-00000000000a"
+USER_B = "00000000-0000-4000-8000-00000000000b"
+
+CODE = "V301"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    action: str
+    statement: str
+    result: str
+    hole: bool = False
+    policies: tuple[str, ...] = ()
+
+
+@dataclass
+class TableReport:
+    table: m.Table
+    owner: str | None
+    outcomes: list[Outcome] = field(default_factory=list)
+    skipped: str | None = None
+
+
+def _owner_column(table: m.Table) -> str | None:
+    for policy in table.policies:
+        for column in owner_columns(policy.using) + owner_columns(policy.with_check):
+            if table.column(column):
+                return column
+    for fk in table.all_foreign_keys:
+        if fk.ref_key in (("public", "profiles"), ("auth", "users")) and len(fk.columns) == 1:
+            return fk.columns[0]
+    return None
+
+
+def applicable(table: m.Table, role: str, command: str) -> tuple[str, ...]:
+    return tuple(p.name for p in table.policies
+                 if p.permissive and (p.command in (command, "all"))
+                 and (not p.roles or role in p.roles or "public" in p.roles))
+
+
+class _Seeder:
+    """Builds rows that satisfy not-null columns and foreign keys, parents first."""
+
+    def __init__(self, conn, catalog: Catalog):
+        self.conn = conn
+        self.catalog = catalog
+        self.counter = 0
+
+    def filler(self, table: TableFacts, column) -> str | None:
+        """A value of the column's type, distinct per call so unique columns never collide."""
+        self.counter += 1
+        n = self.counter
+        for key, con in self.catalog.constraints.items():
+            if key[0] == (table.schema, table.name) and con.kind == "check" and con.columns == (column.name,):
+                start = con.definition.find("'")
+                if start != -1 and "ANY (ARRAY[" in con.definition:
+                    end = con.definition.index("'", start + 1)
+                    return con.definition[start:end + 1]
+        typ = column.type
+        if typ.endswith("[]"):
+            return "'{}'"
+        if typ.startswith(("character(", "character varying(")):
+            return f"left('{n}', {typ.split('(')[1].rstrip(')')})"
+        if typ.startswith(("text", "character", "varchar", "citext", "name")):
+            return f"'probe-{n}'"
+        if typ.startswith(("integer", "bigint", "smallint", "numeric", "real", "double", "decimal")):
+            return str(n)
+        if typ == "boolean":
+            return "false"
+        if typ in ("jsonb", "json"):
+            return "'{}'"
+        if typ == "uuid":
+            return f"'00000000-0000-4000-9000-{n:012d}'"
+        if typ.startswith(("timestamp", "date", "time")):
+            return "now()"
+        if typ in ("inet", "cidr"):
+            return "'127.0.0.1'"
+        label = self.conn.run("select enumlabel from pg_enum where enumtypid = to_regtype(:t) "
+                              "order by enumsortorder limit 1", t=typ)
+        return quote_literal(label[0][0]) if label else None
+
+    def ensure(self, key: tuple[str, str], values: dict[str, str], depth: int = 0) -> dict[str, object]:
+        """Insert a row with these SQL values (filling the rest); returns its primary key."""
+        table = self.catalog.tables[key]
+        row = dict(values)
+        for (tkey, kind, cols), con in self.catalog.constraints.items():
+            if tkey != key or kind != "foreign key" or len(cols) != 1 or con.ref_table == key:
+                continue
+            column = table.column(cols[0])
+            if cols[0] in row or (column is not None and column.not_null):
+                parent_values = {con.ref_columns[0]: row[cols[0]]} if cols[0] in row else {}
+                if depth > 5:
+                    raise RuntimeError(f"foreign keys from {key[0]}.{key[1]} nest too deeply to seed")
+                parent = self.ensure(con.ref_table, parent_values, depth + 1) if con.ref_table in \
+                    self.catalog.tables else None
+                if cols[0] not in row and parent is not None:
+                    row[cols[0]] = quote_literal(str(parent[con.ref_columns[0]]))
+        for column in table.columns:
+            if column.name in row or not column.not_null or column.default or column.identity:
+                continue
+            value = self.filler(table, column)
+            if value is None:
+                raise RuntimeError(f"cannot make up a value for {key[0]}.{key[1]}.{column.name} "
+                                   f"({column.type})")
+            row[column.name] = value
+        pk = self._primary_key(key)
+        for column in table.columns:  # fixed keys, so reports name the same rows on every run
+            if column.name in pk and column.name not in row and column.type == "uuid":
+                row[column.name] = self.filler(table, column)
+        returning = ", ".join(quote_ident(c) for c in pk) or "1"
+        if pk and values and all(c in values for c in pk):
+            where = " and ".join(f"{quote_ident(c)} = {values[c]}" for c in pk)
+            existing = self.conn.run(f"select {returning} from {qualified(*key)} where {where}")
+            if existing:
+                return dict(zip(pk, existing[0]))
+        names = ", ".join(quote_ident(n) for n in row)
+        insert = (f"insert into {qualified(*key)} ({names}) values ({', '.join(row.values())})" if row
+                  else f"insert into {qualified(*key)} default values")
+        result = self.conn.run(f"{insert} returning {returning}")
+        return dict(zip(pk, result[0])) if pk else {}
+
+    def _primary_key(self, key: tuple[str, str]) -> tuple[str, ...]:
+        for (tkey, kind, cols) in self.catalog.constraints:
+            if tkey == key and kind == "primary key":
+                return cols
+        return ()
+
+
+class SeedError(RuntimeError):
+    """The probe could not build test rows for a table (reported as skipped, with the reason)."""
+
+
+def _claims(user: str, role: str) -> str:
+    return json.dumps({"sub": user, "role": role})
+
+
+class Probe:
+    def __init__(self, conn, catalog: Catalog):
+        self.conn = conn
+        self.catalog = catalog
+
+    def run(self, project: m.Project) -> tuple[list[TableReport], list[Diagnostic]]:
+        reports, found = [], []
+        for table in project.tables:
+            if not table.rls or table.key not in self.catalog.tables:
+                continue
+            report = self.probe_table(table)
+            reports.append(report)
+            for outcome in report.outcomes:
+                if outcome.hole:
+                    pos = next((p.pos for p in table.policies if p.name in outcome.policies), table.pos)
+                    names = ", ".join(f'"{n}"' for n in outcome.policies) or "no policy"
+                    found.append(Diagnostic(pos, CODE, "error",
+                                            f"{outcome.result} on {table.schema}.{table.name} with "
+                                            f"`{outcome.statement}` (allowed by {names})"))
+        return reports, found
+
+    def _scenario(self, table: m.Table, owner: str | None, role: str, user: str | None, sql: str):
+        """Seed A's and B's rows, act as ``role``, run ``sql``; always rolled back."""
+        self.conn.run("begin")
+        try:
+            seeder = _Seeder(self.conn, self.catalog)
+            rows = {}
+            try:
+                for who in (USER_A, USER_B):
+                    values = {owner: quote_literal(who)} if owner else {}
+                    rows[who] = seeder.ensure(table.key, values)
+            except Exception as exc:  # a row the probe cannot make up: say why, probe the rest
+                raise SeedError(f"could not seed rows for A and B: {database_message(exc)}") from None
+            pk = seeder._primary_key(table.key)
+            self.conn.run(f"set local role {quote_ident(role)}")
+            if user:
+                self.conn.run(f"select set_config('request.jwt.claims', {quote_literal(_claims(user, role))}, true)")
+            statement = sql.format(b_where=" and ".join(
+                f"{quote_ident(c)} = {quote_literal(str(rows[USER_B][c]))}" for c in pk) or "true",
+                pk=", ".join(quote_ident(c) for c in pk) or "1")
+            try:
+                result = self.conn.run(statement)
+                return statement, rows, pk, result, self.conn.row_count, None
+            except Exception as exc:
+                return statement, rows, pk, None, 0, database_message(exc)
+        finally:
+            self.conn.run("rollback")
+
+    def probe_table(self, table: m.Table) -> TableReport:
+        owner = _owner_column(table)
+        report = TableReport(table, owner)
+        name = qualified(table.schema, table.name)
+        facts = self.catalog.tables[table.key]
+        primary = set(_Seeder(self.conn, self.catalog)._primary_key(table.key))
+        # A column set to its default reads nothing, as a client's `set col = $1` reads nothing:
+        # reading a column would make PostgreSQL apply the select policy too.
+        settable = next((c.name for c in facts.columns
+                         if c.name != owner and c.name not in primary and (c.default or not c.not_null)), None)
+        other_rows = "B's rows" if owner else "rows A did not create"
+
+        def add(action: str, statement: str, result: str, hole: bool, command: str, role: str = "authenticated"):
+            report.outcomes.append(Outcome(action, statement, result, hole, applicable(table, role, command)))
+
+        try:
+            statement, rows, pk, result, _, error = self._scenario(
+                table, owner, "authenticated", USER_A, f"select {{pk}} from {name}")
+        except (SeedError, RuntimeError) as exc:
+            report.skipped = str(exc)
+            return report
+        if error:
+            add("select", statement, f"refused: {error}", False, "select")
+        else:
+            seen = {tuple(str(v) for v in row) for row in result}
+            b_seen = tuple(str(rows[USER_B][c]) for c in pk) in seen
+            a_seen = tuple(str(rows[USER_A][c]) for c in pk) in seen
+            add("select", statement, f"A sees {'its own row' if a_seen else 'not even its own row'}"
+                + (f" and {other_rows}" if b_seen else f", not {other_rows}"),
+                b_seen, "select")
+            if b_seen:
+                report.outcomes[-1] = Outcome("select", statement, f"A reads {other_rows}", True,
+                                              applicable(table, "authenticated", "select"))
+
+        if owner:
+            columns = f"{quote_ident(owner)}"
+            for whose, user in (("own", USER_A), ("B's", USER_B)):
+                statement = f"insert into {name} ({columns}) select {quote_literal(user)}::uuid"
+                outcome = self._insert(table, owner, statement)
+                hole = whose == "B's" and outcome is None
+                add(f"insert ({whose} row)", statement,
+                    "A creates a row owned by B" if hole else
+                    ("allowed" if outcome is None else f"refused: {outcome}"), hole, "insert")
+        else:
+            statement = f"insert into {name} default values"
+            outcome = self._insert(table, None, statement)
+            add("insert", statement, "allowed" if outcome is None else f"refused: {outcome}",
+                False, "insert")
+
+        if settable:
+            setter = f"{quote_ident(settable)} = default"
+            for action, sql in (("update (no where)", f"update {name} set {setter}"),
+                                ("update (where on B's row)", f"update {name} set {setter} where {{b_where}}")):
+                statement, rows, pk, _, count, error = self._scenario(table, owner, "authenticated", USER_A, sql)
+                a_own = 1 if owner else 0
+                hole = error is None and count > a_own if "no where" in action else error is None and count > 0
+                result = (f"refused: {error}" if error else
+                          (f"A changes {other_rows} ({count} rows)" if hole else f"{count} rows changed"))
+                add(action, statement, result, hole, "update")
+        for action, sql in (("delete (no where)", f"delete from {name}"),
+                            ("delete (where on B's row)", f"delete from {name} where {{b_where}}")):
+            statement, rows, pk, _, count, error = self._scenario(table, owner, "authenticated", USER_A, sql)
+            a_own = 1 if owner else 0
+            hole = error is None and (count > a_own if "no where" in action else count > 0)
+            result = (f"refused: {error}" if error else
+                      (f"A deletes {other_rows} ({count} rows)" if hole else f"{count} rows deleted"))
+            add(action, statement, result, hole, "delete")
+
+        statement, rows, pk, result, _, error = self._scenario(table, owner, "anon", None,
+                                                               f"select {{pk}} from {name}")
+        granted = applicable(table, "anon", "select")
+        visible = len(result or [])
+        add("anon select", statement, f"refused: {error}" if error else f"anon sees {visible} rows",
+            bool(visible) and not granted, "select", "anon")
+        return report
+
+    def _insert(self, table: m.Table, owner: str | None, statement: str) -> str | None:
+        """Run an insert as A after seeding parents; None when it succeeded, else the error."""
+        self.conn.run("begin")
+        try:
+            seeder = _Seeder(self.conn, self.catalog)
+            values = {}
+            if owner:
+                for who in (USER_A, USER_B):
+                    fk = next((con for (k, kind, cols), con in self.catalog.constraints.items()
+                               if k == table.key and kind == "foreign key" and cols == (owner,)), None)
+                    if fk is not None and fk.ref_table in self.catalog.tables:
+                        seeder.ensure(fk.ref_table, {fk.ref_columns[0]: quote_literal(who)})
+            facts = self.catalog.tables[table.key]
+            for column in facts.columns:
+                if column.not_null and not column.default and not column.identity and column.name != owner:
+                    values[column.name] = seeder.filler(facts, column)
+            for (k, kind, cols), con in self.catalog.constraints.items():
+                if k == table.key and kind == "foreign key" and len(cols) == 1 and cols[0] in values \
+                        and cols[0] != owner and con.ref_table in self.catalog.tables:
+                    parent = seeder.ensure(con.ref_table, {})
+                    values[cols[0]] = quote_literal(str(parent[con.ref_columns[0]]))
+            if values:
+                if owner:
+                    head, _, tail = statement.partition(" select ")
+                    statement = (head[:-1] + ", " + ", ".join(quote_ident(c) for c in values) + ") select "
+                                 + tail + ", " + ", ".join(v for v in values.values()))
+                else:
+                    statement = (f"insert into {qualified(*table.key)} ({', '.join(quote_ident(c) for c in values)}) "
+                                 f"values ({', '.join(values.values())})")
+            self.conn.run("set local role authenticated")
+            self.conn.run(f"select set_config('request.jwt.claims', {quote_literal(_claims(USER_A, 'authenticated'))}, true)")
+            try:
+                self.conn.run(statement)
+                return None
+            except Exception as exc:
+                return database_message(exc)
+        finally:
+            self.conn.run("rollback")
+
+
+def format_report(reports: list[TableReport]) -> str:
+    lines = []
+    for report in reports:
+        table = report.table
+        owner = f"owner column {report.owner}" if report.owner else "no owner column: every row counts as another's"
+        lines.append(f"{table.schema}.{table.name} ({owner})")
+        if report.skipped:
+            lines.append(f"  skipped: {report.skipped}")
+            continue
+        for outcome in report.outcomes:
+            mark = "HOLE" if outcome.hole else "ok  "
+            policies = ", ".join(f'"{p}"' for p in outcome.policies) or "no policy applies"
+            lines.append(f"  {mark} {outcome.action:<26} {outcome.result}")
+            lines.append(f"       {'':<26} policies: {policies}")
+            lines.append(f"       {'':<26} sql: {outcome.statement}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,160 @@
+"""``schemagen validate``: prove the generated SQL does what the specs say.
+
+Offline, sqlglot reads every statement and fragment. Live, the stages are applied
+one statement at a time to a scratch database (each PostgreSQL error reported at
+the spec line of the statement's object), the catalog is compared with what the
+specs describe, and the RLS policies are exercised as two users and anon.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Iterator
+from urllib.parse import unquote, urlparse
+
+from . import model as m
+from .diagnostics import Diagnostic
+
+
+class ConnectionProblem(Exception):
+    """Could not reach or use the server; reported in one line with exit code 2."""
+
+
+@dataclass
+class Result:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    rls_report: str = ""
+
+
+def waivers_by_position(project: m.Project) -> dict[m.SourcePos, tuple[m.Waiver, ...]]:
+    found: dict[m.SourcePos, tuple[m.Waiver, ...]] = {}
+    for table in project.tables:
+        found[table.pos] = table.waivers
+        for group in (table.columns, table.policies, table.indexes):
+            for obj in group:
+                found[obj.pos] = obj.waivers + table.waivers
+    return found
+
+
+def apply_waivers(project: m.Project, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """Validation findings honour the same reviewed waivers as lint findings."""
+    from dataclasses import replace
+
+    waivers = waivers_by_position(project)
+    out = []
+    for d in diagnostics:
+        waiver = next((w for w in waivers.get(d.pos, ()) if w.code == d.code), None)
+        out.append(replace(d, waived=waiver.reason) if waiver else d)
+    return out
+
+
+def connection_params(url: str) -> dict[str, object]:
+    parsed = urlparse(url)
+    if parsed.scheme not in ("postgres", "postgresql") or not parsed.hostname:
+        raise ConnectionProblem(f"--db {url!r} is not a URL like postgresql://user:password@host:5432/db")
+    return {
+        "user": unquote(parsed.username or os.environ.get("PGUSER", "postgres")),
+        "password": unquote(parsed.password) if parsed.password else os.environ.get("PGPASSWORD"),
+        "host": parsed.hostname,
+        "port": parsed.port or 5432,
+        "database": (parsed.path or "/postgres").lstrip("/") or "postgres",
+    }
+
+
+def connect(params: dict[str, object]):
+    import pg8000.native
+
+    from .expected import database_message
+
+    try:
+        return pg8000.native.Connection(**params, timeout=15)
+    except pg8000.native.DatabaseError as exc:
+        raise ConnectionProblem(f"cannot use {params['host']}:{params['port']}/{params['database']}: "
+                                f"{database_message(exc)}") from None
+    except (OSError, pg8000.native.InterfaceError) as exc:
+        raise ConnectionProblem(f"cannot connect to {params['host']}:{params['port']}: {exc}") from None
+
+
+@contextmanager
+def scratch_database(params: dict[str, object]) -> Iterator[object]:
+    """A database created for this run on the given server, dropped afterwards."""
+    from .expected import database_message
+
+    admin = connect(params)
+    name = f"schemagen_validate_{os.getpid()}_{secrets.token_hex(3)}"
+    try:
+        admin.run(f"create database {name}")
+    except Exception as exc:
+        admin.close()
+        raise ConnectionProblem(f"cannot create a scratch database on {params['host']}: "
+                                f"{database_message(exc)} (the user needs createdb)") from None
+    conn = connect({**params, "database": name})
+    try:
+        yield conn
+    finally:
+        conn.close()
+        admin.run(f"drop database if exists {name} with (force)")
+        admin.close()
+
+
+@contextmanager
+def throwaway_database() -> Iterator[object]:
+    from . import pgserver
+    from .live import connect as connect_server
+
+    try:
+        server = pgserver.start()
+    except pgserver.PostgresNotFound as exc:
+        raise ConnectionProblem(str(exc)) from None
+    try:
+        conn = connect_server(server)
+        try:
+            yield conn
+        finally:
+            conn.close()
+    finally:
+        server.stop()
+
+
+def apply_statements(conn, project: m.Project, rendered: dict[str, str]) -> list[Diagnostic]:
+    from .expected import database_message
+    from .live import setup_sql
+    from .provenance import statements
+
+    for sql in setup_sql(project):
+        conn.run(sql)
+    found = []
+    for stage in project.stages:
+        rel = f"sql/{stage.file_stem}.sql"
+        for statement in statements(stage, rendered[rel]):
+            try:
+                conn.run(statement.sql)
+            except Exception as exc:
+                found.append(Diagnostic(statement.pos, "V201", "error",
+                                        f"PostgreSQL rejects the {statement.kind} statement at {rel}:"
+                                        f"{statement.line}: {database_message(exc)}"))
+    return found
+
+
+def validate_live(conn, project: m.Project, rendered: dict[str, str], *, probe: bool = True) -> Result:
+    from .catalog import introspect
+    from .compare import differences
+    from .expected import expected_catalog
+    from .rls_probe import Probe, format_report
+
+    result = Result(apply_statements(conn, project, rendered))
+    expected = expected_catalog(conn, project)
+    result.diagnostics += expected.problems
+    schemas = sorted({t.schema for t in project.tables} | {"public"})
+    actual = introspect(conn, schemas)
+    externals = {ext.key for stage in project.stages for ext in stage.external_tables}
+    result.diagnostics += differences(expected, actual, project.stages[0].pos, externals)
+    if probe:
+        probe_catalog = introspect(conn, sorted(set(schemas) | {"auth"}))
+        reports, holes = Probe(conn, probe_catalog).run(project)
+        result.rls_report = format_report(reports) if reports else ""
+        result.diagnostics += holes
+    return result
