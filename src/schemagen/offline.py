@@ -102,7 +102,7 @@ def _outer_columns(tree: exp.Expression) -> Iterator[exp.Column]:
         if column.table:
             continue
         select = column.find_ancestor(exp.Select)
-        if select is not None and select.args.get("from"):
+        if select is not None and (select.args.get("from_") or select.args.get("from")):
             continue
         yield column
 

@@ -1,0 +1,268 @@
+"""schemagen validate: offline error kinds, live mismatches, PostgreSQL errors, RLS behaviour."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+from conftest import CASES, ROOT
+
+from schemagen import catalog, live
+from schemagen.cli import main
+from schemagen.compare import differences
+from schemagen.expected import expected_catalog
+from schemagen.load import load_project
+from schemagen.offline import validate_offline
+from schemagen.render import render_project
+from schemagen.validate import validate_live
+
+STAGE5 = ROOT / "specs" / "stage-05-advanced-tables.yaml"
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    return main(list(argv), out, err), out.getvalue(), err.getvalue()
+
+
+def write_spec(tmp_path: Path, text: str) -> Path:
+    specs = tmp_path / "specs"
+    specs.mkdir(exist_ok=True)
+    (specs / "s.yaml").write_text(textwrap.dedent(text))
+    return specs
+
+
+BASE = """\
+stage: 1
+title: T
+platform: supabase
+tables:
+  - name: notes
+    comment: Notes.
+    columns:
+      - {name: id, type: uuid, primary_key: true, default: gen_random_uuid()}
+      - {name: user_id, type: uuid, not_null: true}
+      - {name: body, type: text}
+    rls: true
+    policies:
+      - name: own
+        command: select
+        roles: [authenticated]
+        using: USING_HERE
+    indexes:
+      - columns: [user_id]
+"""
+
+
+def offline(specs: Path, templates: Path | None = None) -> list:
+    project = load_project(specs)
+    return validate_offline(project, render_project(project, (), templates))
+
+
+# --- offline -------------------------------------------------------------------------
+
+
+def test_shipped_specs_and_cases_are_clean_offline():
+    for specs in (ROOT / "specs", CASES / "features" / "specs"):
+        assert offline(specs) == []
+
+
+def test_unknown_column_in_a_policy_is_reported_at_the_policy(tmp_path):
+    specs = write_spec(tmp_path, BASE.replace("USING_HERE", "user_idd = (select auth.uid())"))
+    [d] = offline(specs)
+    assert (d.pos.line, d.pos.col, d.code) == (13, 9, "V102")
+    assert d.message == ('policy "own" using names column \'user_idd\', which public.notes does not have; '
+                         "did you mean 'user_id'?")
+
+
+def test_expression_that_does_not_parse(tmp_path):
+    specs = write_spec(tmp_path, BASE.replace("USING_HERE", "user_id = = auth.uid()"))
+    [d] = offline(specs)  # the create policy statement itself is opaque to sqlglot
+    assert (d.pos.line, d.pos.col, d.code) == (13, 9, "V101")
+    assert d.message.startswith('policy "own" using is not a valid expression: ')
+
+
+def test_statement_that_does_not_parse(tmp_path):
+    specs = write_spec(tmp_path, BASE.replace("USING_HERE", "user_id = (select auth.uid())")
+                       .replace("{name: body, type: text}", "{name: body, type: text, default: 1 +}"))
+    found = [(d.pos.line, d.code, d.message.split(":")[0]) for d in offline(specs)]
+    assert (10, "V101", "the default of body is not a valid expression") in found
+    assert (5, "V101", "sqlglot cannot parse the generated table statement at sql/stage-01-t.sql") in found
+
+
+def test_columns_inside_a_subquery_are_not_mistaken_for_the_tables(tmp_path):
+    using = "exists (select 1 from public.notes n where n.user_id = (select auth.uid()) and other_col > 0)"
+    specs = write_spec(tmp_path, BASE.replace("USING_HERE", f'"{using}"'))
+    assert offline(specs) == []
+
+
+def test_uppercase_keywords_in_generated_sql_are_measured(tmp_path):
+    specs = write_spec(tmp_path, BASE.replace("USING_HERE", "user_id = (select auth.uid())"))
+    templates = tmp_path / "tpl"
+    templates.mkdir()
+    builtin = (ROOT / "templates" / "table.sql.j2").read_text()
+    (templates / "table.sql.j2").write_text(builtin.replace("create table {{ table|qname }} (",
+                                                            "CREATE TABLE {{ table|qname }} ("))
+    [d] = offline(specs, templates)
+    assert (d.pos.line, d.code) == (5, "V103")
+    assert d.message == ("uppercase keywords in the generated table statement at sql/stage-01-t.sql:1: "
+                         "CREATE, TABLE; the house style is lowercase")
+
+
+def test_unparsed_statements_are_only_allowed_for_policies_and_rls(tmp_path):
+    specs = write_spec(tmp_path, BASE.replace("USING_HERE", "user_id = (select auth.uid())"))
+    templates = tmp_path / "tpl"
+    templates.mkdir()
+    builtin = (ROOT / "templates" / "table.sql.j2").read_text()
+    (templates / "table.sql.j2").write_text(builtin.replace(
+        "{{ sections|join(\"\\n\\n\") }}",
+        "{{ sections|join(\"\\n\\n\") }}\n\nalter table {{ table|qname }} cluster on notes_user_id_idx;"))
+    [d] = offline(specs, templates)
+    assert (d.pos.line, d.code) == (5, "V104")
+    assert "could only read the generated alter statement at sql/stage-01-t.sql:" in d.message
+
+
+def test_validate_command_offline_exit_codes(tmp_path):
+    assert run("validate", "--specs", str(ROOT / "specs"))[0] == 0
+    specs = write_spec(tmp_path, BASE.replace("USING_HERE", "user_idd = (select auth.uid())"))
+    code, out, err = run("validate", "--specs", str(specs))
+    assert code == 1
+    assert out.startswith(f"{specs / 's.yaml'}:13:9: V102 error policy \"own\" using names column 'user_idd'")
+
+
+# --- live ----------------------------------------------------------------------------
+
+
+def _applied(conn, specs: Path):
+    project = load_project(specs)
+    rendered = render_project(project, ())
+    live.apply_project(conn, project, rendered)
+    return project
+
+
+def _mismatches(conn, project) -> list:
+    expected = expected_catalog(conn, project)
+    assert expected.problems == []
+    schemas = sorted({t.schema for t in project.tables})
+    externals = {e.key for s in project.stages for e in s.external_tables}
+    return differences(expected, catalog.introspect(conn, schemas), project.stages[0].pos, externals)
+
+
+def test_a_freshly_applied_database_matches_the_specs(fresh_db):
+    assert _mismatches(fresh_db, _applied(fresh_db, ROOT / "specs")) == []
+
+
+def test_features_case_matches_too(fresh_db):
+    assert _mismatches(fresh_db, _applied(fresh_db, CASES / "features" / "specs")) == []
+
+
+MISMATCHES = [
+    ("drop index api_keys_is_active_idx",
+     196, "index api_keys_is_active_idx on public.api_keys is missing from the database"),
+    ("alter table ai_tasks alter column priority set default 5",
+     88, "default of public.ai_tasks.priority is '5' in the database, '0' in the spec"),
+    ("alter policy \"Users can view their own AI tasks\" on ai_tasks using (true)",
+     94, "using of policy \"Users can view their own AI tasks\" on public.ai_tasks is 'true' in the database, "
+         "'(user_id = auth.uid())' in the spec"),
+    ("comment on table search_history is null",
+     30, "comment on table public.search_history is nothing in the database, 'User search history for "
+         "personalization and analytics. Stores queries and results.' in the spec"),
+    ("alter table ai_tasks drop constraint ai_tasks_agent_id_fkey, "
+     "add foreign key (agent_id) references ai_agents(id) on delete cascade",
+     73, "foreign key public.ai_tasks(agent_id) → public.ai_agents(id): on delete is cascade in the database, "
+         "set null in the spec"),
+    ("alter table api_keys disable row level security",
+     158, "row level security on public.api_keys is off in the database, on in the spec"),
+    ("alter table user_sessions alter column expires_at drop not null",
+     128, "public.user_sessions.expires_at is nullable in the database, not null in the spec"),
+    ("alter table event_bus_messages alter column retry_count type bigint",
+     214, "type of public.event_bus_messages.retry_count is 'bigint' in the database, 'integer' in the spec"),
+    ("create index extra_idx on api_keys (name)",
+     158, "the database has index extra_idx on public.api_keys, which the spec does not define"),
+    ("alter policy \"Users can create API keys\" on api_keys to anon",
+     180, "roles of policy \"Users can create API keys\" on public.api_keys is 'anon' in the database, "
+          "'authenticated' in the spec"),
+]
+
+
+@pytest.mark.parametrize("change,line,message", MISMATCHES, ids=[m[0][:40] for m in MISMATCHES])
+def test_each_kind_of_mismatch_is_reported_at_its_spec_line(fresh_db, change, line, message):
+    project = _applied(fresh_db, ROOT / "specs")
+    fresh_db.run(change)
+    found = _mismatches(fresh_db, project)
+    assert [(d.pos.path, d.pos.line, d.code, d.message) for d in found] == [
+        (str(ROOT / "specs" / STAGE5.name), line, "V202", message)]
+
+
+def test_postgresql_errors_are_reported_at_the_objects_spec_line(fresh_db, tmp_path):
+    specs = write_spec(tmp_path, BASE.replace("USING_HERE", "user_id = (select auth.uid())")
+                       .replace("{name: body, type: text}", "{name: body, type: text, default: no_such_fn()}"))
+    project = load_project(specs)
+    result = validate_live(fresh_db, project, render_project(project, ()), probe=False)
+    v201 = [(d.pos.line, d.code, d.message) for d in result.diagnostics if d.code == "V201"]
+    assert (5, "V201", "PostgreSQL rejects the table statement at sql/stage-01-t.sql:1: function no_such_fn() "
+                       "does not exist (hint: No function matches the given name and argument types. You might "
+                       "need to add explicit type casts.)") in v201
+    assert any(line == 10 and "the default of notes.body" in message for line, _, message in v201)
+
+
+def test_rls_probe_shows_each_of_the_seeds_holes(fresh_db):
+    project = load_project(ROOT / "specs")
+    result = validate_live(fresh_db, project, render_project(project, ()))
+    holes = sorted({(d.pos.line, d.message.split(" with `")[0]) for d in result.diagnostics if d.code == "V301"})
+    assert holes == [
+        (102, "A changes B's rows (2 rows) on public.ai_tasks"),
+        (136, "A creates a row owned by B on public.user_sessions"),
+        (140, "A changes B's rows (2 rows) on public.user_sessions"),
+        (219, "A changes rows A did not create (1 rows) on public.event_bus_messages"),
+        (219, "A changes rows A did not create (2 rows) on public.event_bus_messages"),
+        (219, "A deletes rows A did not create (1 rows) on public.event_bus_messages"),
+        (219, "A deletes rows A did not create (2 rows) on public.event_bus_messages"),
+        (219, "A reads rows A did not create on public.event_bus_messages"),
+    ]
+    assert [d for d in result.diagnostics if d.code != "V301"] == []
+    report = result.rls_report
+    assert 'policies: "System can update task status"' in report
+    assert "HOLE update (no where)          A changes B's rows (2 rows)" in report
+    # the where clause lets the select policy hide the same hole:
+    assert "ok   update (where on B's row)  0 rows changed" in report
+    assert "ok   insert (B's row)           refused: new row violates row-level security policy for table " \
+           "\"search_history\"" in report
+    assert "ok   anon select                anon sees 0 rows" in report
+
+
+def test_rls_findings_honour_policy_waivers(postgres, tmp_path):
+    specs = write_spec(tmp_path, BASE.replace("USING_HERE", '"true"').replace(
+        "        using: USING_HERE", "").replace(
+        '        using: "true"', '        using: "true"\n        waive: {V301: Notes are public.}'))
+    url = f"postgresql://postgres@127.0.0.1:{postgres.settings['port']}/postgres"
+    code, out, err = run("validate", "--specs", str(specs), "--db", url)
+    assert code == 0, out
+    assert ("V301 error A reads rows A did not create on public.notes with `select id from public.notes` "
+            '(allowed by "own") [waived: Notes are public.]') in out
+
+
+def test_validate_live_command_on_a_given_server_drops_its_scratch_database(postgres):
+    url = f"postgresql://postgres@127.0.0.1:{postgres.settings['port']}/postgres"
+    code, out, err = run("validate", "--specs", str(ROOT / "specs"), "--db", url)
+    assert code == 1
+    assert out.startswith("RLS behaviour (as user A with user B's rows present, each statement rolled back):\n")
+    assert err == "validate (offline and live): 8 errors, 0 waived\n"
+    admin = live.connect(postgres, "postgres")
+    leftovers = admin.run("select datname from pg_database where datname like 'schemagen_validate_%'")
+    admin.close()
+    assert leftovers == []
+
+
+def test_unreachable_server_is_a_one_line_error():
+    code, out, err = run("validate", "--specs", str(ROOT / "specs"), "--db", "postgresql://u@127.0.0.1:1/x")
+    assert code == 2
+    assert err.startswith("schemagen: cannot connect to 127.0.0.1:1:") and err.count("\n") == 1
+
+
+def test_bad_url_is_a_usage_error():
+    code, _, err = run("validate", "--specs", str(ROOT / "specs"), "--db", "mysql://x")
+    assert code == 2
+    assert "is not a URL like postgresql://" in err
