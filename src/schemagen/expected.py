@@ -64,22 +64,36 @@ def _index_ddl(index: m.Index, name: str, table: str) -> str:
 
 
 class _Builder:
+    """Collects the scratch statements, then runs them as cheaply as correctness allows."""
+
     def __init__(self, conn):
         self.conn = conn
         self.problems: list[Diagnostic] = []
+        self.steps: list[tuple[str, m.SourcePos, str]] = []
 
-    def attempt(self, sql: str, pos: m.SourcePos, what: str) -> bool:
-        """Run one statement under a savepoint; a failure is reported, the rest goes on."""
-        self.conn.run("savepoint one_object")
+    def add(self, sql: str, pos: m.SourcePos, what: str) -> None:
+        self.steps.append((sql, pos, what))
+
+    def run(self) -> None:
+        """All steps in one round trip; only if one fails, again one by one under savepoints,
+        so the failure is reported at its object and the rest still runs."""
+        self.conn.run("savepoint all_objects")
         try:
-            self.conn.run(sql)
-        except Exception as exc:  # the driver's DatabaseError; message is what matters
-            self.conn.run("rollback to savepoint one_object")
-            self.problems.append(Diagnostic(pos, "V201", "error",
-                                            f"PostgreSQL rejects {what}: {database_message(exc)}"))
-            return False
-        self.conn.run("release savepoint one_object")
-        return True
+            self.conn.run(";\n".join(sql for sql, _, _ in self.steps))
+            self.conn.run("release savepoint all_objects")
+            return
+        except Exception:
+            self.conn.run("rollback to savepoint all_objects")
+        for sql, pos, what in self.steps:
+            self.conn.run("savepoint one_object")
+            try:
+                self.conn.run(sql)
+            except Exception as exc:  # the driver's DatabaseError; its message is what matters
+                self.conn.run("rollback to savepoint one_object")
+                self.problems.append(Diagnostic(pos, "V201", "error",
+                                                f"PostgreSQL rejects {what}: {database_message(exc)}"))
+                continue
+            self.conn.run("release savepoint one_object")
 
 
 def database_message(exc: Exception) -> str:
@@ -96,37 +110,43 @@ def database_message(exc: Exception) -> str:
 def expected_catalog(conn, project: m.Project) -> Expected:
     builder = _Builder(conn)
     positions: dict[tuple, m.SourcePos] = {}
-    scratch: dict[int, tuple[str, str]] = {}
+    scratch_names: dict[str, tuple[str, str]] = {}
     index_names: dict[str, tuple[str, str, str]] = {}
+    check_positions: dict[str, tuple[tuple[str, str], m.SourcePos]] = {}
+    for number, table in enumerate(project.tables):
+        name = f"{SCRATCH}.t{number}"
+        scratch_names[f"t{number}"] = table.key
+        pk = set(table.primary_key_columns)
+        columns = ", ".join(_column_ddl(c, pk) for c in table.columns)
+        builder.add(f"create table {name} ({columns})", table.pos, f"the columns of {table.schema}.{table.name}")
+        for column in table.columns:
+            if column.default is not None:
+                builder.add(f"alter table {name} alter column {quote_ident(column.name)} "
+                            f"set default {column.default.sql}", column.pos,
+                            f"the default of {table.name}.{column.name}")
+        for i, check in enumerate(table.all_checks):
+            check_name = f"c{number}_{i}"
+            check_positions[check_name] = (table.key, check.pos)
+            builder.add(f"alter table {name} add constraint {check_name} check ({check.expression})",
+                        check.pos, f"a check on {table.name}")
+        for i, index in enumerate(table.indexes):
+            scratch_index = f"i{number}_{i}"
+            index_names[scratch_index] = (table.schema, table.name, index.name)
+            builder.add(_index_ddl(index, scratch_index, name), index.pos, f"index {index.name}")
+        for policy in table.policies:
+            builder.add(_policy_ddl(policy, name), policy.pos, f'policy "{policy.name}"')
     conn.run("begin")
     try:
         conn.run(f"create schema {SCRATCH}")
-        for number, table in enumerate(project.tables):
-            name = f"{SCRATCH}.t{number}"
-            pk = set(table.primary_key_columns)
-            columns = ", ".join(_column_ddl(c, pk) for c in table.columns)
-            if not builder.attempt(f"create table {name} ({columns})", table.pos,
-                                   f"the columns of {table.schema}.{table.name}"):
-                continue
-            scratch[conn.run(f"select '{name}'::regclass::oid::int")[0][0]] = table.key
-            for column in table.columns:
-                if column.default is not None:
-                    builder.attempt(f"alter table {name} alter column {quote_ident(column.name)} "
-                                    f"set default {column.default.sql}", column.pos,
-                                    f"the default of {table.name}.{column.name}")
-            for check in table.all_checks:
-                if builder.attempt(f"alter table {name} add check ({check.expression})", check.pos,
-                                   f"a check on {table.name}"):
-                    definition = conn.run(
-                        "select pg_get_constraintdef(oid, true) from pg_constraint "
-                        f"where conrelid = '{name}'::regclass and contype = 'c' order by oid desc limit 1")[0][0]
-                    positions[(table.key, "check", definition)] = check.pos
-            for i, index in enumerate(table.indexes):
-                scratch_name = f"i{number}_{i}"
-                if builder.attempt(_index_ddl(index, scratch_name, name), index.pos, f"index {index.name}"):
-                    index_names[scratch_name] = (table.schema, table.name, index.name)
-            for policy in table.policies:
-                builder.attempt(_policy_ddl(policy, name), policy.pos, f'policy "{policy.name}"')
+        builder.run()
+        scratch = {oid: scratch_names[relname] for oid, relname in conn.run(
+            "select c.oid::int, c.relname from pg_class c where c.relnamespace = :ns::regnamespace "
+            "and c.relkind = 'r'", ns=SCRATCH)}
+        for conname, definition in conn.run(
+                "select conname, pg_get_constraintdef(oid, true) from pg_constraint "
+                "where connamespace = :ns::regnamespace and contype = 'c'", ns=SCRATCH):
+            table_key, pos = check_positions[conname]
+            positions[(table_key, "check", definition)] = pos
         scratch_catalog = introspect(conn, [], scratch=scratch)
     finally:
         conn.run("rollback")
@@ -144,19 +164,16 @@ def expected_catalog(conn, project: m.Project) -> Expected:
         for column in table.columns:
             positions[("column", table.key, column.name)] = column.pos
         _structural_constraints(table, catalog, positions)
-    for key, facts in scratch_catalog.constraints.items():
-        if key[1] == "check":
-            catalog.constraints[key] = facts
-    for (schema, table_name, name), facts in scratch_catalog.policies.items():
-        catalog.policies[(schema, table_name, name)] = facts
-    for (_, _, scratch_name), facts in scratch_catalog.indexes.items():
-        real = index_names[scratch_name]
-        catalog.indexes[real] = facts
-    for table in project.tables:
         for policy in table.policies:
             positions[(table.schema, table.name, policy.name)] = policy.pos
         for index in table.indexes:
             positions[(table.schema, table.name, index.name)] = index.pos
+    for key, facts in scratch_catalog.constraints.items():
+        if key[1] == "check":
+            catalog.constraints[key] = facts
+    catalog.policies.update(scratch_catalog.policies)
+    for (_, _, scratch_index), facts in scratch_catalog.indexes.items():
+        catalog.indexes[index_names[scratch_index]] = facts
     return Expected(catalog, positions, builder.problems)
 
 

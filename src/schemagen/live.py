@@ -53,7 +53,7 @@ def setup_sql(project: m.Project) -> Iterable[str]:
     yield from external_stubs(project)
 
 
-def connect(server, database: str = "test"):
+def connect(server, database: str = "postgres"):
     import pg8000.native
 
     params = server.dsn()

@@ -8,7 +8,10 @@ guard against a missing table or a misspelled column.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import re
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path as FsPath
 from typing import Any
@@ -54,33 +57,44 @@ def load_project(specs_dir: FsPath | str) -> m.Project:
     return load_files(files)
 
 
+def _load_file(file: FsPath) -> tuple[m.Stage | None, list[Diagnostic]]:
+    """One spec file to a Stage, independent of every other file (so it can run in a worker)."""
+    try:
+        text = file.read_text("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [Diagnostic(m.SourcePos(str(file), 1, 1), "E100", "error",
+                                 f"not UTF-8 text ({exc.reason} at byte {exc.start}); save the file as UTF-8")]
+    try:
+        doc = parse(text, str(file))
+    except SpecError as exc:
+        return None, exc.diagnostics
+    shape_errors = check_document(doc)
+    if shape_errors:
+        return None, shape_errors
+    builder = _StageBuilder(doc)
+    stage = builder.build()
+    return stage, builder.errors
+
+
+#: Files are parsed on every core once there is this much YAML; below it a pool costs more.
+PARALLEL_FROM_BYTES = 256 * 1024
+
+
 def load_files(files: list[FsPath]) -> m.Project:
-    errors: list[Diagnostic] = []
-    staged: list[tuple[Document, m.Stage]] = []
-    for file in files:
-        try:
-            text = file.read_text("utf-8")
-        except UnicodeDecodeError as exc:
-            errors.append(Diagnostic(m.SourcePos(str(file), 1, 1), "E100", "error",
-                                     f"not UTF-8 text ({exc.reason} at byte {exc.start}); save the file as UTF-8"))
-            continue
-        try:
-            doc = parse(text, str(file))
-        except SpecError as exc:
-            errors.extend(exc.diagnostics)
-            continue
-        shape_errors = check_document(doc)
-        if shape_errors:
-            errors.extend(shape_errors)
-            continue
-        builder = _StageBuilder(doc)
-        stage = builder.build()
-        errors.extend(builder.errors)
-        staged.append((doc, stage))
+    results = _map_files(files)
+    errors = [d for _, found in results for d in found]
     if errors:
         raise SpecError(errors)
-    project = _link(staged)
-    return project
+    return _link([stage for stage, _ in results if stage is not None])
+
+
+def _map_files(files: list[FsPath]) -> list[tuple[m.Stage | None, list[Diagnostic]]]:
+    workers = min(os.cpu_count() or 1, len(files))
+    size = sum(f.stat().st_size for f in files)
+    if workers < 2 or size < PARALLEL_FROM_BYTES or "fork" not in multiprocessing.get_all_start_methods():
+        return [_load_file(f) for f in files]
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(_load_file, files, chunksize=max(1, len(files) // (workers * 4))))
 
 
 class _StageBuilder:
@@ -494,7 +508,7 @@ def _slugify(title: str) -> str:
 # --- cross-stage linking ---------------------------------------------------------------
 
 
-def _link(staged: list[tuple[Document, m.Stage]]) -> m.Project:
+def _link(stages: list[m.Stage]) -> m.Project:
     """Resolve names across stages: numbers, table ownership, references, roles."""
     errors: list[Diagnostic] = []
 
@@ -502,7 +516,7 @@ def _link(staged: list[tuple[Document, m.Stage]]) -> m.Project:
         errors.append(Diagnostic(pos, code, "error", message))
 
     by_number: dict[int, m.Stage] = {}
-    for _, stage in sorted(staged, key=lambda pair: pair[1].number):
+    for stage in sorted(stages, key=lambda s: s.number):
         if stage.number in by_number:
             error(stage.pos, "E103", f"stage {stage.number} is also defined in "
                   f"{by_number[stage.number].path}; give each stage its own number")

@@ -12,6 +12,9 @@ lowercase with sqlglot's own tokenizer.
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from typing import Iterator
 
 import sqlglot
@@ -126,12 +129,60 @@ def check_fragments(table: m.Table) -> Iterator[Diagnostic]:
                                  f"have{did_you_mean(name, names)}")
 
 
-def validate_offline(project: m.Project, rendered: dict[str, str]) -> list[Diagnostic]:
+def _check_stage(stage: m.Stage, sql: str) -> list[Diagnostic]:
+    rel = f"sql/{stage.file_stem}.sql"
     found: list[Diagnostic] = []
-    for stage in project.stages:
-        rel = f"sql/{stage.file_stem}.sql"
-        for statement in statements(stage, rendered[rel]):
-            found.extend(check_statement(statement, rel))
-        for table in stage.tables:
-            found.extend(check_fragments(table))
-    return sorted(set(found))
+    for statement in statements(stage, sql):
+        found.extend(check_statement(statement, rel))
+    for table in stage.tables:
+        found.extend(check_fragments(table))
+    return found
+
+
+def validate_offline(project: m.Project, rendered: dict[str, str]) -> list[Diagnostic]:
+    return sorted({d for stage in project.stages
+                   for d in _check_stage(stage, rendered[f"sql/{stage.file_stem}.sql"])})
+
+
+#: Set just before forking workers, so they inherit the job instead of unpickling it.
+_JOB: tuple[m.Project, object] | None = None
+
+#: Below this many tables a worker pool costs more than it saves.
+PARALLEL_FROM_TABLES = 200
+
+
+def _render_and_check(indexes: list[int]) -> tuple[dict[str, str], list[Diagnostic]]:
+    from .render import build_environment
+
+    assert _JOB is not None
+    project, templates = _JOB
+    template = build_environment(templates).get_template("stage.sql.j2")
+    rendered, found = {}, []
+    for i in indexes:
+        stage = project.stages[i]
+        sql = template.render(stage=stage)
+        rendered[f"sql/{stage.file_stem}.sql"] = sql
+        found.extend(_check_stage(stage, sql))
+    return rendered, found
+
+
+def render_and_validate(project: m.Project, templates=None, *,
+                        parallel: bool = True) -> tuple[dict[str, str], list[Diagnostic]]:
+    """Render each stage's migration and check it; stages are independent, so a large
+    project is split over every core (where processes can fork, and ``parallel``:
+    forking beside a running thread is not safe)."""
+    global _JOB
+    workers = min(os.cpu_count() or 1, len(project.stages)) if parallel else 1
+    _JOB = (project, templates)
+    try:
+        if workers < 2 or len(project.tables) < PARALLEL_FROM_TABLES or \
+                "fork" not in multiprocessing.get_all_start_methods():
+            rendered, found = _render_and_check(list(range(len(project.stages))))
+            return rendered, sorted(set(found))
+        chunks = [list(range(len(project.stages)))[i::workers] for i in range(workers)]
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            parts = list(pool.map(_render_and_check, chunks))
+    finally:
+        _JOB = None
+    rendered = {k: v for part, _ in parts for k, v in part.items()}
+    return dict(sorted(rendered.items())), sorted({d for _, found in parts for d in found})

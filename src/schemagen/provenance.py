@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import model as m
-from .sqltokens import Token, tokenize
+from .sqltokens import Token, statement_ends, tokenize
 
 
 @dataclass(frozen=True)
@@ -29,20 +29,32 @@ class Statement:
 
 def split(sql: str) -> list[tuple[str, int]]:
     """Statements with the line each starts on; ``;`` inside quotes or $$ bodies do not split."""
-    tokens = tokenize(sql, keep_space=True)
     out: list[tuple[str, int]] = []
-    start = None
-    for token in tokens:
-        if token.kind in ("space", "comment") and start is None:
-            continue
-        if start is None:
-            start = token.start
-        if token.text == ";":
-            out.append((sql[start:token.start + 1], sql.count("\n", 0, start) + 1))
-            start = None
-    if start is not None and sql[start:].strip():
-        out.append((sql[start:].rstrip(), sql.count("\n", 0, start) + 1))
+    start, line = 0, 1
+    for end in statement_ends(sql) + [len(sql)]:
+        chunk = sql[start:end + 1]
+        stripped = _strip_leading_comments(chunk)
+        if stripped.strip():
+            offset = start + len(chunk) - len(stripped)
+            line += sql.count("\n", start, offset)
+            out.append((stripped.rstrip() if end == len(sql) else stripped, line))
+            line += sql.count("\n", offset, end + 1)
+        else:
+            line += sql.count("\n", start, end + 1)
+        start = end + 1
     return out
+
+
+def _strip_leading_comments(chunk: str) -> str:
+    while True:
+        text = chunk.lstrip()
+        if text.startswith("--"):
+            newline = text.find("\n")
+            chunk = "" if newline == -1 else text[newline + 1:]
+        elif text.startswith("/*") and "*/" in text:
+            chunk = text[text.index("*/") + 2:]
+        else:
+            return text
 
 
 def _words(tokens: list[Token], n: int) -> list[str]:
@@ -59,7 +71,13 @@ def _qualified_after(tokens: list[Token], i: int) -> tuple[str, str] | None:
 
 
 def attribute(stage: m.Stage, sql: str) -> tuple[str, m.SourcePos, m.Table | None]:
-    tokens = tokenize(sql)
+    head = sql.split(" is ", 1)[0] if sql.lower().startswith("comment") else sql
+    try:
+        tokens = tokenize(head, limit=24)
+    except ValueError:
+        tokens = []
+    if not tokens:
+        return "raw", stage.pos, None
     words = _words(tokens, 4)
     tables = {t.key: t for t in stage.tables}
 
@@ -74,8 +92,7 @@ def attribute(stage: m.Stage, sql: str) -> tuple[str, m.SourcePos, m.Table | Non
     if words[:3] in (["comment", "on", "table"], ["comment", "on", "column"]):
         table = table_at(3)
         if table and words[2] == "column":
-            is_at = next((i for i, t in enumerate(tokens) if t.kind == "word" and t.text.lower() == "is"), 0)
-            column = table.column(tokens[is_at - 1].ident) if is_at > 3 else None
+            column = table.column(tokens[-1].ident) if len(tokens) > 4 else None
             if column:
                 return "comment", column.pos, table
         if table:

@@ -193,6 +193,7 @@ def relationships(tables: Sequence[m.Table]) -> list[Relationship]:
 MANIFEST = ".schemagen-manifest"
 
 
+
 def render_project(project: m.Project, findings: Sequence[Diagnostic] = (),
                    user_templates: Path | None = None) -> dict[str, str]:
     """Every file under the output directory, path → text; the manifest lists them."""

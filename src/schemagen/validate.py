@@ -100,23 +100,48 @@ def scratch_database(params: dict[str, object]) -> Iterator[object]:
         admin.close()
 
 
-@contextmanager
-def throwaway_database() -> Iterator[object]:
-    from . import pgserver
-    from .live import connect as connect_server
+class BackgroundServer:
+    """A throwaway server booting in a thread while the caller loads and checks the specs.
 
-    try:
-        server = pgserver.start()
-    except pgserver.PostgresNotFound as exc:
-        raise ConnectionProblem(str(exc)) from None
-    try:
-        conn = connect_server(server)
+    initdb and start-up are most of a cold ``validate --live``; started first, they
+    overlap with everything that needs no database.
+    """
+
+    def __init__(self):
+        from concurrent.futures import ThreadPoolExecutor
+
+        from . import pgserver
+
+        self._pool = ThreadPoolExecutor(1)
+        self._future = self._pool.submit(pgserver.start)
+
+    @contextmanager
+    def database(self) -> Iterator[object]:
+        from . import pgserver
+        from .live import connect as connect_server
+
         try:
-            yield conn
+            server = self._future.result()
+        except pgserver.PostgresNotFound as exc:
+            raise ConnectionProblem(str(exc)) from None
         finally:
-            conn.close()
-    finally:
-        server.stop()
+            self._pool.shutdown()
+        try:
+            conn = connect_server(server)
+            try:
+                yield conn
+            finally:
+                conn.close()
+        finally:
+            server.stop()
+
+    def cancel(self) -> None:
+        """Stop a server that was started but is not needed (the specs did not load)."""
+        self._pool.shutdown()
+        try:
+            self._future.result().stop()
+        except Exception:  # it failed to start: nothing to stop
+            pass
 
 
 def apply_statements(conn, project: m.Project, rendered: dict[str, str]) -> list[Diagnostic]:
@@ -124,12 +149,16 @@ def apply_statements(conn, project: m.Project, rendered: dict[str, str]) -> list
     from .live import setup_sql
     from .provenance import statements
 
-    for sql in setup_sql(project):
-        conn.run(sql)
+    conn.run(";\n".join(setup_sql(project)))
     found = []
     for stage in project.stages:
         rel = f"sql/{stage.file_stem}.sql"
-        for statement in statements(stage, rendered[rel]):
+        try:  # one round trip, one implicit transaction: all of the stage or nothing
+            conn.run(rendered[rel])
+            continue
+        except Exception:
+            pass
+        for statement in statements(stage, rendered[rel]):  # again, one by one, to say where
             try:
                 conn.run(statement.sql)
             except Exception as exc:

@@ -8,6 +8,7 @@ when chosen, keeping ``check`` free of what ``validate`` needs.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 from pathlib import Path
@@ -68,6 +69,11 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     except SystemExit as exc:
         return int(exc.code or 0)
     module = importlib.import_module(f"{__name__}.{args.module}")
+    # A run builds many small objects and no garbage cycles worth collecting; the cyclic
+    # collector's passes over them grow with the heap and made large spec sets
+    # superlinear (benchmarks/README.md), so it is paused for the run.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         return module.run(args, out, err)
     except SpecError as exc:
@@ -78,4 +84,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     except UsageError as exc:
         err.write(f"schemagen: {exc}\n")
         return EXIT_USAGE
+    finally:
+        if collecting:
+            gc.enable()
 

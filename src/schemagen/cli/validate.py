@@ -6,7 +6,6 @@ from typing import TextIO
 from ..diagnostics import FORMATS, format_diagnostics
 from ..lint import failing
 from ..load import load_project
-from ..render import render_project
 from . import EXIT_FINDINGS, EXIT_OK, UsageError
 
 
@@ -22,17 +21,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from ..offline import validate_offline
-    from ..validate import (ConnectionProblem, apply_waivers, connection_params, scratch_database,
-                            throwaway_database, validate_live)
+    from ..offline import render_and_validate
+    from ..validate import (BackgroundServer, ConnectionProblem, apply_waivers, connection_params,
+                            scratch_database, validate_live)
 
-    project = load_project(args.specs)
-    rendered = render_project(project, (), args.templates)
-    diagnostics = validate_offline(project, rendered)
+    live = args.live or args.db
+    server = BackgroundServer() if args.live and not args.db else None
+    try:
+        project = load_project(args.specs)
+        rendered, diagnostics = render_and_validate(project, args.templates, parallel=server is None)
+    except BaseException:
+        if server is not None:
+            server.cancel()
+        raise
     report = ""
-    if args.live or args.db:
+    if live:
         try:
-            database = scratch_database(connection_params(args.db)) if args.db else throwaway_database()
+            database = scratch_database(connection_params(args.db)) if args.db else server.database()
             with database as conn:
                 result = validate_live(conn, project, rendered, probe=not args.no_rls_probe)
         except ConnectionProblem as exc:
@@ -46,7 +51,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     out.write(format_diagnostics(diagnostics, args.format))
     if args.format == "text":
         errors = len(failing(diagnostics))
-        mode = "offline and live" if (args.live or args.db) else "offline (add --live for the database checks)"
+        mode = "offline and live" if live else "offline (add --live for the database checks)"
         err.write(f"validate ({mode}): {errors} error{'s' if errors != 1 else ''}, "
                   f"{sum(1 for d in diagnostics if d.waived)} waived\n")
     return EXIT_FINDINGS if failing(diagnostics) else EXIT_OK

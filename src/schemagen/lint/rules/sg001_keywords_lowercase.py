@@ -51,7 +51,7 @@ class KeywordsLowercase(Rule):
         for stage in project.stages:
             for raw in stage.sql_before + stage.sql_after:
                 yield from self._scan(f"raw SQL '{raw.name}'", raw.sql, raw.pos, ())
-            yield from super().check(project)
+        yield from super().check(project)
 
     def check_table(self, table: Table, stage: Stage, project: Project) -> Iterator[Finding]:
         for where, sql, pos, waivers in _fragments(table):

@@ -1,0 +1,135 @@
+"""Performance targets from the issues, measured by hand: `python benchmarks/run.py [name]`.
+
+Prints each measurement as a ratio to its floor or to the smallest size, never as a
+pass/fail test: timings belong to the machine, ratios to the code. Targets:
+
+- validate-live: cold `schemagen validate --live` on the shipped specs within 1.5x of
+  the floor measured in the same run: initdb + server start + applying the same SQL
+  with psql (issue 3).
+- validate-offline: offline validation of 1,000 synthetic tables under 2 s on 2 cores,
+  growing linearly through 2,000 and 4,000 (issue 3).
+- check: `schemagen check` on the shipped specs within 1.5x of the floor
+  `python -c "import yaml, jinja2"`, growing linearly over 500, 1,000 and 2,000 tables
+  (issue 4).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from synthetic import write_specs  # noqa: E402
+
+SCHEMAGEN = [sys.executable, "-m", "schemagen"]
+
+
+def timed(command: list[str], repeat: int = 3, **kwargs) -> float:
+    """Best of ``repeat`` wall-clock runs: the least disturbed by the rest of the machine."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(command, check=False, capture_output=True, **kwargs)
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def live_floor() -> float:
+    """initdb + start + psql applying shim, stand-ins and the stage SQL: the work any tool must do."""
+    from schemagen import live, pgserver
+    from schemagen.load import load_project
+    from schemagen.render import render_project
+
+    project = load_project(ROOT / "specs")
+    rendered = render_project(project)
+    sql = "\n".join(live.setup_sql(project)) + "\n" + "\n".join(
+        rendered[f"sql/{s.file_stem}.sql"] for s in project.stages)
+    bin_dir = pgserver.find_bin_dir()
+    psql = shutil.which("psql") or str(bin_dir / "psql")
+    base = Path(tempfile.mkdtemp())
+    (base / "apply.sql").write_text(sql)
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        user = pgserver._unprivileged_user()
+        prefix = [sys.executable, "-m", "schemagen.demote", str(user.pw_uid), str(user.pw_gid), "--"]
+        os.chown(base, user.pw_uid, user.pw_gid)
+    port = "54391"
+    start = time.perf_counter()
+    subprocess.run(prefix + [str(bin_dir / "initdb"), "-D", str(base / "data"), "-U", "postgres", "-A", "trust",
+                             "--no-sync", "--lc-messages=C", "--encoding=UTF8"], check=True, capture_output=True)
+    server = subprocess.Popen(prefix + [str(bin_dir / "postgres"), "-D", str(base / "data"), "-p", port,
+                                        "-k", str(base), "-h", "127.0.0.1", "-c", "fsync=off",
+                                        "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while subprocess.run([psql, "-h", "127.0.0.1", "-p", port, "-U", "postgres", "-c", "select 1"],
+                         capture_output=True).returncode != 0:
+        time.sleep(0.05)
+    subprocess.run([psql, "-h", "127.0.0.1", "-p", port, "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-q",
+                    "-f", str(base / "apply.sql")], check=True, capture_output=True)
+    elapsed = time.perf_counter() - start
+    server.terminate()
+    server.wait()
+    shutil.rmtree(base, ignore_errors=True)
+    return elapsed
+
+
+def bench_validate_live(pairs: int = 5) -> None:
+    """Floor and ours interleaved, so both see the same machine; the median ratio is reported."""
+    ratios, ours_times, floors = [], [], []
+    for _ in range(pairs):
+        floor = live_floor()
+        ours = timed(SCHEMAGEN + ["validate", "--live", "--specs", str(ROOT / "specs")], repeat=1, cwd=ROOT)
+        floors.append(floor)
+        ours_times.append(ours)
+        ratios.append(ours / floor)
+    print(f"validate --live, shipped specs: median {statistics.median(ours_times):.2f} s; floor (initdb + "
+          f"start + psql apply) median {statistics.median(floors):.2f} s; median ratio "
+          f"{statistics.median(ratios):.2f} over {pairs} interleaved pairs (target <= 1.5)")
+
+
+def _synthetic_series(command: str, sizes: tuple[int, ...], target: str) -> None:
+    base = Path(tempfile.mkdtemp())
+    results = []
+    for n in sizes:
+        specs = write_specs(base / f"specs{n}", n)
+        out = base / f"out{n}"
+        if command == "check":
+            subprocess.run(SCHEMAGEN + ["generate", "-q", "--specs", str(specs), "--out", str(out)], check=True)
+        seconds = timed(SCHEMAGEN + [command, "--specs", str(specs), "--out", str(out)])
+        results.append((n, seconds))
+    first_n, first_s = results[0]
+    for n, seconds in results:
+        print(f"{command}, {n} tables: {seconds:.2f} s; time ratio {seconds / first_s:.2f} for size ratio "
+              f"{n / first_n:.2f}")
+    print(f"  target: {target}")
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def bench_validate_offline() -> None:
+    _synthetic_series("validate", (1000, 2000, 4000), "1,000 tables under 2 s; time ratios close to size ratios")
+
+
+def bench_check() -> None:
+    floor = timed([sys.executable, "-c", "import yaml, jinja2"], repeat=5)
+    ours = timed(SCHEMAGEN + ["check", "-q"], repeat=5, cwd=ROOT)
+    print(f"check, shipped specs: {ours:.3f} s; floor (python -c 'import yaml, jinja2') {floor:.3f} s; "
+          f"ratio {ours / floor:.2f} (target <= 1.5)")
+    _synthetic_series("check", (500, 1000, 2000), "time ratios close to size ratios")
+
+
+BENCHMARKS = {"validate-live": bench_validate_live, "validate-offline": bench_validate_offline,
+              "check": bench_check}
+
+if __name__ == "__main__":
+    names = sys.argv[1:] or list(BENCHMARKS)
+    for name in names:
+        BENCHMARKS[name]()
