@@ -8,8 +8,6 @@ scripts, and GitHub workflow commands for annotations on a pull request.
 
 from __future__ import annotations
 
-import difflib
-import json
 from dataclasses import dataclass
 from typing import Iterable, Literal
 
@@ -68,6 +66,8 @@ FORMATS = ("text", "json", "github")
 def format_diagnostics(diagnostics: Iterable[Diagnostic], fmt: str) -> str:
     items = sorted(diagnostics)
     if fmt == "json":
+        import json
+
         return json.dumps([d.to_dict() for d in items], indent=2, ensure_ascii=False) + "\n"
     render = Diagnostic.to_github if fmt == "github" else Diagnostic.to_text
     return "".join(render(d) + "\n" for d in items)
@@ -83,6 +83,8 @@ class SpecError(Exception):
 
 def did_you_mean(word: str, options: Iterable[str]) -> str:
     """' (did you mean 'x'?)' for a near miss, else a list of what is allowed."""
+    import difflib
+
     options = sorted(set(options))
     close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     if close:

@@ -8,10 +8,8 @@ guard against a missing table or a misspelled column.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path as FsPath
 from typing import Any
@@ -91,7 +89,12 @@ def load_files(files: list[FsPath]) -> m.Project:
 def _map_files(files: list[FsPath]) -> list[tuple[m.Stage | None, list[Diagnostic]]]:
     workers = min(os.cpu_count() or 1, len(files))
     size = sum(f.stat().st_size for f in files)
-    if workers < 2 or size < PARALLEL_FROM_BYTES or "fork" not in multiprocessing.get_all_start_methods():
+    if workers < 2 or size < PARALLEL_FROM_BYTES:
+        return [_load_file(f) for f in files]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         return [_load_file(f) for f in files]
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
         return list(pool.map(_load_file, files, chunksize=max(1, len(files) // (workers * 4))))

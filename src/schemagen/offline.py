@@ -12,9 +12,7 @@ lowercase with sqlglot's own tokenizer.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 from typing import Iterator
 
 import sqlglot
@@ -152,15 +150,15 @@ PARALLEL_FROM_TABLES = 200
 
 
 def _render_and_check(indexes: list[int]) -> tuple[dict[str, str], list[Diagnostic]]:
-    from .render import build_environment
+    from .render import build_environment, stage_sql
 
     assert _JOB is not None
     project, templates = _JOB
-    template = build_environment(templates).get_template("stage.sql.j2")
+    env = build_environment(templates)
     rendered, found = {}, []
     for i in indexes:
         stage = project.stages[i]
-        sql = template.render(stage=stage)
+        sql = stage_sql(env, stage)
         rendered[f"sql/{stage.file_stem}.sql"] = sql
         found.extend(_check_stage(stage, sql))
     return rendered, found
@@ -171,6 +169,9 @@ def render_and_validate(project: m.Project, templates=None, *,
     """Render each stage's migration and check it; stages are independent, so a large
     project is split over every core (where processes can fork, and ``parallel``:
     forking beside a running thread is not safe)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     global _JOB
     workers = min(os.cpu_count() or 1, len(project.stages)) if parallel else 1
     _JOB = (project, templates)

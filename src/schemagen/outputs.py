@@ -8,7 +8,6 @@ hand-written README in ``generated/`` is never touched.
 
 from __future__ import annotations
 
-import difflib
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -72,6 +71,8 @@ def plan(rendered: dict[str, str], out_dir: Path) -> Plan:
 
 def unified_diff(p: Plan, out_dir: Path) -> str:
     """What ``generate`` would change, as ``diff -u`` would show it (git-style a/ b/ paths)."""
+    import difflib
+
     chunks: list[str] = []
     for rel in sorted(p.changed + p.missing + p.stale):
         old = p.current.get(rel) or ""

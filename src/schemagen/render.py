@@ -38,6 +38,13 @@ def builtin_templates_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "templates"
 
 
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    try:
+        return jinja2.FileSystemBytecodeCache()
+    except (OSError, RuntimeError):  # no usable temporary folder: compile every time
+        return None
+
+
 def build_environment(user_templates: Path | None = None) -> jinja2.Environment:
     loaders: list[jinja2.BaseLoader] = []
     if user_templates is not None:
@@ -45,6 +52,9 @@ def build_environment(user_templates: Path | None = None) -> jinja2.Environment:
     loaders.append(jinja2.FileSystemLoader(str(builtin_templates_dir())))
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
+        # Compiled templates are cached per user, keyed by each template's source checksum,
+        # so an edited template is recompiled and an unchanged one costs nothing.
+        bytecode_cache=_bytecode_cache(),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -194,21 +204,33 @@ MANIFEST = ".schemagen-manifest"
 
 
 
+def table_blocks(env: jinja2.Environment, stage: m.Stage) -> dict[tuple[str, str], str]:
+    """Each table's SQL block, rendered once for both the migration and the document."""
+    template = env.get_template("table.sql.j2")
+    return {table.key: template.render(table=table) for table in stage.tables}
+
+
+def stage_sql(env: jinja2.Environment, stage: m.Stage,
+              blocks: dict[tuple[str, str], str] | None = None) -> str:
+    blocks = blocks if blocks is not None else table_blocks(env, stage)
+    return env.get_template("stage.sql.j2").render(stage=stage, table_sql=blocks)
+
+
 def render_project(project: m.Project, findings: Sequence[Diagnostic] = (),
                    user_templates: Path | None = None) -> dict[str, str]:
     """Every file under the output directory, path → text; the manifest lists them."""
     env = build_environment(user_templates)
-    sql = env.get_template("stage.sql.j2")
     er = env.get_template("er.mmd.j2")
     doc = env.get_template("stage.md.j2")
     index = env.get_template("index.md.j2")
     out: dict[str, str] = {}
     for stage in project.stages:
         mine = [f for f in findings if f.pos.path == stage.path]
-        out[f"sql/{stage.file_stem}.sql"] = sql.render(stage=stage)
+        blocks = table_blocks(env, stage)
+        out[f"sql/{stage.file_stem}.sql"] = stage_sql(env, stage, blocks)
         out[f"er/{stage.file_stem}.mmd"] = er.render(tables=stage.tables)
         out[f"docs/{stage.file_stem}.md"] = doc.render(
-            stage=stage, checklist=checklist(mine), readiness=readiness(stage, mine))
+            stage=stage, table_sql=blocks, checklist=checklist(mine), readiness=readiness(stage, mine))
     out["er/schema.mmd"] = er.render(tables=project.tables)
     out["docs/README.md"] = index.render(project=project)
     out[MANIFEST] = "".join(f"{path}\n" for path in sorted(out))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from functools import cache
-from importlib import resources
+from pathlib import Path as FsPath
 from typing import Any
 
 from .diagnostics import Diagnostic, did_you_mean
@@ -34,8 +34,7 @@ _JSON_TYPE_NAMES = {
 
 @cache
 def spec_schema() -> dict[str, Any]:
-    text = resources.files("schemagen").joinpath("spec.schema.json").read_text("utf-8")
-    return json.loads(text)
+    return json.loads((FsPath(__file__).parent / "spec.schema.json").read_text("utf-8"))
 
 
 def _json_type(value: Any) -> str:

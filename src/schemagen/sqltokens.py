@@ -39,7 +39,7 @@ _TOKEN = re.compile(
   | (?P<quoted_ident>"(?:[^"]|"")+")
   | (?P<number>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)
   | (?P<param>\$\d+)
-  | (?P<word>[A-Za-z_\x80-\uffff][A-Za-z0-9_$\x80-\uffff]*)
+  | (?P<word>[^\W\d][\w$]*)
   | (?P<punct>::|<>|!=|<=|>=|\|\||->>|->|\#>>|\#>|@>|<@|&&|[^\s])
     """,
     re.VERBOSE,
