@@ -3,7 +3,7 @@
 ``tests/cases/<case>/specs`` in, ``tests/cases/<case>/expected`` out, optional
 ``templates`` for a user's house style. ``pytest --update-golden`` rewrites the
 expected files after a reviewed change. Together the cases exercise every
-built-in template (table.sql, stage.sql, er.mmd, stage.md, index.md) and the
+built-in template (macros.sql through table.sql, stage.sql, er.mmd, stage.md, index.md) and the
 override of one by a user's folder.
 """
 
@@ -32,7 +32,8 @@ def test_cases_cover_every_builtin_template():
     from schemagen.render import builtin_templates_dir
 
     names = {p.name for p in builtin_templates_dir().glob("*.j2")}
-    assert names == {"table.sql.j2", "stage.sql.j2", "er.mmd.j2", "stage.md.j2", "index.md.j2"}
+    assert names == {"macros.sql.j2", "table.sql.j2", "stage.sql.j2", "er.mmd.j2", "stage.md.j2",
+                     "index.md.j2"}
     for case in ("features",):
         expected = CASES / case / "expected"
         assert {p.parent.name for p in expected.rglob("*") if p.is_file()} >= {"sql", "docs", "er"}

@@ -13,6 +13,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import model as m
 from .render import MANIFEST
 
 
@@ -118,3 +119,35 @@ def _prune_empty_dirs(directory: Path, stop: Path) -> None:
     while directory != stop and directory.is_dir() and not any(directory.iterdir()):
         directory.rmdir()
         directory = directory.parent
+
+
+def _first_changed_line(old: str, new: str) -> int:
+    """1-based line of ``new`` where it first departs from ``old``."""
+    old_lines, new_lines = old.splitlines(), new.splitlines()
+    for i, (a, b) in enumerate(zip(old_lines, new_lines)):
+        if a != b:
+            return i + 1
+    return min(len(old_lines), len(new_lines)) + 1
+
+
+def drift_source(rel: str, p: Plan, project: m.Project, out_dir: Path) -> m.SourcePos:
+    """The spec position behind a drifted file, for annotations on a pull request.
+
+    A migration points at the object of its first changed statement; a stage's
+    document or diagram at the stage's spec; files built from every stage at the
+    first spec; a stale file, which no spec produces any more, at itself.
+    """
+    if rel in p.stale:
+        return m.SourcePos((out_dir / rel).as_posix(), 1, 1)
+    stem = Path(rel).stem
+    stage = next((s for s in project.stages if s.file_stem == stem), None)
+    if stage is None:
+        return m.SourcePos(project.stages[0].path, 1, 1)
+    if rel.startswith("sql/"):
+        from .provenance import statements
+
+        line = _first_changed_line(p.current.get(rel) or "", p.rendered[rel])
+        candidates = [st for st in statements(stage, p.rendered[rel]) if st.line <= line]
+        if candidates:
+            return candidates[-1].pos
+    return m.SourcePos(stage.path, 1, 1)

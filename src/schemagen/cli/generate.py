@@ -14,7 +14,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    files = rendered_files(args)
+    _, files = rendered_files(args)
     p = plan(files, args.out)
     if p.foreign:
         listed = ", ".join(str(args.out / rel) for rel in p.foreign)
