@@ -36,7 +36,7 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-@pytest.mark.parametrize("command", ["generate", "check", "lint"])
+@pytest.mark.parametrize("command", ["generate", "check", "lint", "validate", "drift", "rules"])
 def test_every_command_has_help(command, capsys):
     code, _, _ = run(command, "--help")
     assert code == 0
@@ -186,3 +186,81 @@ def test_console_script_is_installed():
     result = subprocess.run(["schemagen", "--version"], capture_output=True, text=True)
     assert result.returncode == 0
     assert result.stdout.startswith("schemagen ")
+
+
+def test_ci_files_name_real_commands():
+    """docs/ci.md's workflow and .pre-commit-hooks.yaml only run commands and flags that exist."""
+    import re
+
+    import yaml
+
+    from schemagen.cli import build_parser
+
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices  # noqa: SLF001
+
+    def assert_runs(command_line: str) -> None:
+        words = command_line.split()
+        assert words[0] == "schemagen", command_line
+        sub = commands[words[1]]
+        known = {opt for action in sub._actions for opt in action.option_strings}  # noqa: SLF001
+        for word in words[2:]:
+            if word.startswith("--"):
+                assert word in known, f"{command_line}: unknown option {word}"
+
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert {h["id"] for h in hooks} >= {"schemagen-check", "schemagen-validate"}
+    for hook in hooks:
+        assert_runs(hook["entry"])
+    workflow_text = re.search(r"```yaml\n(name: schema.*?)```", (ROOT / "docs" / "ci.md").read_text(), re.S)
+    workflow = yaml.safe_load(workflow_text.group(1))
+    runs = [step["run"] for step in workflow["jobs"]["schemagen"]["steps"] if "run" in step]
+    schemagen_runs = [r for r in runs if r.startswith("schemagen ")]
+    assert [r.split()[1] for r in schemagen_runs] == ["check", "validate", "lint"]
+    for command in schemagen_runs:
+        assert_runs(command)
+
+
+def test_check_github_and_json_formats(project):
+    import json
+
+    run("generate")
+    spec = project / "specs" / f"{STAGE5}.yaml"
+    spec.write_text(spec.read_text().replace("System can create sessions", "System may create sessions"))
+    (project / "generated" / "er" / "schema.mmd").unlink()
+    code, out, err = run("check", "--format", "github")
+    assert code == 1 and err == ""
+    assert out == (
+        f"::error file=specs/{STAGE5}.yaml,line=1,col=1,title=D001::D001 generated/docs/{STAGE5}.md is out "
+        "of date; run schemagen generate\n"
+        f"::error file=specs/{STAGE5}.yaml,line=1,col=1,title=D002::D002 generated/er/schema.mmd is missing; "
+        "run schemagen generate\n"
+        f"::error file=specs/{STAGE5}.yaml,line=136,col=9,title=D001::D001 generated/sql/{STAGE5}.sql is out "
+        "of date; run schemagen generate\n")
+    code, out, _ = run("check", "--format", "json")
+    report = json.loads(out)
+    assert code == 1
+    assert {k: v for k, v in report.items() if k != "files"} == {
+        "version": 1, "clean": False, "out": "generated",
+        "summary": {"changed": 2, "missing": 1, "stale": 0, "up_to_date": 3}}
+    assert [(f["path"], f["status"], f["spec"]) for f in report["files"]] == [
+        (f"generated/docs/{STAGE5}.md", "changed", {"path": f"specs/{STAGE5}.yaml", "line": 1, "col": 1}),
+        ("generated/er/schema.mmd", "missing", {"path": f"specs/{STAGE5}.yaml", "line": 1, "col": 1}),
+        (f"generated/sql/{STAGE5}.sql", "changed", {"path": f"specs/{STAGE5}.yaml", "line": 136, "col": 9}),
+    ]
+    sql_diff = report["files"][2]["diff"]
+    assert sql_diff.startswith(f"--- a/generated/sql/{STAGE5}.sql\n+++ b/generated/sql/{STAGE5}.sql\n")
+    assert '-create policy "System can create sessions"\n+create policy "System may create sessions"\n' in sql_diff
+
+
+def test_check_json_for_a_stale_file(project):
+    import json
+
+    run("generate")
+    spec = project / "specs" / f"{STAGE5}.yaml"
+    spec.write_text(spec.read_text().replace("title: Advanced Tables", "title: Advanced Tables\nslug: renamed"))
+    report = json.loads(run("check", "--format", "json")[1])
+    stale = [f for f in report["files"] if f["status"] == "stale"]
+    assert [(f["path"], f["spec"]) for f in stale] == [
+        (f"generated/{kind}/{STAGE5}.{ext}", {"path": f"generated/{kind}/{STAGE5}.{ext}", "line": 1, "col": 1})
+        for kind, ext in (("docs", "md"), ("er", "mmd"), ("sql", "sql"))]

@@ -43,6 +43,8 @@ class ConstraintFacts:
     kind: str  # primary key, unique, foreign key, check
     columns: tuple[str, ...]
     definition: str
+    #: The database's own name for it (specs rarely name constraints; drops need it).
+    name: str = field(default="", compare=False)
     ref_table: tuple[str, str] | None = None
     ref_columns: tuple[str, ...] = ()
     on_delete: str | None = None
@@ -97,7 +99,7 @@ order by a.attrelid, a.attnum
 """
 
 CONSTRAINTS_SQL = """
-select con.conrelid::int, con.contype::text, pg_get_constraintdef(con.oid, true),
+select con.conrelid::int, con.contype::text, pg_get_constraintdef(con.oid, true), con.conname,
        array(select a.attname from unnest(con.conkey) with ordinality k(n, i)
              join pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.n order by k.i)::text[],
        fn.nspname, f.relname,
@@ -167,15 +169,16 @@ def introspect(conn, schemas: list[str], *, scratch: dict[int, TableKey] | None 
         key = keys[oid]
         catalog.tables[key] = TableFacts(key[0], key[1], tuple(columns.get(oid, ())), comment, rls, force)
     kinds = {"p": "primary key", "u": "unique", "f": "foreign key", "c": "check"}
-    for relid, contype, definition, cols, ref_schema, ref_name, ref_cols, on_delete, on_update in \
+    for relid, contype, definition, conname, cols, ref_schema, ref_name, ref_cols, on_delete, on_update in \
             conn.run(CONSTRAINTS_SQL, oids=oids):
         table = keys[relid]
         kind = kinds[contype]
         if kind == "check":
-            catalog.constraints[(table, kind, definition)] = ConstraintFacts(kind, tuple(cols), definition)
+            catalog.constraints[(table, kind, definition)] = ConstraintFacts(kind, tuple(cols), definition,
+                                                                             conname)
             continue
         catalog.constraints[(table, kind, tuple(cols))] = ConstraintFacts(
-            kind, tuple(cols), definition,
+            kind, tuple(cols), definition, conname,
             ref_table=(ref_schema, ref_name) if ref_name else None,
             ref_columns=tuple(ref_cols or ()),
             on_delete=FK_ACTIONS.get(on_delete) if kind == "foreign key" else None,

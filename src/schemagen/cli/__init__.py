@@ -24,6 +24,7 @@ COMMANDS = {
     "check": ("check", "exit 1 and print a diff when generated/ is not what generate would write"),
     "lint": ("lint", "report the checklist, security and performance findings of the specs"),
     "validate": ("validate", "check the generated SQL with sqlglot, and with --live on a real PostgreSQL"),
+    "drift": ("drift", "compare a live database with the specs; --sql prints the repair"),
     "rules": ("rules", "list the lint rules, or explain one (schemagen rules SG008)"),
 }
 

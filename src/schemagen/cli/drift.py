@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import argparse
+from typing import TextIO
+
+from ..diagnostics import FORMATS, format_diagnostics
+from ..load import load_project
+from . import EXIT_FINDINGS, EXIT_OK, UsageError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", metavar="URL", required=True,
+                        help="the database to compare, e.g. a Supabase project's connection string "
+                             "(postgresql://user:password@host:5432/postgres)")
+    parser.add_argument("--schema", action="append", metavar="NAME",
+                        help="schema to compare (repeatable; default: every schema the specs use)")
+    parser.add_argument("--sql", action="store_true",
+                        help="print the SQL that brings the database to the specs instead of the differences")
+    parser.add_argument("--allow-destructive", action="store_true",
+                        help="with --sql: include drops and data-losing type changes instead of listing "
+                             "them as comments")
+    parser.add_argument("--format", choices=FORMATS, default="text")
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from ..drift import DriftProblem, drift, repair_sql, schemas_to_read
+    from ..render import build_environment
+    from ..validate import ConnectionProblem, connect, connection_params
+
+    if args.allow_destructive and not args.sql:
+        raise UsageError("--allow-destructive only applies with --sql")
+    project = load_project(args.specs)
+    try:
+        conn = connect(connection_params(args.db))
+    except ConnectionProblem as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        found = drift(conn, project, schemas_to_read(project, args.schema))
+    except DriftProblem as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        conn.close()
+    if args.sql:
+        out.write(repair_sql(found, project, build_environment(args.templates),
+                             allow_destructive=args.allow_destructive))
+    else:
+        out.write(format_diagnostics([c.diagnostic("D100") for c in found], args.format))
+        if args.format == "text":
+            err.write(f"{len(found)} difference{'s' if len(found) != 1 else ''} between the database and "
+                      "the specs\n" if found else "the database matches the specs\n")
+    return EXIT_FINDINGS if found else EXIT_OK

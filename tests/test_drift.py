@@ -1,0 +1,186 @@
+"""schemagen drift: a live database against the specs, and the SQL that repairs it."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from conftest import ROOT
+
+from schemagen import live
+from schemagen.cli import main
+from schemagen.load import load_project
+from schemagen.render import render_project
+
+SPEC = str(ROOT / "specs" / "stage-05-advanced-tables.yaml")
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    return main(list(argv), out, err), out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def stage5_db(postgres, fresh_db, request):
+    project = load_project(ROOT / "specs")
+    live.apply_project(fresh_db, project, render_project(project))
+    name = fresh_db.run("select current_database()")[0][0]
+    url = f"postgresql://postgres@127.0.0.1:{postgres.settings['port']}/{name}"
+    return fresh_db, url
+
+
+def drift(url: str, *extra: str) -> tuple[int, str, str]:
+    return run("drift", "--specs", str(ROOT / "specs"), "--db", url, *extra)
+
+
+#: (statement that drifts the database, line of the spec object, the report)
+DRIFTS = [
+    ("create table public.stray (id int)", 5, "the database has table public.stray, which no spec defines"),
+    ("drop table event_bus_messages", 200, "table public.event_bus_messages is missing from the database"),
+    ("alter table api_keys drop column created_at", 173,
+     "column public.api_keys.created_at is missing from the database"),
+    ("alter table api_keys add column extra text", 158,
+     "the database has column public.api_keys.extra, which the spec does not define"),
+    ("alter table event_bus_messages alter column retry_count type bigint", 214,
+     "type of public.event_bus_messages.retry_count is 'bigint' in the database, 'integer' in the spec"),
+    ("alter table ai_tasks alter column priority set default 5", 88,
+     "default of public.ai_tasks.priority is '5' in the database, '0' in the spec"),
+    ("alter table user_sessions alter column expires_at drop not null", 128,
+     "public.user_sessions.expires_at is nullable in the database, not null in the spec"),
+    ("alter table ai_tasks drop constraint ai_tasks_agent_id_fkey, "
+     "add foreign key (agent_id) references ai_agents(id) on delete cascade", 73,
+     "foreign key public.ai_tasks(agent_id) → public.ai_agents(id): on delete is cascade in the database, "
+     "set null in the spec"),
+    ("alter table search_history drop constraint search_history_search_type_check", 41,
+     "check CHECK (search_type = ANY (ARRAY['location'::text, 'trip'::text, 'general'::text])) on "
+     "public.search_history is missing from the database"),
+    ("alter table api_keys drop constraint api_keys_key_hash_key", 167,
+     "unique public.api_keys(key_hash) is missing from the database"),
+    ("alter table api_keys add constraint extra_check check (name <> '')", 158,
+     "the database has check CHECK (name <> ''::text) on public.api_keys, which the spec does not define"),
+    ("comment on table search_history is null", 30,
+     "comment on table public.search_history is nothing in the database, 'User search history for "
+     "personalization and analytics. Stores queries and results.' in the spec"),
+    ("comment on column api_keys.name is 'Shown in the dashboard.'", 166,
+     "comment of public.api_keys.name is 'Shown in the dashboard.' in the database, nothing in the spec"),
+    ("alter table api_keys disable row level security", 158,
+     "row level security on public.api_keys is off in the database, on in the spec"),
+    ("drop policy \"Users can create API keys\" on api_keys", 180,
+     'policy "Users can create API keys" on public.api_keys is missing from the database'),
+    ("create policy extra on api_keys for select using (true)", 158,
+     'the database has policy "extra" on public.api_keys, which the spec does not define'),
+    ("alter policy \"Users can view their own AI tasks\" on ai_tasks using (true)", 94,
+     "using of policy \"Users can view their own AI tasks\" on public.ai_tasks is 'true' in the database, "
+     "'(user_id = auth.uid())' in the spec"),
+    ("alter policy \"Users can create API keys\" on api_keys to anon", 180,
+     "roles of policy \"Users can create API keys\" on public.api_keys is 'anon' in the database, "
+     "'authenticated' in the spec"),
+    ("drop index api_keys_is_active_idx", 196, "index api_keys_is_active_idx on public.api_keys is missing from "
+                                               "the database"),
+    ("create index extra_idx on api_keys (name)", 158,
+     "the database has index extra_idx on public.api_keys, which the spec does not define"),
+    ("drop index ai_tasks_priority_idx; create index ai_tasks_priority_idx on ai_tasks (priority, created_at)",
+     110, "keys of index ai_tasks_priority_idx is 'priority, created_at' in the database, "
+          "'priority desc, created_at' in the spec"),
+]
+
+
+@pytest.mark.parametrize("change,line,message", DRIFTS, ids=[d[0][:45] for d in DRIFTS])
+def test_each_kind_of_drift_is_reported_and_repaired(stage5_db, change, line, message):
+    conn, url = stage5_db
+    assert drift(url) == (0, "", "the database matches the specs\n")
+    conn.run(change)
+    code, out, err = drift(url)
+    assert code == 1
+    assert out == f"{SPEC}:{line}:{out.split(':')[2]}: D100 error {message}\n"
+    assert err == "1 difference between the database and the specs\n"
+    code, sql, _ = drift(url, "--sql", "--allow-destructive")
+    assert code == 1 and sql.startswith("-- generated by schemagen drift --sql")
+    conn.run(sql)
+    assert drift(url) == (0, "", "the database matches the specs\n")
+
+
+def test_many_drifts_at_once_are_repaired_in_dependency_order(stage5_db):
+    conn, url = stage5_db
+    applied = 0
+    for change, _, _ in sorted(DRIFTS, key=lambda d: d[0].startswith("drop table")):
+        try:
+            conn.run(change)
+            applied += 1
+        except Exception:  # a drift that an earlier one made moot (the policy it alters is gone)
+            pass
+    assert applied == len(DRIFTS) - 1
+    code, out, _ = drift(url)
+    assert code == 1 and len(out.splitlines()) >= 17
+    code, sql, _ = drift(url, "--sql", "--allow-destructive")
+    conn.run(sql)
+    assert drift(url) == (0, "", "the database matches the specs\n")
+
+
+def test_destructive_statements_need_consent(stage5_db):
+    conn, url = stage5_db
+    conn.run("create index extra_idx on api_keys (name); alter table api_keys disable row level security")
+    _, sql, _ = drift(url, "--sql")
+    assert sql.splitlines() == [
+        "-- generated by schemagen drift --sql: statements that bring the database to the specs",
+        "-- destructive statements are commented out; review them, then rerun with --allow-destructive to "
+        "include them",
+        "-- destructive: drop index public.extra_idx;",
+        "alter table public.api_keys enable row level security;",
+    ]
+    conn.run(sql)
+    assert drift(url)[1] == (f"{SPEC}:158:5: D100 error the database has index extra_idx on public.api_keys, "
+                             "which the spec does not define\n")
+
+
+def test_a_recreated_constraint_waits_for_consent_with_its_drop(stage5_db):
+    conn, url = stage5_db
+    conn.run("alter table ai_tasks drop constraint ai_tasks_agent_id_fkey, "
+             "add foreign key (agent_id) references ai_agents(id) on delete cascade")
+    _, sql, _ = drift(url, "--sql")
+    assert "-- destructive: alter table public.ai_tasks drop constraint ai_tasks_agent_id_fkey;" in sql
+    assert ("-- destructive: alter table public.ai_tasks add foreign key (agent_id) references "
+            "public.ai_agents(id) on delete set null;") in sql
+
+
+def test_json_and_github_formats(stage5_db):
+    import json
+
+    conn, url = stage5_db
+    conn.run("drop index api_keys_is_active_idx")
+    _, out, _ = drift(url, "--format", "json")
+    assert json.loads(out) == [{"path": SPEC, "line": 196, "col": 9, "code": "D100", "severity": "error",
+                                "message": "index api_keys_is_active_idx on public.api_keys is missing from "
+                                           "the database", "waived": None}]
+    _, out, _ = drift(url, "--format", "github")
+    assert out == (f"::error file={SPEC},line=196,col=9,title=D100::D100 index api_keys_is_active_idx on "
+                   "public.api_keys is missing from the database\n")
+
+
+def test_unknown_schema_is_a_one_line_error(stage5_db):
+    _, url = stage5_db
+    code, out, err = drift(url, "--schema", "nope")
+    assert (code, out) == (2, "")
+    assert err == "schemagen: schema nope does not exist in this database; pass --schema with one that does\n"
+
+
+def test_missing_permission_is_a_one_line_error(stage5_db, postgres):
+    conn, url = stage5_db
+    conn.run("do $$ begin if not exists (select from pg_roles where rolname = 'drift_reader') then "
+             "create role drift_reader login; end if; end $$")
+    limited = url.replace("postgres@", "drift_reader@")
+    code, out, err = drift(limited)
+    assert code == 2
+    assert err.startswith("schemagen: permission denied for database") and err.count("\n") == 1
+    assert "grant this user create on the database" in err
+
+
+def test_unreachable_database_is_a_one_line_error():
+    code, out, err = drift("postgresql://postgres@127.0.0.1:1/postgres")
+    assert code == 2
+    assert err.startswith("schemagen: cannot connect to 127.0.0.1:1:") and err.count("\n") == 1
+
+
+def test_allow_destructive_needs_sql():
+    code, _, err = drift("postgresql://postgres@127.0.0.1:1/postgres", "--allow-destructive")
+    assert (code, err) == (2, "schemagen: --allow-destructive only applies with --sql\n")
