@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from . import model as m
 from .catalog import Catalog, ConstraintFacts, IndexFacts, PolicyFacts, TableFacts
-from .diagnostics import Diagnostic
+from .diagnostics import Diagnostic, sort_diagnostics
 from .expected import Expected
 
 CODE = "V202"
@@ -72,7 +72,7 @@ def changes(expected: Expected, actual: Catalog, fallback: m.SourcePos,
 
 def differences(expected: Expected, actual: Catalog, fallback: m.SourcePos,
                 ignore_tables: set[tuple[str, str]] = frozenset()) -> list[Diagnostic]:
-    return sorted(c.diagnostic() for c in changes(expected, actual, fallback, ignore_tables))
+    return sort_diagnostics(c.diagnostic() for c in changes(expected, actual, fallback, ignore_tables))
 
 
 def _onoff(flag: bool) -> str:

@@ -16,7 +16,7 @@ from .model import SourcePos
 Severity = Literal["error", "warning", "info"]
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Diagnostic:
     pos: SourcePos
     code: str
@@ -24,6 +24,10 @@ class Diagnostic:
     message: str
     #: For lint findings a reviewed waiver turned off; the reason is shown, never hidden.
     waived: str | None = None
+
+    @property
+    def order(self) -> tuple:
+        return (self.pos.order, self.code, self.severity, self.message, self.waived or "")
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -63,8 +67,13 @@ def _github_escape(text: str, *, data: bool) -> str:
 FORMATS = ("text", "json", "github")
 
 
+def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """By position, then code: the order every output format uses. Duplicates are dropped."""
+    return sorted(set(diagnostics), key=lambda d: d.order)
+
+
 def format_diagnostics(diagnostics: Iterable[Diagnostic], fmt: str) -> str:
-    items = sorted(diagnostics)
+    items = sort_diagnostics(diagnostics)
     if fmt == "json":
         import json
 
@@ -77,7 +86,7 @@ class SpecError(Exception):
     """The specs cannot be turned into a model; carries every problem found, not just the first."""
 
     def __init__(self, diagnostics: list[Diagnostic]):
-        self.diagnostics = sorted(diagnostics)
+        self.diagnostics = sort_diagnostics(diagnostics)
         super().__init__("\n".join(d.to_text() for d in self.diagnostics))
 
 

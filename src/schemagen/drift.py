@@ -55,7 +55,7 @@ def drift(conn, project: m.Project, schemas: list[str]) -> list[Change]:
     actual = introspect(conn, schemas)
     externals = {e.key for s in project.stages for e in s.external_tables}
     fallback = project.stages[0].pos
-    return sorted(changes(expected, actual, fallback, externals), key=lambda c: (c.pos, c.kind, repr(c.key)))
+    return sorted(changes(expected, actual, fallback, externals), key=lambda c: (c.pos.order, c.kind, repr(c.key)))
 
 
 # --- repair SQL --------------------------------------------------------------------------

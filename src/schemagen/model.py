@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class SourcePos:
     """Where an object was written, 1-based like every editor and compiler shows it."""
 
@@ -20,18 +20,37 @@ class SourcePos:
     line: int
     col: int
 
+    @property
+    def order(self) -> tuple[str, int, int]:
+        """Sort key; kept explicit because generated ordering methods cost start-up time."""
+        return (self.path, self.line, self.col)
+
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.col}"
 
 
 NOWHERE = SourcePos("<none>", 0, 0)
 
+
+class _Brief:
+    """A short repr, class and first field (``Table('ai_tasks')``), for the larger records.
+
+    Generated reprs print whole trees of columns and policies, and each generated
+    method costs start-up time, which every ``schemagen check`` pays.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        first = next(iter(self.__dataclass_fields__))  # type: ignore[attr-defined]
+        return f"{type(self).__name__}({getattr(self, first)!r})"
+
 FkAction = Literal["cascade", "set null", "restrict", "no action", "set default"]
 PolicyCommand = Literal["select", "insert", "update", "delete", "all"]
 
 
-@dataclass(frozen=True)
-class Waiver:
+@dataclass(frozen=True, repr=False)
+class Waiver(_Brief):
     """A reviewed exception to one lint rule on one object; the reason is mandatory."""
 
     code: str
@@ -39,8 +58,8 @@ class Waiver:
     pos: SourcePos = field(default=NOWHERE, compare=False)
 
 
-@dataclass(frozen=True)
-class Default:
+@dataclass(frozen=True, repr=False)
+class Default(_Brief):
     """A column default: ``sql`` is exactly what follows ``default`` in the DDL.
 
     ``literal`` is kept when the spec gave plain text, so docs and checks can tell an
@@ -51,8 +70,8 @@ class Default:
     literal: str | None = None
 
 
-@dataclass(frozen=True)
-class Check:
+@dataclass(frozen=True, repr=False)
+class Check(_Brief):
     """A check constraint; ``values`` is set when the spec used the value-list form."""
 
     expression: str
@@ -62,8 +81,8 @@ class Check:
     pos: SourcePos = field(default=NOWHERE, compare=False)
 
 
-@dataclass(frozen=True)
-class ForeignKey:
+@dataclass(frozen=True, repr=False)
+class ForeignKey(_Brief):
     columns: tuple[str, ...]
     ref_schema: str
     ref_table: str
@@ -86,23 +105,23 @@ class ForeignKey:
         return (self.ref_schema, self.ref_table)
 
 
-@dataclass(frozen=True)
-class UniqueConstraint:
+@dataclass(frozen=True, repr=False)
+class UniqueConstraint(_Brief):
     columns: tuple[str, ...]
     name: str | None = None
     nulls_not_distinct: bool = False
     pos: SourcePos = field(default=NOWHERE, compare=False)
 
 
-@dataclass(frozen=True)
-class PrimaryKey:
+@dataclass(frozen=True, repr=False)
+class PrimaryKey(_Brief):
     columns: tuple[str, ...]
     name: str | None = None
     pos: SourcePos = field(default=NOWHERE, compare=False)
 
 
-@dataclass(frozen=True)
-class Column:
+@dataclass(frozen=True, repr=False)
+class Column(_Brief):
     name: str
     type: str
     not_null: bool = False
@@ -122,8 +141,8 @@ class Column:
         return not (self.not_null or self.primary_key or self.identity)
 
 
-@dataclass(frozen=True)
-class Policy:
+@dataclass(frozen=True, repr=False)
+class Policy(_Brief):
     name: str
     command: PolicyCommand
     roles: tuple[str, ...]
@@ -134,8 +153,8 @@ class Policy:
     pos: SourcePos = field(default=NOWHERE, compare=False)
 
 
-@dataclass(frozen=True)
-class IndexElement:
+@dataclass(frozen=True, repr=False)
+class IndexElement(_Brief):
     """One key of an index: a column or an expression, with its ordering options."""
 
     column: str | None = None
@@ -145,8 +164,8 @@ class IndexElement:
     opclass: str | None = None
 
 
-@dataclass(frozen=True)
-class Index:
+@dataclass(frozen=True, repr=False)
+class Index(_Brief):
     name: str
     elements: tuple[IndexElement, ...]
     method: str = "btree"
@@ -159,15 +178,15 @@ class Index:
     pos: SourcePos = field(default=NOWHERE, compare=False)
 
 
-@dataclass(frozen=True)
-class DiagramColumn:
+@dataclass(frozen=True, repr=False)
+class DiagramColumn(_Brief):
     name: str
     #: The type the ER diagram shows, when the spec overrides the column's own.
     type: str | None = None
 
 
-@dataclass(frozen=True)
-class Table:
+@dataclass(frozen=True, repr=False)
+class Table(_Brief):
     schema: str
     name: str
     columns: tuple[Column, ...]
@@ -216,8 +235,8 @@ class Table:
         return inline + self.checks
 
 
-@dataclass(frozen=True)
-class ExternalTable:
+@dataclass(frozen=True, repr=False)
+class ExternalTable(_Brief):
     """A table another stage or the platform owns; declared so references resolve."""
 
     schema: str
@@ -238,8 +257,8 @@ class ExternalTable:
         return tuple(c.name for c in self.columns if c.primary_key)
 
 
-@dataclass(frozen=True)
-class RawSql:
+@dataclass(frozen=True, repr=False)
+class RawSql(_Brief):
     """SQL the spec does not model (a function, a trigger), emitted verbatim."""
 
     name: str
@@ -247,8 +266,8 @@ class RawSql:
     pos: SourcePos = field(default=NOWHERE, compare=False)
 
 
-@dataclass(frozen=True)
-class Stage:
+@dataclass(frozen=True, repr=False)
+class Stage(_Brief):
     number: int
     title: str
     slug: str
@@ -269,8 +288,8 @@ class Stage:
         return f"stage-{self.number:02d}-{self.slug}"
 
 
-@dataclass(frozen=True)
-class Project:
+@dataclass(frozen=True, repr=False)
+class Project(_Brief):
     """Every stage, in dependency (= stage number) order."""
 
     stages: tuple[Stage, ...]

@@ -22,7 +22,7 @@ from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType
 
 from . import model as m
-from .diagnostics import Diagnostic, did_you_mean
+from .diagnostics import Diagnostic, did_you_mean, sort_diagnostics
 from .provenance import Statement, statements
 
 #: Statement heads sqlglot cannot parse that are accepted as opaque, because their
@@ -138,8 +138,8 @@ def _check_stage(stage: m.Stage, sql: str) -> list[Diagnostic]:
 
 
 def validate_offline(project: m.Project, rendered: dict[str, str]) -> list[Diagnostic]:
-    return sorted({d for stage in project.stages
-                   for d in _check_stage(stage, rendered[f"sql/{stage.file_stem}.sql"])})
+    return sort_diagnostics(d for stage in project.stages
+                            for d in _check_stage(stage, rendered[f"sql/{stage.file_stem}.sql"]))
 
 
 #: Set just before forking workers, so they inherit the job instead of unpickling it.
@@ -179,11 +179,11 @@ def render_and_validate(project: m.Project, templates=None, *,
         if workers < 2 or len(project.tables) < PARALLEL_FROM_TABLES or \
                 "fork" not in multiprocessing.get_all_start_methods():
             rendered, found = _render_and_check(list(range(len(project.stages))))
-            return rendered, sorted(set(found))
+            return rendered, sort_diagnostics(found)
         chunks = [list(range(len(project.stages)))[i::workers] for i in range(workers)]
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
             parts = list(pool.map(_render_and_check, chunks))
     finally:
         _JOB = None
     rendered = {k: v for part, _ in parts for k, v in part.items()}
-    return dict(sorted(rendered.items())), sorted({d for _, found in parts for d in found})
+    return dict(sorted(rendered.items())), sort_diagnostics(d for _, found in parts for d in found)

@@ -9,9 +9,8 @@ written here, so ``generate`` and ``check`` share exactly the same output.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 import jinja2
 
@@ -163,8 +162,9 @@ def stage_list(numbers: Sequence[int]) -> str:
     return f"{word} {', '.join(runs)}"
 
 
-@dataclass(frozen=True)
-class DiagramRow:
+class DiagramRow(NamedTuple):
+    """One attribute line of an ER entity, as the template writes it."""
+
     type: str
     name: str
     keys: str
@@ -183,8 +183,9 @@ def diagram_rows(table: m.Table) -> list[DiagramRow]:
     return rows
 
 
-@dataclass(frozen=True)
-class Relationship:
+class Relationship(NamedTuple):
+    """One relationship line of an ER diagram."""
+
     parent: str
     cardinality: str
     child: str

@@ -114,10 +114,9 @@ def referenced_names(sql: str) -> Iterator[Token]:
         yield token
 
 
-_STATEMENT_END = re.compile(
+_STATEMENT_END_PATTERN = (
     r"""[eE]'(?:[^'\\]|\\.|'')*'|'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|/\*.*?\*/"""
-    r"""|\$(?P<tag>[A-Za-z_][A-Za-z0-9_]*|)\$.*?\$(?P=tag)\$|(?P<end>;)""",
-    re.S,
+    r"""|\$(?P<tag>[A-Za-z_][A-Za-z0-9_]*|)\$.*?\$(?P=tag)\$|(?P<end>;)"""
 )
 
 
@@ -127,4 +126,5 @@ def statement_ends(sql: str) -> list[int]:
     A single regular-expression scan, far cheaper than tokenizing every word, for
     splitting whole migration files.
     """
-    return [m.start() for m in _STATEMENT_END.finditer(sql) if m.group("end")]
+    pattern = re.compile(_STATEMENT_END_PATTERN, re.S)  # cached by re; compiled only when splitting
+    return [m.start() for m in pattern.finditer(sql) if m.group("end")]

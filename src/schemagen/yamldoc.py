@@ -21,6 +21,14 @@ Path = tuple[str | int, ...]
 #: marks; both are the safe loader, which builds no Python objects from tags.
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+#: The safe constructor's own methods for the plain scalar tags, called directly.
+_SCALARS = {
+    "tag:yaml.org,2002:int": yaml.SafeLoader.construct_yaml_int,
+    "tag:yaml.org,2002:bool": yaml.SafeLoader.construct_yaml_bool,
+    "tag:yaml.org,2002:null": yaml.SafeLoader.construct_yaml_null,
+    "tag:yaml.org,2002:float": yaml.SafeLoader.construct_yaml_float,
+}
+
 
 @dataclass
 class Document:
@@ -104,4 +112,5 @@ def _convert(node: yaml.Node, path: Path, doc: Document, errors: list[Diagnostic
                 for i, item in enumerate(node.value)]
     if node.tag == "tag:yaml.org,2002:str":
         return node.value
-    return constructor.construct_object(node)
+    build = _SCALARS.get(node.tag)
+    return build(constructor, node) if build else constructor.construct_object(node)

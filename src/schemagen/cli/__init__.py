@@ -44,7 +44,8 @@ def common_options() -> argparse.ArgumentParser:
     return parent
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The full parser; with ``only``, other commands are listed but their modules not imported."""
     parser = argparse.ArgumentParser(
         prog="schemagen",
         description="Schema as code for PostgreSQL and Supabase: YAML specs to SQL migrations, "
@@ -56,7 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     parent = common_options()
     for name, (module, help_text) in COMMANDS.items():
         command = sub.add_parser(name, parents=[parent], help=help_text, description=help_text)
-        importlib.import_module(f"{__name__}.{module}").add_arguments(command)
+        if only is None or only == name:
+            importlib.import_module(f"{__name__}.{module}").add_arguments(command)
         command.set_defaults(module=module)
     return parser
 
@@ -64,7 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(chosen if chosen in COMMANDS else None)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:

@@ -7,10 +7,9 @@ built from these results, never written by hand.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
-from ..diagnostics import Diagnostic, did_you_mean
+from ..diagnostics import Diagnostic, did_you_mean, sort_diagnostics
 from ..model import Project, Stage, Waiver
 from . import rules as _rules  # noqa: F401  (registers the rules)
 from .registry import CHECKLIST, RULES
@@ -49,7 +48,7 @@ def run_lint(project: Project) -> list[Diagnostic]:
             message = (f"waiver for {waiver.code} silences nothing here; remove it "
                        "(the problem it excused is gone)")
         out.append(Diagnostic(waiver.pos, STALE_WAIVER, stale.severity, message))
-    return sorted(set(out))
+    return sort_diagnostics(out)
 
 
 def failing(diagnostics: Sequence[Diagnostic], fail_on: str = "error") -> list[Diagnostic]:
@@ -58,8 +57,9 @@ def failing(diagnostics: Sequence[Diagnostic], fail_on: str = "error") -> list[D
     return [d for d in diagnostics if d.waived is None and d.severity in levels[fail_on]]
 
 
-@dataclass(frozen=True)
-class ChecklistItem:
+class ChecklistItem(NamedTuple):
+    """One line of a stage document's checklist, with the findings behind it."""
+
     title: str
     failures: tuple[Diagnostic, ...]
     waived: tuple[Diagnostic, ...]

@@ -8,8 +8,7 @@ item it measures, and a docstring whose first line is its summary and whose body
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass
-from typing import ClassVar, Iterable, Iterator
+from typing import ClassVar, Iterable, Iterator, NamedTuple
 
 from ..diagnostics import Severity
 from ..model import Project, SourcePos, Stage, Table, Waiver
@@ -33,14 +32,13 @@ CHECKLIST = (
 )
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
+    """What a rule reports; the runner turns it into a Diagnostic, applying waivers."""
+
     pos: SourcePos
     message: str
     #: Waivers in scope: the object's own, then its table's.
     waivers: tuple[Waiver, ...] = ()
-    #: The object a waiver must sit on to silence this finding, for the message.
-    subject: str = ""
 
 
 class Rule:
