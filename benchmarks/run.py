@@ -119,8 +119,8 @@ def bench_validate_offline() -> None:
 
 
 def bench_check() -> None:
-    floor = timed([sys.executable, "-c", "import yaml, jinja2"], repeat=5)
-    ours = timed(SCHEMAGEN + ["check", "-q"], repeat=5, cwd=ROOT)
+    floor = timed([sys.executable, "-c", "import yaml, jinja2"], repeat=10)
+    ours = timed(SCHEMAGEN + ["check", "-q"], repeat=10, cwd=ROOT)
     print(f"check, shipped specs: {ours:.3f} s; floor (python -c 'import yaml, jinja2') {floor:.3f} s; "
           f"ratio {ours / floor:.2f} (target <= 1.5)")
     _synthetic_series("check", (500, 1000, 2000), "time ratios close to size ratios")

@@ -85,3 +85,41 @@ def test_every_spec_reference_example_applies(postgres, tmp_path):
                 admin.run(f"drop database example{i} with (force)")
     finally:
         admin.close()
+
+
+def test_missing_server_binaries_say_how_to_get_them(monkeypatch, tmp_path):
+    import io
+
+    from schemagen import pgserver
+    from schemagen.cli import main
+
+    monkeypatch.setattr(pgserver, "_candidate_dirs", lambda: [tmp_path])
+    err = io.StringIO()
+    code = main(["validate", "--live", "--specs", str(ROOT / "specs")], io.StringIO(), err)
+    assert code == 2
+    assert err.getvalue() == f"schemagen: {pgserver.INSTALL_HINT}\n"
+    assert "apt-get install postgresql" in pgserver.INSTALL_HINT
+    assert "brew install postgresql@16" in pgserver.INSTALL_HINT
+
+
+def test_shim_auth_functions_read_both_claim_settings(fresh_db):
+    for sql in live.setup_sql(load_project(ROOT / "specs")):
+        fresh_db.run(sql)
+    user = "5d0f2d2c-4b8f-4a5e-9a53-0f6e6c1d7f10"
+    fresh_db.run("begin")
+    fresh_db.run(f"set local request.jwt.claim.sub = '{user}'")
+    fresh_db.run("set local request.jwt.claim.role = 'authenticated'")
+    assert [str(v) for v in fresh_db.run("select auth.uid(), auth.role()")[0]] == [user, "authenticated"]
+    fresh_db.run("rollback")
+    fresh_db.run("begin")
+    fresh_db.run(f"""set local request.jwt.claims = '{{"sub": "{user}", "role": "anon", "email": "a@b.c"}}'""")
+    assert [str(v) for v in fresh_db.run("select auth.uid(), auth.role(), auth.email(), auth.jwt() ->> 'sub'")[0]] \
+        == [user, "anon", "a@b.c", user]
+    fresh_db.run("rollback")
+    roles = dict(fresh_db.run("select rolname, rolbypassrls from pg_roles "
+                              "where rolname in ('anon', 'authenticated', 'service_role')"))
+    assert roles == {"anon": False, "authenticated": False, "service_role": True}
+    members = {r for (r,) in fresh_db.run("select r.rolname from pg_auth_members m join pg_roles r on "
+                                          "r.oid = m.roleid join pg_roles a on a.oid = m.member "
+                                          "where a.rolname = 'authenticator'")}
+    assert members == {"anon", "authenticated", "service_role"}
