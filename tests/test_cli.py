@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import shutil
 import subprocess
 import sys
@@ -93,7 +92,7 @@ def test_check_reports_missing_and_stale_files(project):
     assert code == 1
     assert "missing: generated/er/schema.mmd" in err
     assert f"stale: generated/sql/{STAGE5}.sql" in err
-    assert f"+++ /dev/null" in out and f"--- a/generated/sql/{STAGE5}.sql" in out
+    assert "+++ /dev/null" in out and f"--- a/generated/sql/{STAGE5}.sql" in out
     assert "+++ b/generated/sql/stage-05-renamed.sql" in out
 
 

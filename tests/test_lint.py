@@ -96,7 +96,7 @@ STAGE5_FINDINGS = [
 def test_stage5_report_is_exactly_the_seeds_flaws():
     findings = [d for d in run_lint(load_project(ROOT / "specs")) if d.severity != "info"]
     assert [(d.pos.line, d.code, d.severity) for d in findings] == [f[:3] for f in STAGE5_FINDINGS]
-    for d, (_, _, _, start) in zip(findings, STAGE5_FINDINGS):
+    for d, (_, _, _, start) in zip(findings, STAGE5_FINDINGS, strict=True):
         assert d.message.startswith(start), d.message
     waived = {d.code: d.waived for d in findings if d.waived}
     assert list(waived) == ["SG006"]

@@ -268,19 +268,8 @@ class _StageBuilder:
                     self.error(at, "E101", "a foreign_key constraint needs 'references: {table, columns}'")
                     continue
                 ref = con["references"]
-                fks.append(m.ForeignKey(
-                    columns=cols,
-                    ref_schema=ref.get("schema", "public"),
-                    ref_table=ref["table"],
-                    ref_columns=tuple(ref.get("columns", ())),
-                    on_delete=con.get("on_delete"),
-                    on_update=con.get("on_update"),
-                    name=con.get("name"),
-                    label=con.get("label", "references"),
-                    in_diagram=con.get("diagram", True),
-                    cardinality=con.get("cardinality", "||--o{"),
-                    pos=self.pos(at),
-                ))
+                fks.append(m.ForeignKey(cols, ref.get("schema", "public"), ref["table"],
+                                        tuple(ref.get("columns", ())), **_fk_options(con), pos=self.pos(at)))
         inline_pks = [i for i, c in enumerate(columns) if c.primary_key]
         if len(inline_pks) > 1:
             self.error(path + ("columns", inline_pks[1], "primary_key"), "E106",
@@ -403,20 +392,9 @@ class _StageBuilder:
                            "'schema.table.column' (or a mapping with table, column, on_delete)")
                 return None
             return m.ForeignKey((column,), schema, table, (ref_col,), inline=True, pos=self.pos(path))
-        return m.ForeignKey(
-            columns=(column,),
-            ref_schema=raw.get("schema", "public"),
-            ref_table=raw["table"],
-            ref_columns=(raw["column"],) if "column" in raw else (),
-            on_delete=raw.get("on_delete"),
-            on_update=raw.get("on_update"),
-            name=raw.get("name"),
-            label=raw.get("label", "references"),
-            in_diagram=raw.get("diagram", True),
-            cardinality=raw.get("cardinality", "||--o{"),
-            inline=True,
-            pos=self.pos(path),
-        )
+        return m.ForeignKey((column,), raw.get("schema", "public"), raw["table"],
+                            (raw["column"],) if "column" in raw else (), **_fk_options(raw), inline=True,
+                            pos=self.pos(path))
 
     def policy(self, data: dict[str, Any], path: Path) -> m.Policy:
         command = data["command"]
@@ -491,6 +469,18 @@ class _StageBuilder:
         )
 
 
+def _fk_options(raw: dict[str, Any]) -> dict[str, Any]:
+    """The options a foreign key takes the same way on a column and as a table constraint."""
+    return {
+        "on_delete": raw.get("on_delete"),
+        "on_update": raw.get("on_update"),
+        "name": raw.get("name"),
+        "label": raw.get("label", "references"),
+        "in_diagram": raw.get("diagram", True),
+        "cardinality": raw.get("cardinality", "||--o{"),
+    }
+
+
 def derive_index_name(table: str, columns: list[str]) -> str:
     """``<table>_<column>[_<column>…]_idx``, the seed's convention and close to PostgreSQL's.
 
@@ -560,33 +550,10 @@ def _link(stages: list[m.Stage]) -> m.Project:
         roles = set(BUILTIN_ROLES) | set(stage.external_roles)
         if stage.platform == "supabase":
             roles |= set(SUPABASE_ROLES)
-        created_so_far: set[tuple[str, str]] = set()
+        scope = _StageScope(stage, owners, externals, reachable, error)
         linked_tables = []
         for table in stage.tables:
-            created_so_far.add(table.key)
-
-            def resolve(fk: m.ForeignKey | None) -> m.ForeignKey | None:
-                if fk is None:
-                    return None
-                target = _reference_target(stage, table, fk, owners, externals, reachable,
-                                           created_so_far, error)
-                if target is None:
-                    return fk
-                ref_columns = fk.ref_columns or target.primary_key_columns
-                if not ref_columns:
-                    error(fk.pos, "E104", f"{fk.ref_schema}.{fk.ref_table} has no primary key to "
-                          "reference; name the column")
-                    return fk
-                for col in ref_columns:
-                    if target.column(col) is None:
-                        names = [c.name for c in target.columns]
-                        error(fk.pos, "E104", f"{fk.ref_schema}.{fk.ref_table} has no column '{col}'"
-                              + did_you_mean(col, names))
-                if len(ref_columns) != len(fk.columns):
-                    error(fk.pos, "E106", f"the foreign key has {len(fk.columns)} column(s) but "
-                          f"references {len(ref_columns)}")
-                return replace(fk, ref_columns=ref_columns)
-
+            scope.created.add(table.key)
             for policy in table.policies:
                 for role in policy.roles:
                     if role not in roles:
@@ -594,8 +561,8 @@ def _link(stages: list[m.Stage]) -> m.Project:
                               "declare it under external.roles" + did_you_mean(role, roles))
             linked_tables.append(replace(
                 table,
-                columns=tuple(replace(c, references=resolve(c.references)) for c in table.columns),
-                foreign_keys=tuple(resolve(fk) for fk in table.foreign_keys),
+                columns=tuple(replace(c, references=scope.resolve(table, c.references)) for c in table.columns),
+                foreign_keys=tuple(scope.resolve(table, fk) for fk in table.foreign_keys),
             ))
         linked.append(replace(stage, tables=tuple(linked_tables)))
     if errors:
@@ -603,29 +570,63 @@ def _link(stages: list[m.Stage]) -> m.Project:
     return m.Project(tuple(linked))
 
 
-def _reference_target(stage, table, fk, owners, externals, reachable, created_so_far, error):
-    """The table a foreign key points at, if this stage may see it at that point."""
-    owner = owners.get(fk.ref_key)
-    if owner is not None and owner[0].number == stage.number:
-        if fk.ref_key not in created_so_far:
-            error(fk.pos, "E104", f"{table.name} references {fk.ref_schema}.{fk.ref_table}, "
-                  "which this stage creates later; move that table above this one")
-        return owner[1]
-    if owner is not None and owner[0].number in reachable:
-        return owner[1]
-    if fk.ref_key in externals:
-        return externals[fk.ref_key]
-    if owner is not None:
-        error(fk.pos, "E104", f"{table.name} references {fk.ref_schema}.{fk.ref_table} from "
-              f"stage {owner[0].number}, but stage {stage.number} does not depend on it; "
-              f"add {owner[0].number} to depends_on")
+class _StageScope:
+    """What one stage can see while its tables are created in order: for resolving references."""
+
+    def __init__(self, stage: m.Stage, owners, externals, reachable: set[int], error):
+        self.stage = stage
+        self.owners = owners
+        self.externals = externals
+        self.reachable = reachable
+        self.error = error
+        self.created: set[tuple[str, str]] = set()
+
+    def resolve(self, table: m.Table, fk: m.ForeignKey | None) -> m.ForeignKey | None:
+        """The foreign key with its target checked and its columns filled in from the target's key."""
+        if fk is None:
+            return None
+        target = self.target(table, fk)
+        if target is None:
+            return fk
+        ref_columns = fk.ref_columns or target.primary_key_columns
+        if not ref_columns:
+            self.error(fk.pos, "E104", f"{fk.ref_schema}.{fk.ref_table} has no primary key to reference; "
+                       "name the column")
+            return fk
+        for col in ref_columns:
+            if target.column(col) is None:
+                names = [c.name for c in target.columns]
+                self.error(fk.pos, "E104", f"{fk.ref_schema}.{fk.ref_table} has no column '{col}'"
+                           + did_you_mean(col, names))
+        if len(ref_columns) != len(fk.columns):
+            self.error(fk.pos, "E106", f"the foreign key has {len(fk.columns)} column(s) but "
+                       f"references {len(ref_columns)}")
+        return replace(fk, ref_columns=ref_columns)
+
+    def target(self, table: m.Table, fk: m.ForeignKey) -> m.Table | m.ExternalTable | None:
+        """The table a foreign key points at, if this stage may see it at that point."""
+        stage, error = self.stage, self.error
+        owner = self.owners.get(fk.ref_key)
+        if owner is not None and owner[0].number == stage.number:
+            if fk.ref_key not in self.created:
+                error(fk.pos, "E104", f"{table.name} references {fk.ref_schema}.{fk.ref_table}, "
+                      "which this stage creates later; move that table above this one")
+            return owner[1]
+        if owner is not None and owner[0].number in self.reachable:
+            return owner[1]
+        if fk.ref_key in self.externals:
+            return self.externals[fk.ref_key]
+        if owner is not None:
+            error(fk.pos, "E104", f"{table.name} references {fk.ref_schema}.{fk.ref_table} from "
+                  f"stage {owner[0].number}, but stage {stage.number} does not depend on it; "
+                  f"add {owner[0].number} to depends_on")
+            return None
+        known = sorted({f"{k[0]}.{k[1]}" for k in list(self.owners) + list(self.externals)})
+        wanted = f"{fk.ref_schema}.{fk.ref_table}"
+        error(fk.pos, "E104", f"{table.name} references unknown table {wanted}; define it, "
+              "or declare it under external.tables if an earlier stage or the platform owns it"
+              + did_you_mean(wanted, known))
         return None
-    known = sorted({f"{k[0]}.{k[1]}" for k in list(owners) + list(externals)})
-    wanted = f"{fk.ref_schema}.{fk.ref_table}"
-    error(fk.pos, "E104", f"{table.name} references unknown table {wanted}; define it, "
-          "or declare it under external.tables if an earlier stage or the platform owns it"
-          + did_you_mean(wanted, known))
-    return None
 
 
 def _dependencies(stage: m.Stage, by_number: dict[int, m.Stage]) -> set[int]:

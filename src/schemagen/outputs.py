@@ -124,7 +124,7 @@ def _prune_empty_dirs(directory: Path, stop: Path) -> None:
 def _first_changed_line(old: str, new: str) -> int:
     """1-based line of ``new`` where it first departs from ``old``."""
     old_lines, new_lines = old.splitlines(), new.splitlines()
-    for i, (a, b) in enumerate(zip(old_lines, new_lines)):
+    for i, (a, b) in enumerate(zip(old_lines, new_lines, strict=False)):
         if a != b:
             return i + 1
     return min(len(old_lines), len(new_lines)) + 1

@@ -138,12 +138,12 @@ class _Seeder:
             where = " and ".join(f"{quote_ident(c)} = {values[c]}" for c in pk)
             existing = self.conn.run(f"select {returning} from {qualified(*key)} where {where}")
             if existing:
-                return dict(zip(pk, existing[0]))
+                return dict(zip(pk, existing[0], strict=True))
         names = ", ".join(quote_ident(n) for n in row)
         insert = (f"insert into {qualified(*key)} ({names}) values ({', '.join(row.values())})" if row
                   else f"insert into {qualified(*key)} default values")
         result = self.conn.run(f"{insert} returning {returning}")
-        return dict(zip(pk, result[0])) if pk else {}
+        return dict(zip(pk, result[0], strict=True)) if pk else {}
 
     def _primary_key(self, key: tuple[str, str]) -> tuple[str, ...]:
         for (tkey, kind, cols) in self.catalog.constraints:

@@ -11,7 +11,7 @@ import inspect
 from typing import ClassVar, Iterable, Iterator, NamedTuple
 
 from ..diagnostics import Severity
-from ..model import Project, SourcePos, Stage, Table, Waiver
+from ..model import Policy, Project, SourcePos, Stage, Table, Waiver
 
 #: The stage document's checklist, in order. The first four items are the ones the
 #: Stage 5 seed ticks by hand; schemagen measures them and adds what the
@@ -61,6 +61,18 @@ class Rule:
                 yield from self.check_table(table, stage, project)
 
     def check_table(self, table: Table, stage: Stage, project: Project) -> Iterator[Finding]:
+        return iter(())
+
+
+class PolicyRule(Rule):
+    """A rule that judges one policy at a time; the policy's and its table's waivers apply."""
+
+    def check_table(self, table: Table, stage: Stage, project: Project) -> Iterator[Finding]:
+        for policy in table.policies:
+            for message in self.check_policy(table, policy):
+                yield Finding(policy.pos, message, policy.waivers + table.waivers)
+
+    def check_policy(self, table: Table, policy: Policy) -> Iterator[str]:
         return iter(())
 
 

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ...model import Project, Stage, Table
-from ..registry import Finding, Rule, register
+from ...model import Policy, Table
+from ..registry import PolicyRule, register
 
 
 @register
-class PolicyForAll(Rule):
+class PolicyForAll(PolicyRule):
     """Policies name one command (select, insert, update, delete), not ``all``.
 
     A ``for all`` policy grants reading and every kind of write with one expression,
@@ -24,8 +24,6 @@ class PolicyForAll(Rule):
     severity = "warning"
     checklist = "Granular policies"
 
-    def check_table(self, table: Table, stage: Stage, project: Project) -> Iterator[Finding]:
-        for policy in table.policies:
-            if policy.command == "all":
-                yield Finding(policy.pos, f'policy "{policy.name}" on {table.name} is "for all"; '
-                              "split it into per-command policies", policy.waivers + table.waivers)
+    def check_policy(self, table: Table, policy: Policy) -> Iterator[str]:
+        if policy.command == "all":
+            yield f'policy "{policy.name}" on {table.name} is "for all"; split it into per-command policies'

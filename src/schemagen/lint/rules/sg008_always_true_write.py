@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ...model import Policy, Project, Stage, Table
+from ...model import Policy, Table
 from ..expressions import is_always_true, owner_columns
-from ..registry import Finding, Rule, register
+from ..registry import PolicyRule, register
 
 #: Roles whose members are end users: every signed-in user, every visitor, everyone.
 END_USER_ROLES = {"authenticated", "anon", "public"}
@@ -24,7 +24,7 @@ def _open_clause(policy: Policy) -> str | None:
 
 
 @register
-class AlwaysTrueWritePolicy(Rule):
+class AlwaysTrueWritePolicy(PolicyRule):
     """No permissive write policy for end users has a condition that is always true.
 
     ``authenticated`` is not "our backend": it is every signed-in end user of the
@@ -44,25 +44,18 @@ class AlwaysTrueWritePolicy(Rule):
     severity = "error"
     checklist = "No policy lets a user read or write other users' rows"
 
-    def check_table(self, table: Table, stage: Stage, project: Project) -> Iterator[Finding]:
-        for policy in table.policies:
-            if not policy.permissive or policy.command == "select":
-                continue
-            roles = set(policy.roles) or {"public"}
-            end_users = sorted(roles & END_USER_ROLES)
-            clause = _open_clause(policy)
-            if not end_users or clause is None:
-                continue
-            who = " and ".join(end_users)
-            yield Finding(
-                policy.pos,
-                f'policy "{policy.name}" lets any {who} user {WRITES[policy.command]} every row of '
-                f"{table.schema}.{table.name}, other users' rows included: {clause} is always true. "
-                f"{_meaning(end_users)}; backend processes use "
-                "service_role, which bypasses RLS. Fix: remove the policy and write with "
-                f"service_role, or {_restriction(table)}",
-                policy.waivers + table.waivers,
-            )
+    def check_policy(self, table: Table, policy: Policy) -> Iterator[str]:
+        if not policy.permissive or policy.command == "select":
+            return
+        end_users = sorted((set(policy.roles) or {"public"}) & END_USER_ROLES)
+        clause = _open_clause(policy)
+        if not end_users or clause is None:
+            return
+        who = " and ".join(end_users)
+        yield (f'policy "{policy.name}" lets any {who} user {WRITES[policy.command]} every row of '
+               f"{table.schema}.{table.name}, other users' rows included: {clause} is always true. "
+               f"{_meaning(end_users)}; backend processes use service_role, which bypasses RLS. "
+               f"Fix: remove the policy and write with service_role, or {_restriction(table)}")
 
 
 def _meaning(roles: list[str]) -> str:

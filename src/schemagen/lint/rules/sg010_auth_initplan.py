@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ...model import Project, Stage, Table
+from ...model import Policy, Table
 from ..expressions import per_row_auth_calls
-from ..registry import Finding, Rule, register
+from ..registry import PolicyRule, register
 
 
 @register
-class AuthFunctionPerRow(Rule):
+class AuthFunctionPerRow(PolicyRule):
     """Policies call ``auth.uid()`` and ``auth.jwt()`` as ``(select auth.uid())``.
 
     A bare function call in a policy is evaluated for every row the query scans; a
@@ -25,11 +25,8 @@ class AuthFunctionPerRow(Rule):
     severity = "warning"
     checklist = "Policies evaluate auth functions once per statement"
 
-    def check_table(self, table: Table, stage: Stage, project: Project) -> Iterator[Finding]:
-        for policy in table.policies:
-            calls = per_row_auth_calls(policy.using) + per_row_auth_calls(policy.with_check)
-            if calls:
-                names = ", ".join(dict.fromkeys(calls))
-                yield Finding(policy.pos, f'policy "{policy.name}" calls {names} once per row; write '
-                              f"(select {calls[0]}) so PostgreSQL evaluates it once per statement",
-                              policy.waivers + table.waivers)
+    def check_policy(self, table: Table, policy: Policy) -> Iterator[str]:
+        calls = per_row_auth_calls(policy.using) + per_row_auth_calls(policy.with_check)
+        if calls:
+            yield (f'policy "{policy.name}" calls {", ".join(dict.fromkeys(calls))} once per row; write '
+                   f"(select {calls[0]}) so PostgreSQL evaluates it once per statement")

@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ...model import Project, Stage, Table
+from ...model import Policy, Table
 from ..expressions import column_names
-from ..registry import Finding, Rule, register
+from ..registry import PolicyRule, register
 from .indexing import leading_column_sets
 
 
 @register
-class PolicyColumnUnindexed(Rule):
+class PolicyColumnUnindexed(PolicyRule):
     """Columns a policy's ``using`` filters on lead some index.
 
     A ``using`` clause is added to every query on the table; with no index on the
@@ -27,12 +27,9 @@ class PolicyColumnUnindexed(Rule):
     severity = "warning"
     checklist = "Performance indexes"
 
-    def check_table(self, table: Table, stage: Stage, project: Project) -> Iterator[Finding]:
+    def check_policy(self, table: Table, policy: Policy) -> Iterator[str]:
         leading = {cols[0] for cols in leading_column_sets(table)}
-        names = {c.name for c in table.columns}
-        for policy in table.policies:
-            for column in column_names(policy.using, names):
-                if column not in leading:
-                    yield Finding(policy.pos, f'policy "{policy.name}" filters on {table.name}.{column}, '
-                                  f"which no index starts with; add 'indexes: [{{columns: [{column}]}}]'",
-                                  policy.waivers + table.waivers)
+        for column in column_names(policy.using, {c.name for c in table.columns}):
+            if column not in leading:
+                yield (f'policy "{policy.name}" filters on {table.name}.{column}, which no index starts '
+                       f"with; add 'indexes: [{{columns: [{column}]}}]'")

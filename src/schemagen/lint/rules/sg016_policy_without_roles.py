@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ...model import Project, Stage, Table
-from ..registry import Finding, Rule, register
+from ...model import Policy, Table
+from ..registry import PolicyRule, register
 
 
 @register
-class PolicyWithoutRoles(Rule):
+class PolicyWithoutRoles(PolicyRule):
     """Every policy names its roles.
 
     A policy without ``to`` applies to ``public``, which is every role, ``anon``
@@ -23,9 +23,7 @@ class PolicyWithoutRoles(Rule):
     severity = "warning"
     checklist = "Granular policies"
 
-    def check_table(self, table: Table, stage: Stage, project: Project) -> Iterator[Finding]:
-        for policy in table.policies:
-            if not policy.roles:
-                yield Finding(policy.pos, f'policy "{policy.name}" names no roles, so it applies to '
-                              "public (anon included); add 'roles: [authenticated]' or the roles meant",
-                              policy.waivers + table.waivers)
+    def check_policy(self, table: Table, policy: Policy) -> Iterator[str]:
+        if not policy.roles:
+            yield (f'policy "{policy.name}" names no roles, so it applies to public (anon included); '
+                   "add 'roles: [authenticated]' or the roles meant")
