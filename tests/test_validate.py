@@ -265,3 +265,18 @@ def test_bad_url_is_a_usage_error():
     code, _, err = run("validate", "--specs", str(ROOT / "specs"), "--db", "mysql://x")
     assert code == 2
     assert "is not a URL like postgresql://" in err
+
+
+@pytest.mark.parametrize("command", ["validate", "drift"])
+def test_a_missing_templates_folder_is_refused_by_every_command(command):
+    extra = ["--db", "postgresql://u@127.0.0.1:1/x"] if command == "drift" else []
+    code, out, err = run(command, "--specs", str(ROOT / "specs"), "--templates", "no/such/dir", *extra)
+    assert (code, out, err) == (2, "", "schemagen: --templates no/such/dir: no such directory\n")
+
+
+def test_a_broken_user_template_is_one_line_in_validate(tmp_path):
+    (tmp_path / "table.sql.j2").write_text("{{ table.nme }}\n")
+    code, out, err = run("validate", "--specs", str(ROOT / "specs"), "--templates", str(tmp_path))
+    assert code == 2 and out == ""
+    assert err.startswith(f"schemagen: template error: {tmp_path / 'table.sql.j2'}:1: ")
+    assert "nme" in err and err.count("\n") == 1

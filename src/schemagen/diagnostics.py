@@ -90,6 +90,10 @@ class SpecError(Exception):
         super().__init__("\n".join(d.to_text() for d in self.diagnostics))
 
 
+class TemplateProblem(Exception):
+    """A template (usually a user's) failed to render; reported in one line, exit code 2."""
+
+
 def did_you_mean(word: str, options: Iterable[str]) -> str:
     """' (did you mean 'x'?)' for a near miss, else a list of what is allowed."""
     import difflib

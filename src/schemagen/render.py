@@ -9,13 +9,14 @@ written here, so ``generate`` and ``check`` share exactly the same output.
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple, Sequence
 
 import jinja2
 
 from . import model as m
-from .diagnostics import Diagnostic
+from .diagnostics import Diagnostic, TemplateProblem
 from .lint import checklist, readiness
 from .sqltext import qualified, quote_ident, quote_literal
 
@@ -205,22 +206,38 @@ MANIFEST = ".schemagen-manifest"
 
 
 
+@contextmanager
+def template_errors():
+    """Jinja's errors, as one line naming the template file and line."""
+    try:
+        yield
+    except jinja2.TemplateError as exc:
+        where = f"{exc.filename}:{exc.lineno}: " if getattr(exc, "lineno", None) else ""
+        raise TemplateProblem(f"template error: {where}{exc}") from None
+
+
 def table_blocks(env: jinja2.Environment, stage: m.Stage) -> dict[tuple[str, str], str]:
     """Each table's SQL block, rendered once for both the migration and the document."""
-    template = env.get_template("table.sql.j2")
-    return {table.key: template.render(table=table) for table in stage.tables}
+    with template_errors():
+        template = env.get_template("table.sql.j2")
+        return {table.key: template.render(table=table) for table in stage.tables}
 
 
 def stage_sql(env: jinja2.Environment, stage: m.Stage,
               blocks: dict[tuple[str, str], str] | None = None) -> str:
     blocks = blocks if blocks is not None else table_blocks(env, stage)
-    return env.get_template("stage.sql.j2").render(stage=stage, table_sql=blocks)
+    with template_errors():
+        return env.get_template("stage.sql.j2").render(stage=stage, table_sql=blocks)
 
 
 def render_project(project: m.Project, findings: Sequence[Diagnostic] = (),
                    user_templates: Path | None = None) -> dict[str, str]:
     """Every file under the output directory, path → text; the manifest lists them."""
-    env = build_environment(user_templates)
+    with template_errors():
+        return _render_project(project, findings, build_environment(user_templates))
+
+
+def _render_project(project: m.Project, findings: Sequence[Diagnostic], env: jinja2.Environment) -> dict[str, str]:
     er = env.get_template("er.mmd.j2")
     doc = env.get_template("stage.md.j2")
     index = env.get_template("index.md.j2")

@@ -15,17 +15,18 @@ from pathlib import Path
 from typing import Sequence, TextIO
 
 from .. import __version__
-from ..diagnostics import SpecError, format_diagnostics
+from ..diagnostics import SpecError, TemplateProblem, format_diagnostics
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
+#: Each command is the module of the same name in this package.
 COMMANDS = {
-    "generate": ("generate", "write generated/ from specs/ (atomically; removes only its own stale files)"),
-    "check": ("check", "exit 1 and print a diff when generated/ is not what generate would write"),
-    "lint": ("lint", "report the checklist, security and performance findings of the specs"),
-    "validate": ("validate", "check the generated SQL with sqlglot, and with --live on a real PostgreSQL"),
-    "drift": ("drift", "compare a live database with the specs; --sql prints the repair"),
-    "rules": ("rules", "list the lint rules, or explain one (schemagen rules SG008)"),
+    "generate": "write generated/ from specs/ (atomically; removes only its own stale files)",
+    "check": "exit 1 and print a diff when generated/ is not what generate would write",
+    "lint": "report the checklist, security and performance findings of the specs",
+    "validate": "check the generated SQL with sqlglot, and with --live on a real PostgreSQL",
+    "drift": "compare a live database with the specs; --sql prints the repair",
+    "rules": "list the lint rules, or explain one (schemagen rules SG008)",
 }
 
 
@@ -55,11 +56,10 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"schemagen {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     parent = common_options()
-    for name, (module, help_text) in COMMANDS.items():
+    for name, help_text in COMMANDS.items():
         command = sub.add_parser(name, parents=[parent], help=help_text, description=help_text)
         if only is None or only == name:
-            importlib.import_module(f"{__name__}.{module}").add_arguments(command)
-        command.set_defaults(module=module)
+            importlib.import_module(f"{__name__}.{name}").add_arguments(command)
     return parser
 
 
@@ -73,7 +73,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
-    module = importlib.import_module(f"{__name__}.{args.module}")
+    if args.templates is not None and not args.templates.is_dir():
+        err.write(f"schemagen: --templates {args.templates}: no such directory\n")
+        return EXIT_USAGE
+    module = importlib.import_module(f"{__name__}.{args.command}")
     # A run builds many small objects and no garbage cycles worth collecting; the cyclic
     # collector's passes over them grow with the heap and made large spec sets
     # superlinear (benchmarks/README.md), so it is paused for the run.
@@ -86,7 +89,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         count = len(exc.diagnostics)
         err.write(f"schemagen: {count} spec error{'s' if count != 1 else ''}; nothing was written\n")
         return EXIT_USAGE
-    except UsageError as exc:
+    except (UsageError, TemplateProblem) as exc:
         err.write(f"schemagen: {exc}\n")
         return EXIT_USAGE
     finally:
