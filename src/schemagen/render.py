@@ -212,7 +212,13 @@ def template_errors():
     try:
         yield
     except jinja2.TemplateError as exc:
-        where = f"{exc.filename}:{exc.lineno}: " if getattr(exc, "lineno", None) else ""
+        if getattr(exc, "lineno", None):  # syntax errors know where they are
+            where = f"{exc.filename}:{exc.lineno}: "
+        else:  # runtime errors: Jinja's rewritten traceback names the template frame
+            import traceback
+
+            frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".j2")]
+            where = f"{frames[-1].filename}:{frames[-1].lineno}: " if frames else ""
         raise TemplateProblem(f"template error: {where}{exc}") from None
 
 
