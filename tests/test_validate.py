@@ -280,3 +280,19 @@ def test_a_broken_user_template_is_one_line_in_validate(tmp_path):
     assert code == 2 and out == ""
     assert err.startswith(f"schemagen: template error: {tmp_path / 'table.sql.j2'}:1: ")
     assert "nme" in err and err.count("\n") == 1
+
+
+def test_connection_urls_follow_libpq():
+    import ssl
+
+    from schemagen.validate import ConnectionProblem, connection_params
+
+    params = connection_params("postgresql://me:p%40ss@db.example.com:6543/app?sslmode=require")
+    assert {k: v for k, v in params.items() if k != "ssl_context"} == {
+        "user": "me", "password": "p@ss", "host": "db.example.com", "port": 6543, "database": "app"}
+    assert params["ssl_context"].verify_mode == ssl.CERT_NONE
+    full = connection_params("postgres://me@db.example.com/app?sslmode=verify-full")["ssl_context"]
+    assert full.check_hostname and full.verify_mode == ssl.CERT_REQUIRED
+    assert "ssl_context" not in connection_params("postgresql://me@localhost/app")
+    with pytest.raises(ConnectionProblem, match="sslmode=sometimes is not one of"):
+        connection_params("postgresql://me@localhost/app?sslmode=sometimes")

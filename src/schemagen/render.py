@@ -39,8 +39,12 @@ def builtin_templates_dir() -> Path:
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Jinja's per-user cache folder, with files of our own: the cache is keyed by template
+    source only, so the schemagen version (which fixes the environment's options) is in the name."""
+    from . import __version__
+
     try:
-        return jinja2.FileSystemBytecodeCache()
+        return jinja2.FileSystemBytecodeCache(pattern=f"__schemagen_{__version__}_%s.cache")
     except (OSError, RuntimeError):  # no usable temporary folder: compile every time
         return None
 

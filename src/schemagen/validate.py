@@ -13,7 +13,7 @@ import secrets
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterator
-from urllib.parse import unquote, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 from . import model as m
 from .diagnostics import Diagnostic
@@ -55,13 +55,36 @@ def connection_params(url: str) -> dict[str, object]:
     parsed = urlparse(url)
     if parsed.scheme not in ("postgres", "postgresql") or not parsed.hostname:
         raise ConnectionProblem(f"--db {url!r} is not a URL like postgresql://user:password@host:5432/db")
-    return {
+    params: dict[str, object] = {
         "user": unquote(parsed.username or os.environ.get("PGUSER", "postgres")),
         "password": unquote(parsed.password) if parsed.password else os.environ.get("PGPASSWORD"),
         "host": parsed.hostname,
         "port": parsed.port or 5432,
         "database": (parsed.path or "/postgres").lstrip("/") or "postgres",
     }
+    sslmode = parse_qs(parsed.query).get("sslmode", [os.environ.get("PGSSLMODE", "disable")])[-1]
+    context = ssl_context(sslmode)
+    if context is not None:
+        params["ssl_context"] = context
+    return params
+
+
+def ssl_context(sslmode: str):
+    """libpq's sslmode as an ssl context (hosted databases such as Supabase ask for require)."""
+    if sslmode in ("disable", "allow", "prefer"):
+        return None
+    import ssl
+
+    if sslmode == "verify-full":
+        return ssl.create_default_context()
+    if sslmode in ("require", "verify-ca"):
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        if sslmode == "require":
+            context.verify_mode = ssl.CERT_NONE
+        return context
+    raise ConnectionProblem(f"sslmode={sslmode} is not one of disable, allow, prefer, require, verify-ca, "
+                            "verify-full")
 
 
 def connect(params: dict[str, object]):
