@@ -194,9 +194,7 @@ class Probe:
             except Exception as exc:  # a row the probe cannot make up: say why, probe the rest
                 raise SeedError(f"could not seed rows for A and B: {database_message(exc)}") from None
             pk = seeder._primary_key(table.key)
-            self.conn.run(f"set local role {quote_ident(role)}")
-            if user:
-                self.conn.run(f"select set_config('request.jwt.claims', {quote_literal(_claims(user, role))}, true)")
+            self._become(role, user)
             statement = sql.format(b_where=" and ".join(
                 f"{quote_ident(c)} = {quote_literal(str(rows[USER_B][c]))}" for c in pk) or "true",
                 pk=", ".join(quote_ident(c) for c in pk) or "1")
@@ -243,19 +241,15 @@ class Probe:
                                               applicable(table, "authenticated", "select"))
 
         if owner:
-            columns = f"{quote_ident(owner)}"
             for whose, user in (("own", USER_A), ("B's", USER_B)):
-                statement = f"insert into {name} ({columns}) select {quote_literal(user)}::uuid"
-                outcome = self._insert(table, owner, statement)
-                hole = whose == "B's" and outcome is None
+                statement, refused = self._insert(table, owner, user)
+                hole = whose == "B's" and refused is None
                 add(f"insert ({whose} row)", statement,
-                    "A creates a row owned by B" if hole else
-                    ("allowed" if outcome is None else f"refused: {outcome}"), hole, "insert")
+                    "A creates a row owned by B" if hole else ("allowed" if refused is None else f"refused: {refused}"),
+                    hole, "insert")
         else:
-            statement = f"insert into {name} default values"
-            outcome = self._insert(table, None, statement)
-            add("insert", statement, "allowed" if outcome is None else f"refused: {outcome}",
-                False, "insert")
+            statement, refused = self._insert(table, None, None)
+            add("insert", statement, "allowed" if refused is None else f"refused: {refused}", False, "insert")
 
         if settable:
             setter = f"{quote_ident(settable)} = default"
@@ -284,42 +278,41 @@ class Probe:
             bool(visible) and not granted, "select", "anon")
         return report
 
-    def _insert(self, table: m.Table, owner: str | None, statement: str) -> str | None:
-        """Run an insert as A after seeding parents; None when it succeeded, else the error."""
+    def _become(self, role: str, user: str | None) -> None:
+        """As Supabase's API does it: the role, and the JWT claims auth.uid() reads."""
+        self.conn.run(f"set local role {quote_ident(role)}")
+        if user:
+            self.conn.run(f"select set_config('request.jwt.claims', {quote_literal(_claims(user, role))}, true)")
+
+    def _insert(self, table: m.Table, owner: str | None, owner_value: str | None) -> tuple[str, str | None]:
+        """Insert one row as A, without ``returning``; the statement, and the error if refused."""
         self.conn.run("begin")
         try:
             seeder = _Seeder(self.conn, self.catalog)
-            values = {}
-            if owner:
-                for who in (USER_A, USER_B):
-                    fk = next((con for (k, kind, cols), con in self.catalog.constraints.items()
-                               if k == table.key and kind == "foreign key" and cols == (owner,)), None)
-                    if fk is not None and fk.ref_table in self.catalog.tables:
-                        seeder.ensure(fk.ref_table, {fk.ref_columns[0]: quote_literal(who)})
             facts = self.catalog.tables[table.key]
+            values: dict[str, str] = {}
+            if owner and owner_value:
+                values[owner] = quote_literal(owner_value)
             for column in facts.columns:
-                if column.not_null and not column.default and not column.identity and column.name != owner:
+                if column.not_null and not column.default and not column.identity and column.name not in values:
                     values[column.name] = seeder.filler(facts, column)
-            for (k, kind, cols), con in self.catalog.constraints.items():
-                if k == table.key and kind == "foreign key" and len(cols) == 1 and cols[0] in values \
-                        and cols[0] != owner and con.ref_table in self.catalog.tables:
-                    parent = seeder.ensure(con.ref_table, {})
+            for (key, kind, cols), con in self.catalog.constraints.items():
+                if key != table.key or kind != "foreign key" or len(cols) != 1 or cols[0] not in values \
+                        or con.ref_table not in self.catalog.tables:
+                    continue
+                parent_values = {con.ref_columns[0]: values[cols[0]]} if cols[0] == owner else {}
+                parent = seeder.ensure(con.ref_table, parent_values)
+                if cols[0] != owner:
                     values[cols[0]] = quote_literal(str(parent[con.ref_columns[0]]))
-            if values:
-                if owner:
-                    head, _, tail = statement.partition(" select ")
-                    statement = (head[:-1] + ", " + ", ".join(quote_ident(c) for c in values) + ") select "
-                                 + tail + ", " + ", ".join(v for v in values.values()))
-                else:
-                    statement = (f"insert into {qualified(*table.key)} ({', '.join(quote_ident(c) for c in values)}) "
-                                 f"values ({', '.join(values.values())})")
-            self.conn.run("set local role authenticated")
-            self.conn.run(f"select set_config('request.jwt.claims', {quote_literal(_claims(USER_A, 'authenticated'))}, true)")
+            name = qualified(*table.key)
+            statement = (f"insert into {name} ({', '.join(quote_ident(c) for c in values)}) "
+                         f"values ({', '.join(values.values())})" if values else f"insert into {name} default values")
+            self._become("authenticated", USER_A)
             try:
                 self.conn.run(statement)
-                return None
+                return statement, None
             except Exception as exc:
-                return database_message(exc)
+                return statement, database_message(exc)
         finally:
             self.conn.run("rollback")
 
