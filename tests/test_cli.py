@@ -263,3 +263,28 @@ def test_check_json_for_a_stale_file(project):
     assert [(f["path"], f["spec"]) for f in stale] == [
         (f"generated/{kind}/{STAGE5}.{ext}", {"path": f"generated/{kind}/{STAGE5}.{ext}", "line": 1, "col": 1})
         for kind, ext in (("docs", "md"), ("er", "mmd"), ("sql", "sql"))]
+
+
+def test_a_write_that_fails_midway_leaves_generated_as_it_was(project, monkeypatch):
+    import tempfile
+
+    run("generate")
+    spec = project / "specs" / f"{STAGE5}.yaml"
+    spec.write_text(spec.read_text().replace("Active user sessions", "Live user sessions"))
+    before = snapshot(project / "generated")
+    real_mkstemp = tempfile.mkstemp
+    calls = []
+
+    def full_disk(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        return real_mkstemp(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", full_disk)
+    code, out, err = run("generate")
+    assert (code, out) == (2, "")
+    assert err == "schemagen: cannot write generated: No space left on device; generated is unchanged\n"
+    assert len(calls) == 3
+    assert snapshot(project / "generated") == before
+    assert not [p for p in (project / "generated").rglob("*") if p.name.endswith(".tmp")]

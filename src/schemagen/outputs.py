@@ -89,26 +89,35 @@ def unified_diff(p: Plan, out_dir: Path) -> str:
 
 
 def write(p: Plan, out_dir: Path) -> None:
-    """Apply a plan: every file goes to a temporary sibling first and is renamed into place.
+    """Apply a plan in two steps: write every file to a temporary sibling, then rename them all.
 
-    A rename within one directory is atomic, so a reader (or a crash) never sees a
-    half-written file; the manifest is renamed last, so it only ever lists files
-    that are fully in place. Stale files are removed after that.
+    Writing is where runs fail (a full disk, a permission); if it does, the temporary files
+    are removed and ``out_dir`` is exactly as it was. Renames within a directory are atomic,
+    so a reader never sees a half-written file, and the manifest is renamed last, so it only
+    ever lists files that are in place. Stale files are removed after that.
     """
+    import tempfile
+
     order = sorted(set(p.changed + p.missing) - {MANIFEST})
     if MANIFEST in p.changed or MANIFEST in p.missing:
         order.append(MANIFEST)
-    for rel in order:
-        target = out_dir / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        try:
+    staged: list[tuple[str, Path]] = []
+    try:
+        for rel in order:
+            target = out_dir / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            staged.append((rel, Path(tmp)))
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
                 handle.write(p.rendered[rel])
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+    except BaseException:
+        for _, tmp in staged:
+            tmp.unlink(missing_ok=True)
+        for rel in order:
+            _prune_empty_dirs((out_dir / rel).parent, out_dir)
+        raise
+    for rel, tmp in staged:
+        os.replace(tmp, out_dir / rel)
     for rel in p.stale:
         target = out_dir / rel
         target.unlink(missing_ok=True)

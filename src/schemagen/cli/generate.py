@@ -20,7 +20,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         listed = ", ".join(str(args.out / rel) for rel in p.foreign)
         raise UsageError(f"{listed}: exists but was not written by schemagen (not in "
                          f"{args.out / MANIFEST}); move it away, then run generate again")
-    write(p, args.out)
+    try:
+        write(p, args.out)
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}; {args.out} is unchanged") from None
     if not args.quiet:
         for rel in p.missing:
             out.write(f"created {args.out / rel}\n")
