@@ -210,23 +210,33 @@ def test_postgresql_errors_are_reported_at_the_objects_spec_line(fresh_db, tmp_p
 def test_rls_probe_shows_each_of_the_seeds_holes(fresh_db):
     project = load_project(ROOT / "specs")
     result = validate_live(fresh_db, project, render_project(project, ()))
-    holes = sorted({(d.pos.line, d.message.split(" with `")[0]) for d in result.diagnostics if d.code == "V301"})
-    assert holes == [
-        (102, "A changes B's rows (2 rows) on public.ai_tasks"),
-        (136, "A creates a row owned by B on public.user_sessions"),
-        (140, "A changes B's rows (2 rows) on public.user_sessions"),
-        (219, "A changes rows A did not create (1 rows) on public.event_bus_messages"),
-        (219, "A changes rows A did not create (2 rows) on public.event_bus_messages"),
-        (219, "A deletes rows A did not create (1 rows) on public.event_bus_messages"),
-        (219, "A deletes rows A did not create (2 rows) on public.event_bus_messages"),
-        (219, "A reads rows A did not create on public.event_bus_messages"),
+    bus = 'allowed by "System can manage event bus messages"'
+    b_row = "where id = '00000000-0000-4000-9000-000000000006'"
+    assert [(d.pos.line, d.message) for d in result.diagnostics if d.code == "V301"] == [
+        (102, "A changes B's row on public.ai_tasks with `update public.ai_tasks set agent_id = default` "
+              '(allowed by "System can update task status")'),
+        (136, "A creates a row owned by B on public.user_sessions with `insert into public.user_sessions (user_id, "
+              "expires_at) values ('00000000-0000-4000-8000-00000000000b', now())` "
+              '(allowed by "System can create sessions")'),
+        (140, "A changes B's row on public.user_sessions with `update public.user_sessions set device_info = "
+              'default` (allowed by "System can update sessions")'),
+        (219, "A changes a row A did not create on public.event_bus_messages with `update "
+              f"public.event_bus_messages set source_agent = default {b_row}` ({bus})"),
+        (219, "A changes a row A did not create on public.event_bus_messages with `update "
+              f"public.event_bus_messages set source_agent = default` ({bus})"),
+        (219, "A deletes a row A did not create on public.event_bus_messages with `delete from "
+              f"public.event_bus_messages {b_row}` ({bus})"),
+        (219, "A deletes a row A did not create on public.event_bus_messages with `delete from "
+              f"public.event_bus_messages` ({bus})"),
+        (219, "A reads a row A did not create on public.event_bus_messages with `select id from "
+              f"public.event_bus_messages` ({bus})"),
     ]
     assert [d for d in result.diagnostics if d.code != "V301"] == []
     report = result.rls_report
     assert 'policies: "System can update task status"' in report
-    assert "HOLE update (no where)          A changes B's rows (2 rows)" in report
+    assert "HOLE update (no where)          A changes B's row\n" in report
     # the where clause lets the select policy hide the same hole:
-    assert "ok   update (where on B's row)  0 rows changed" in report
+    assert "ok   update (where on B's row)  B's row untouched\n" in report
     assert "ok   insert (B's row)           refused: new row violates row-level security policy for table " \
            "\"search_history\"" in report
     assert "ok   anon select                anon sees 0 rows" in report
@@ -239,7 +249,7 @@ def test_rls_findings_honour_policy_waivers(postgres, tmp_path):
     url = f"postgresql://postgres@127.0.0.1:{postgres.settings['port']}/postgres"
     code, out, err = run("validate", "--specs", str(specs), "--db", url)
     assert code == 0, out
-    assert ("V301 error A reads rows A did not create on public.notes with `select id from public.notes` "
+    assert ("V301 error A reads a row A did not create on public.notes with `select id from public.notes` "
             '(allowed by "own") [waived: Notes are public.]') in out
 
 

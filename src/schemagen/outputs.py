@@ -9,7 +9,6 @@ hand-written README in ``generated/`` is never touched.
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 

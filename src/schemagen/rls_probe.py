@@ -39,6 +39,19 @@ class Outcome:
     policies: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Scenario:
+    """What one statement, run as one user, did."""
+
+    statement: str
+    error: str | None
+    rows: int
+    saw_a: bool
+    saw_b: bool
+    b_changed: bool
+    b_deleted: bool
+
+
 @dataclass
 class TableReport:
     table: m.Table
@@ -181,28 +194,48 @@ class Probe:
                                             f"`{outcome.statement}` (allowed by {names})"))
         return reports, found
 
-    def _scenario(self, table: m.Table, owner: str | None, role: str, user: str | None, sql: str):
-        """Seed A's and B's rows, act as ``role``, run ``sql``; always rolled back."""
+    def _scenario(self, table: m.Table, owner: str | None, role: str, user: str | None, sql: str) -> Scenario:
+        """Seed A's and B's rows, act as ``role``, run ``sql``, then look at B's row; always rolled back.
+
+        B's row is checked directly rather than inferred from a row count: gone means deleted,
+        and a new ``xmin`` means updated, because the statement runs under a savepoint whose
+        subtransaction stamps every row version it writes.
+        """
         self.conn.run("begin")
         try:
             seeder = _Seeder(self.conn, self.catalog)
+            pk = seeder._primary_key(table.key)
+            if not pk:
+                raise SeedError("the table has no primary key, so the probe cannot tell A's rows from B's")
             rows = {}
             try:
                 for who in (USER_A, USER_B):
-                    values = {owner: quote_literal(who)} if owner else {}
-                    rows[who] = seeder.ensure(table.key, values)
+                    rows[who] = seeder.ensure(table.key, {owner: quote_literal(who)} if owner else {})
             except Exception as exc:  # a row the probe cannot make up: say why, probe the rest
                 raise SeedError(f"could not seed rows for A and B: {database_message(exc)}") from None
-            pk = seeder._primary_key(table.key)
+            b_where = " and ".join(f"{quote_ident(c)} = {quote_literal(str(rows[USER_B][c]))}" for c in pk)
+            b_version = f"select xmin::text from {qualified(*table.key)} where {b_where}"
+            before = self.conn.run(b_version)[0][0]
+            statement = sql.format(b_where=b_where, pk=", ".join(quote_ident(c) for c in pk))
+            self.conn.run("savepoint act")
             self._become(role, user)
-            statement = sql.format(b_where=" and ".join(
-                f"{quote_ident(c)} = {quote_literal(str(rows[USER_B][c]))}" for c in pk) or "true",
-                pk=", ".join(quote_ident(c) for c in pk) or "1")
             try:
-                result = self.conn.run(statement)
-                return statement, rows, pk, result, self.conn.row_count, None
+                result, error = self.conn.run(statement), None
             except Exception as exc:
-                return statement, rows, pk, None, 0, database_message(exc)
+                result, error = None, database_message(exc)
+                self.conn.run("rollback to savepoint act")
+            self.conn.run("reset role")
+            after = self.conn.run(b_version)
+            seen = {tuple(str(v) for v in row) for row in result or []}
+            return Scenario(
+                statement=statement,
+                error=error,
+                rows=len(result or []),
+                saw_a=tuple(str(rows[USER_A][c]) for c in pk) in seen,
+                saw_b=tuple(str(rows[USER_B][c]) for c in pk) in seen,
+                b_changed=bool(after) and after[0][0] != before,
+                b_deleted=not after,
+            )
         finally:
             self.conn.run("rollback")
 
@@ -216,29 +249,23 @@ class Probe:
         # reading a column would make PostgreSQL apply the select policy too.
         settable = next((c.name for c in facts.columns
                          if c.name != owner and c.name not in primary and (c.default or not c.not_null)), None)
-        other_rows = "B's rows" if owner else "rows A did not create"
+        others = "B's row" if owner else "a row A did not create"
 
         def add(action: str, statement: str, result: str, hole: bool, command: str, role: str = "authenticated"):
             report.outcomes.append(Outcome(action, statement, result, hole, applicable(table, role, command)))
 
         try:
-            statement, rows, pk, result, _, error = self._scenario(
-                table, owner, "authenticated", USER_A, f"select {{pk}} from {name}")
-        except (SeedError, RuntimeError) as exc:
+            seen = self._scenario(table, owner, "authenticated", USER_A, f"select {{pk}} from {name}")
+        except SeedError as exc:
             report.skipped = str(exc)
             return report
-        if error:
-            add("select", statement, f"refused: {error}", False, "select")
+        if seen.error:
+            add("select", seen.statement, f"refused: {seen.error}", False, "select")
+        elif seen.saw_b:
+            add("select", seen.statement, f"A reads {others}", True, "select")
         else:
-            seen = {tuple(str(v) for v in row) for row in result}
-            b_seen = tuple(str(rows[USER_B][c]) for c in pk) in seen
-            a_seen = tuple(str(rows[USER_A][c]) for c in pk) in seen
-            add("select", statement, f"A sees {'its own row' if a_seen else 'not even its own row'}"
-                + (f" and {other_rows}" if b_seen else f", not {other_rows}"),
-                b_seen, "select")
-            if b_seen:
-                report.outcomes[-1] = Outcome("select", statement, f"A reads {other_rows}", True,
-                                              applicable(table, "authenticated", "select"))
+            add("select", seen.statement, f"A sees {'its own row' if seen.saw_a else 'not even its own row'}, "
+                                          f"not {others}", False, "select")
 
         if owner:
             for whose, user in (("own", USER_A), ("B's", USER_B)):
@@ -251,31 +278,21 @@ class Probe:
             statement, refused = self._insert(table, None, None)
             add("insert", statement, "allowed" if refused is None else f"refused: {refused}", False, "insert")
 
+        writes = [("delete", "deletes", f"delete from {name}")]
         if settable:
-            setter = f"{quote_ident(settable)} = default"
-            for action, sql in (("update (no where)", f"update {name} set {setter}"),
-                                ("update (where on B's row)", f"update {name} set {setter} where {{b_where}}")):
-                statement, rows, pk, _, count, error = self._scenario(table, owner, "authenticated", USER_A, sql)
-                a_own = 1 if owner else 0
-                hole = error is None and count > a_own if "no where" in action else error is None and count > 0
-                result = (f"refused: {error}" if error else
-                          (f"A changes {other_rows} ({count} rows)" if hole else f"{count} rows changed"))
-                add(action, statement, result, hole, "update")
-        for action, sql in (("delete (no where)", f"delete from {name}"),
-                            ("delete (where on B's row)", f"delete from {name} where {{b_where}}")):
-            statement, rows, pk, _, count, error = self._scenario(table, owner, "authenticated", USER_A, sql)
-            a_own = 1 if owner else 0
-            hole = error is None and (count > a_own if "no where" in action else count > 0)
-            result = (f"refused: {error}" if error else
-                      (f"A deletes {other_rows} ({count} rows)" if hole else f"{count} rows deleted"))
-            add(action, statement, result, hole, "delete")
+            writes.insert(0, ("update", "changes", f"update {name} set {quote_ident(settable)} = default"))
+        for command, verb, sql in writes:
+            for variant, where in (("no where", ""), ("where on B's row", " where {b_where}")):
+                outcome = self._scenario(table, owner, "authenticated", USER_A, sql + where)
+                touched = outcome.b_deleted if command == "delete" else outcome.b_changed
+                result = (f"refused: {outcome.error}" if outcome.error else
+                          f"A {verb} {others}" if touched else f"{others} untouched")
+                add(f"{command} ({variant})", outcome.statement, result, touched, command)
 
-        statement, rows, pk, result, _, error = self._scenario(table, owner, "anon", None,
-                                                               f"select {{pk}} from {name}")
+        anon = self._scenario(table, owner, "anon", None, f"select {{pk}} from {name}")
         granted = applicable(table, "anon", "select")
-        visible = len(result or [])
-        add("anon select", statement, f"refused: {error}" if error else f"anon sees {visible} rows",
-            bool(visible) and not granted, "select", "anon")
+        add("anon select", anon.statement, f"refused: {anon.error}" if anon.error else f"anon sees {anon.rows} rows",
+            bool(anon.rows) and not granted, "select", "anon")
         return report
 
     def _become(self, role: str, user: str | None) -> None:
