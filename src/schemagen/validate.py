@@ -16,7 +16,7 @@ from typing import Iterator
 from urllib.parse import parse_qs, unquote, urlparse
 
 from . import model as m
-from .diagnostics import Diagnostic
+from .diagnostics import Diagnostic, sort_diagnostics
 
 
 class ConnectionProblem(Exception):
@@ -209,4 +209,5 @@ def validate_live(conn, project: m.Project, rendered: dict[str, str], *, probe: 
         reports, holes = Probe(conn, probe_catalog).run(project)
         result.rls_report = format_report(reports) if reports else ""
         result.diagnostics += holes
+    result.diagnostics = sort_diagnostics(result.diagnostics)
     return result
