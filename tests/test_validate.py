@@ -14,7 +14,7 @@ from schemagen.cli import main
 from schemagen.compare import differences
 from schemagen.expected import expected_catalog
 from schemagen.load import load_project
-from schemagen.offline import validate_offline
+from schemagen.offline import render_and_validate
 from schemagen.render import render_project
 from schemagen.validate import validate_live
 
@@ -56,8 +56,7 @@ tables:
 
 
 def offline(specs: Path, templates: Path | None = None) -> list:
-    project = load_project(specs)
-    return validate_offline(project, render_project(project, (), templates))
+    return render_and_validate(load_project(specs), templates)[1]
 
 
 # --- offline -------------------------------------------------------------------------
@@ -145,8 +144,7 @@ def _mismatches(conn, project) -> list:
     expected = expected_catalog(conn, project)
     assert expected.problems == []
     schemas = sorted({t.schema for t in project.tables})
-    externals = {e.key for s in project.stages for e in s.external_tables}
-    return differences(expected, catalog.introspect(conn, schemas), project.stages[0].pos, externals)
+    return differences(expected, catalog.introspect(conn, schemas), project.stages[0].pos, project.external_keys)
 
 
 def test_a_freshly_applied_database_matches_the_specs(fresh_db):
@@ -295,7 +293,7 @@ def test_a_broken_user_template_is_one_line_in_validate(tmp_path):
 def test_connection_urls_follow_libpq():
     import ssl
 
-    from schemagen.validate import ConnectionProblem, connection_params
+    from schemagen.db import ConnectionProblem, connection_params
 
     params = connection_params("postgresql://me:p%40ss@db.example.com:6543/app?sslmode=require")
     assert {k: v for k, v in params.items() if k != "ssl_context"} == {

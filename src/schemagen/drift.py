@@ -16,6 +16,7 @@ from typing import Callable
 
 from . import model as m
 from .compare import Change, changes
+from .render import plain_column_ddl
 from .sqltext import qualified, quote_ident, quote_literal
 
 
@@ -29,7 +30,8 @@ def schemas_to_read(project: m.Project, requested: list[str] | None) -> list[str
 
 def drift(conn, project: m.Project, schemas: list[str]) -> list[Change]:
     from .catalog import introspect
-    from .expected import database_message, expected_catalog
+    from .db import database_message
+    from .expected import expected_catalog
 
     known = {name for (name,) in conn.run("select nspname from pg_namespace where nspname = any(:s)", s=schemas)}
     unknown = [s for s in schemas if s not in known]
@@ -53,9 +55,8 @@ def drift(conn, project: m.Project, schemas: list[str]) -> list[Change]:
     if expected.problems:
         raise DriftProblem(f"{expected.problems[0].pos}: {expected.problems[0].message}")
     actual = introspect(conn, schemas)
-    externals = {e.key for s in project.stages for e in s.external_tables}
     fallback = project.stages[0].pos
-    return sorted(changes(expected, actual, fallback, externals), key=lambda c: (c.pos.order, c.kind, repr(c.key)))
+    return sorted(changes(expected, actual, fallback, project.external_keys), key=lambda c: (c.pos.order, c.kind, repr(c.key)))
 
 
 # --- repair SQL --------------------------------------------------------------------------
@@ -99,16 +100,6 @@ class _Writer:
 
     def emit(self, phase: str, sql: str, destructive: bool = False) -> None:
         self.out.append(Statement(phase, sql, destructive))
-
-    def column_add(self, table: m.Table, column: m.Column) -> str:
-        text = f"{quote_ident(column.name)} {column.type}"
-        if column.identity:
-            text += f" generated {column.identity} as identity"
-        if column.default:
-            text += f" default {column.default.sql}"
-        if column.not_null or column.name in table.primary_key_columns:
-            text += " not null"
-        return f"alter table {qualified(*table.key)} add column {text};"
 
     def constraint_add(self, table: m.Table, change: Change, *, paired_with_drop: bool = False) -> None:
         """Add a constraint; one that replaces a constraint being dropped shares the drop's consent."""
@@ -173,7 +164,8 @@ class _Writer:
 
     def on_column_missing(self, change: Change) -> None:
         table = self.table(change.key)
-        self.emit("column", self.column_add(table, table.column(change.key[2])))
+        column = plain_column_ddl(table, table.column(change.key[2]))
+        self.emit("column", f"alter table {qualified(*table.key)} add column {column};")
 
     def on_column_extra(self, change: Change) -> None:
         self.emit("drop", f"alter table {qualified(*change.key[:2])} drop column {quote_ident(change.key[2])};",

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field, replace
 
 from . import model as m
 from .catalog import Catalog, ConstraintFacts, TableFacts, introspect
+from .db import database_message
 from .diagnostics import Diagnostic
-from .render import index_key_sql
+from .render import index_key_sql, plain_column_ddl
 from .sqltext import quote_ident
 
 SCRATCH = "_schemagen_expected"
@@ -29,15 +30,6 @@ class Expected:
     #: Catalog keys (as in ``Catalog``'s dicts, tables as ("table", key)) → where the spec says it.
     positions: dict[tuple, m.SourcePos] = field(default_factory=dict)
     problems: list[Diagnostic] = field(default_factory=list)
-
-
-def _column_ddl(column: m.Column, pk: set[str]) -> str:
-    ddl = f"{quote_ident(column.name)} {column.type}"
-    if column.identity:
-        ddl += f" generated {column.identity} as identity"
-    if column.not_null or column.name in pk:
-        ddl += " not null"
-    return ddl
 
 
 def _policy_ddl(policy: m.Policy, table: str) -> str:
@@ -96,17 +88,6 @@ class _Builder:
             self.conn.run("release savepoint one_object")
 
 
-def database_message(exc: Exception) -> str:
-    """pg8000 errors carry a dict of fields; show the message and hint a user needs."""
-    fields = exc.args[0] if exc.args and isinstance(exc.args[0], dict) else None
-    if not fields:
-        return str(exc)
-    text = fields.get("M", str(exc))
-    if fields.get("H"):
-        text += f" (hint: {fields['H']})"
-    return text
-
-
 def expected_catalog(conn, project: m.Project) -> Expected:
     builder = _Builder(conn)
     positions: dict[tuple, m.SourcePos] = {}
@@ -116,8 +97,8 @@ def expected_catalog(conn, project: m.Project) -> Expected:
     for number, table in enumerate(project.tables):
         name = f"{SCRATCH}.t{number}"
         scratch_names[f"t{number}"] = table.key
-        pk = set(table.primary_key_columns)
-        columns = ", ".join(_column_ddl(c, pk) for c in table.columns)
+        # defaults are set one by one below, so PostgreSQL normalises each on its own
+        columns = ", ".join(plain_column_ddl(table, c, with_default=False) for c in table.columns)
         builder.add(f"create table {name} ({columns})", table.pos, f"the columns of {table.schema}.{table.name}")
         for column in table.columns:
             if column.default is not None:

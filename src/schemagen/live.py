@@ -11,6 +11,7 @@ from importlib import resources
 from typing import Iterable
 
 from . import model as m
+from .diagnostics import Diagnostic
 from .sqltext import qualified, quote_ident, quote_literal
 
 
@@ -54,15 +55,41 @@ def setup_sql(project: m.Project) -> Iterable[str]:
 
 
 def connect(server, database: str = "postgres"):
-    import pg8000.native
+    """A connection to a throwaway server started by ``pgserver``."""
+    from .db import connect as connect_params
 
     params = server.dsn()
-    return pg8000.native.Connection(user=params["user"], host=params["host"], port=params["port"],
-                                    database=database)
+    return connect_params({"user": params["user"], "host": params["host"], "port": params["port"],
+                           "database": database})
+
+
+def apply_stages(conn, project: m.Project, rendered: dict[str, str]) -> list[Diagnostic]:
+    """Set-up, then every stage: each in one round trip, and only when PostgreSQL refuses a
+    stage, again one statement at a time, so each error is reported at its spec object."""
+    from .db import database_message
+    from .provenance import statements
+
+    conn.run(";\n".join(setup_sql(project)))
+    found = []
+    for stage in project.stages:
+        rel = f"sql/{stage.file_stem}.sql"
+        try:  # one implicit transaction: all of the stage or nothing
+            conn.run(rendered[rel])
+            continue
+        except Exception:
+            pass
+        for statement in statements(stage, rendered[rel]):
+            try:
+                conn.run(statement.sql)
+            except Exception as exc:
+                found.append(Diagnostic(statement.pos, "V201", "error",
+                                        f"PostgreSQL rejects the {statement.kind} statement at {rel}:"
+                                        f"{statement.line}: {database_message(exc)}"))
+    return found
 
 
 def apply_project(conn, project: m.Project, rendered: dict[str, str]) -> None:
-    for sql in setup_sql(project):
-        conn.run(sql)
-    for stage in project.stages:
-        conn.run(rendered[f"sql/{stage.file_stem}.sql"])
+    """Apply every stage, which must all succeed (tests and benchmarks build databases this way)."""
+    problems = apply_stages(conn, project, rendered)
+    if problems:
+        raise RuntimeError("\n".join(d.to_text() for d in problems))

@@ -8,7 +8,6 @@ guard against a missing table or a misspelled column.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import replace
 from pathlib import Path as FsPath
@@ -18,6 +17,7 @@ from . import model as m
 from .diagnostics import Diagnostic, SpecError, did_you_mean
 from .spec_schema import check_document
 from .keywords import ALL_KEYWORDS
+from .parallel import map_in_processes, worker_count
 from .sqltext import normalize_type, quote_ident, quote_literal, sql_value
 from .sqltokens import fragment_problem, referenced_names
 from .yamldoc import Document, Path, parse
@@ -87,17 +87,8 @@ def load_files(files: list[FsPath]) -> m.Project:
 
 
 def _map_files(files: list[FsPath]) -> list[tuple[m.Stage | None, list[Diagnostic]]]:
-    workers = min(os.cpu_count() or 1, len(files))
-    size = sum(f.stat().st_size for f in files)
-    if workers < 2 or size < PARALLEL_FROM_BYTES:
-        return [_load_file(f) for f in files]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return [_load_file(f) for f in files]
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(_load_file, files, chunksize=max(1, len(files) // (workers * 4))))
+    large = sum(f.stat().st_size for f in files) >= PARALLEL_FROM_BYTES
+    return map_in_processes(_load_file, files, worker_count(len(files)) if large else 1)
 
 
 class _StageBuilder:

@@ -300,3 +300,8 @@ class Project(_Brief):
 
     def table(self, schema: str, name: str) -> Table | None:
         return next((t for t in self.tables if t.key == (schema, name)), None)
+
+    @property
+    def external_keys(self) -> set[tuple[str, str]]:
+        """Tables the specs use but other stages or the platform create: never "extra" in a database."""
+        return {ext.key for stage in self.stages for ext in stage.external_tables}

@@ -12,7 +12,6 @@ lowercase with sqlglot's own tokenizer.
 from __future__ import annotations
 
 import logging
-import os
 from typing import Iterator
 
 import sqlglot
@@ -23,6 +22,7 @@ from sqlglot.tokens import TokenType
 
 from . import model as m
 from .diagnostics import Diagnostic, did_you_mean, sort_diagnostics
+from .parallel import map_in_processes, worker_count
 from .provenance import Statement, statements
 
 #: Statement heads sqlglot cannot parse that are accepted as opaque, because their
@@ -137,11 +137,6 @@ def _check_stage(stage: m.Stage, sql: str) -> list[Diagnostic]:
     return found
 
 
-def validate_offline(project: m.Project, rendered: dict[str, str]) -> list[Diagnostic]:
-    return sort_diagnostics(d for stage in project.stages
-                            for d in _check_stage(stage, rendered[f"sql/{stage.file_stem}.sql"]))
-
-
 #: Set just before forking workers, so they inherit the job instead of unpickling it.
 _JOB: tuple[m.Project, object] | None = None
 
@@ -167,22 +162,15 @@ def _render_and_check(indexes: list[int]) -> tuple[dict[str, str], list[Diagnost
 def render_and_validate(project: m.Project, templates=None, *,
                         parallel: bool = True) -> tuple[dict[str, str], list[Diagnostic]]:
     """Render each stage's migration and check it; stages are independent, so a large
-    project is split over every core (where processes can fork, and ``parallel``:
-    forking beside a running thread is not safe)."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
+    project is split over every core (unless ``parallel`` is off: forking beside a
+    running thread is not safe)."""
     global _JOB
-    workers = min(os.cpu_count() or 1, len(project.stages)) if parallel else 1
+    large = parallel and len(project.tables) >= PARALLEL_FROM_TABLES
+    workers = worker_count(len(project.stages)) if large else 1
+    indexes = list(range(len(project.stages)))
     _JOB = (project, templates)
     try:
-        if workers < 2 or len(project.tables) < PARALLEL_FROM_TABLES or \
-                "fork" not in multiprocessing.get_all_start_methods():
-            rendered, found = _render_and_check(list(range(len(project.stages))))
-            return rendered, sort_diagnostics(found)
-        chunks = [list(range(len(project.stages)))[i::workers] for i in range(workers)]
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            parts = list(pool.map(_render_and_check, chunks))
+        parts = map_in_processes(_render_and_check, [indexes[i::workers] for i in range(workers)], workers)
     finally:
         _JOB = None
     rendered = {k: v for part, _ in parts for k, v in part.items()}

@@ -119,6 +119,19 @@ def index_key_sql(element: m.IndexElement) -> str:
     return text
 
 
+def plain_column_ddl(table: m.Table, column: m.Column, *, with_default: bool = True) -> str:
+    """A column as ``add column`` and scratch tables need it: type, identity, default, not null;
+    its constraints (keys, references, checks) are added on their own."""
+    ddl = f"{quote_ident(column.name)} {column.type}"
+    if column.identity:
+        ddl += f" generated {column.identity} as identity"
+    if with_default and column.default:
+        ddl += f" default {column.default.sql}"
+    if column.not_null or column.name in table.primary_key_columns:
+        ddl += " not null"
+    return ddl
+
+
 _MERMAID_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from . import model as m
 from .catalog import Catalog, TableFacts
 from .diagnostics import Diagnostic
-from .expected import database_message
+from .db import database_message
 from .lint.expressions import owner_columns
 from .sqltext import qualified, quote_ident, quote_literal
 

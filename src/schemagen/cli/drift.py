@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..drift import DriftProblem, drift, repair_sql, schemas_to_read
     from ..render import build_environment
-    from ..validate import ConnectionProblem, connect, connection_params
+    from ..db import ConnectionProblem, connect, connection_params
 
     if args.allow_destructive and not args.sql:
         raise UsageError("--allow-destructive only applies with --sql")

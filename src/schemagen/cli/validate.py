@@ -22,8 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..offline import render_and_validate
-    from ..validate import (BackgroundServer, ConnectionProblem, apply_waivers, connection_params,
-                            scratch_database, validate_live)
+    from ..db import ConnectionProblem, connection_params
+    from ..validate import BackgroundServer, apply_waivers, scratch_database, validate_live
 
     live = args.live or args.db
     server = BackgroundServer() if args.live and not args.db else None
