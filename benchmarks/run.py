@@ -51,7 +51,8 @@ def live_floor() -> float:
 
     project = load_project(ROOT / "specs")
     rendered = render_project(project)
-    sql = "\n".join(live.setup_sql(project)) + "\n" + "\n".join(
+    setup = list(live.platform_statements(project)) + live.external_stubs(project)
+    sql = "".join(f"{statement};\n" for statement in setup) + "\n".join(
         rendered[f"sql/{s.file_stem}.sql"] for s in project.stages)
     bin_dir = pgserver.find_bin_dir()
     psql = shutil.which("psql") or str(bin_dir / "psql")

@@ -5,11 +5,15 @@ from __future__ import annotations
 import difflib
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# The suite's own cache of parser verdicts and compiled templates, not the user's.
+os.environ.setdefault("SCHEMAGEN_CACHE_DIR", tempfile.mkdtemp(prefix="schemagen-test-cache-"))
 CASES = Path(__file__).resolve().parent / "cases"
 SEED = ROOT.parent / "shared" / "seeds" / "stage-5-advanced-tables.md"
 
@@ -73,17 +77,55 @@ def postgres():
     server.stop()
 
 
+class LiveDb:
+    """A test's own database on the session's server: ``admin`` is the cluster's superuser,
+    ``owner`` is ``postgres`` (the role stages run as), both autocommitting."""
+
+    def __init__(self, server, name: str):
+        from schemagen import live
+
+        self.server = server
+        self.name = name
+        self.admin = live.connect(server, name, admin=True)
+        self.owner = live.connect(server, name)
+
+    def run(self, sql: str, **params):
+        return self.owner.run(sql, **params)
+
+    def build(self, specs: Path, rendered: dict[str, str] | None = None):
+        """Apply a spec folder (platform, stand-ins, stages), committed; returns the project."""
+        from schemagen import live
+        from schemagen.load import load_project
+        from schemagen.render import render_project
+
+        project = load_project(specs)
+        live.build_database(self.admin, self.owner, project, rendered or render_project(project))
+        return project
+
+    def session(self, project=None):
+        """A rolled-back session as ``postgres``, the platform installed (committed) first."""
+        from schemagen import db, live
+
+        if project is not None:
+            live.install_platform(self.admin, project)
+        return db.Session(live.connect(self.server, self.name))
+
+    def close(self) -> None:
+        self.admin.close()
+        self.owner.close()
+
+
 @pytest.fixture
 def fresh_db(postgres, request):
-    """A new empty database per test, dropped afterwards."""
+    """A new empty database per test, owned by ``postgres``, dropped afterwards."""
     from schemagen import live
 
     name = "t_" + "".join(ch if ch.isalnum() else "_" for ch in request.node.name.lower())[:50]
-    admin = live.connect(postgres, "postgres")
-    admin.run(f'drop database if exists "{name}"')
-    admin.run(f'create database "{name}"')
-    conn = live.connect(postgres, name)
-    yield conn
-    conn.close()
+    admin = live.connect(postgres, "postgres", admin=True)
+    admin.run(f'drop database if exists "{name}" with (force)')
+    admin.run(f'create database "{name}" owner postgres')
+    database = LiveDb(postgres, name)
+    yield database
+    database.close()
     admin.run(f'drop database "{name}" with (force)')
     admin.close()

@@ -9,8 +9,6 @@ from conftest import ROOT
 
 from schemagen import live
 from schemagen.cli import main
-from schemagen.load import load_project
-from schemagen.render import render_project
 
 SPEC = str(ROOT / "specs" / "stage-05-advanced-tables.yaml")
 
@@ -20,13 +18,35 @@ def run(*argv: str) -> tuple[int, str, str]:
     return main(list(argv), out, err), out.getvalue(), err.getvalue()
 
 
+@pytest.fixture(scope="module")
+def stage5_template(postgres):
+    """Stage 5 built once; each test copies it (a file copy, much cheaper than applying)."""
+    from conftest import LiveDb
+
+    admin = live.connect(postgres, "postgres", admin=True)
+    admin.run("drop database if exists stage5_template")
+    admin.run("create database stage5_template owner postgres")
+    built = LiveDb(postgres, "stage5_template")
+    built.build(ROOT / "specs")
+    built.close()
+    yield "stage5_template"
+    admin.run("drop database stage5_template with (force)")
+    admin.close()
+
+
 @pytest.fixture
-def stage5_db(postgres, fresh_db, request):
-    project = load_project(ROOT / "specs")
-    live.apply_project(fresh_db, project, render_project(project))
-    name = fresh_db.run("select current_database()")[0][0]
-    url = f"postgresql://postgres@127.0.0.1:{postgres.settings['port']}/{name}"
-    return fresh_db, url
+def stage5_db(postgres, stage5_template, request):
+    from conftest import LiveDb
+
+    name = "drift_" + "".join(ch if ch.isalnum() else "_" for ch in request.node.name.lower())[:40]
+    admin = live.connect(postgres, "postgres", admin=True)
+    admin.run(f'drop database if exists "{name}" with (force)')
+    admin.run(f'create database "{name}" template {stage5_template} owner postgres')
+    database = LiveDb(postgres, name)
+    yield database, f"postgresql://postgres@127.0.0.1:{postgres.settings['port']}/{name}"
+    database.close()
+    admin.run(f'drop database "{name}" with (force)')
+    admin.close()
 
 
 def drift(url: str, *extra: str) -> tuple[int, str, str]:

@@ -12,14 +12,13 @@ from schemagen.load import load_project
 from schemagen.render import render_project
 
 
-def apply(conn, specs):
+def apply(fresh_db, specs):
     project = load_project(specs)
-    live.apply_project(conn, project, render_project(project, run_lint(project)))
-    return project
+    return fresh_db.build(specs, render_project(project, run_lint(project)))
 
 
 def test_server_runs_as_an_unprivileged_user(fresh_db):
-    data_dir = fresh_db.run("select current_setting('data_directory')")[0][0]
+    data_dir = fresh_db.admin.run("select current_setting('data_directory')")[0][0]
     owner = os.stat(data_dir).st_uid
     assert owner != 0 if os.geteuid() == 0 else owner == os.geteuid()
 
@@ -67,19 +66,21 @@ def _doc_examples() -> list[str]:
 
 def test_every_spec_reference_example_applies(postgres, tmp_path):
     """Each example of docs/spec.md, raw SQL blocks included, is SQL PostgreSQL accepts."""
-    admin = live.connect(postgres, "postgres")
+    from conftest import LiveDb
+
+    admin = live.connect(postgres, "postgres", admin=True)
     try:
         for i, example in enumerate(_doc_examples()):
             specs = tmp_path / f"example{i}"
             specs.mkdir()
             (specs / "spec.yaml").write_text(example)
             admin.run(f"drop database if exists example{i}")
-            admin.run(f"create database example{i}")
-            conn = live.connect(postgres, f"example{i}")
+            admin.run(f"create database example{i} owner postgres")
+            database = LiveDb(postgres, f"example{i}")
             try:
-                apply(conn, specs)
+                apply(database, specs)
             finally:
-                conn.close()
+                database.close()
                 admin.run(f"drop database example{i} with (force)")
     finally:
         admin.close()
@@ -101,25 +102,25 @@ def test_missing_server_binaries_say_how_to_get_them(monkeypatch, tmp_path):
 
 
 def test_shim_auth_functions_read_both_claim_settings(fresh_db):
-    for sql in live.setup_sql(load_project(ROOT / "specs")):
-        fresh_db.run(sql)
+    live.install_platform(fresh_db.admin, load_project(ROOT / "specs"))
     user = "5d0f2d2c-4b8f-4a5e-9a53-0f6e6c1d7f10"
-    fresh_db.run("begin")
-    fresh_db.run(f"set local request.jwt.claim.sub = '{user}'")
-    fresh_db.run("set local request.jwt.claim.role = 'authenticated'")
-    assert [str(v) for v in fresh_db.run("select auth.uid(), auth.role()")[0]] == [user, "authenticated"]
-    fresh_db.run("rollback")
-    fresh_db.run("begin")
-    fresh_db.run(f"""set local request.jwt.claims = '{{"sub": "{user}", "role": "anon", "email": "a@b.c"}}'""")
-    assert [str(v) for v in fresh_db.run("select auth.uid(), auth.role(), auth.email(), auth.jwt() ->> 'sub'")[0]] \
+    conn = fresh_db.owner
+    conn.run("begin")
+    conn.run(f"set local request.jwt.claim.sub = '{user}'")
+    conn.run("set local request.jwt.claim.role = 'authenticated'")
+    assert [str(v) for v in conn.run("select auth.uid(), auth.role()")[0]] == [user, "authenticated"]
+    conn.run("rollback")
+    conn.run("begin")
+    conn.run(f"""set local request.jwt.claims = '{{"sub": "{user}", "role": "anon", "email": "a@b.c"}}'""")
+    assert [str(v) for v in conn.run("select auth.uid(), auth.role(), auth.email(), auth.jwt() ->> 'sub'")[0]] \
         == [user, "anon", "a@b.c", user]
-    fresh_db.run("rollback")
-    roles = dict(fresh_db.run("select rolname, rolbypassrls from pg_roles "
-                              "where rolname in ('anon', 'authenticated', 'service_role')"))
+    conn.run("rollback")
+    roles = dict(conn.run("select rolname, rolbypassrls from pg_roles "
+                          "where rolname in ('anon', 'authenticated', 'service_role')"))
     assert roles == {"anon": False, "authenticated": False, "service_role": True}
-    members = {r for (r,) in fresh_db.run("select r.rolname from pg_auth_members m join pg_roles r on "
-                                          "r.oid = m.roleid join pg_roles a on a.oid = m.member "
-                                          "where a.rolname = 'authenticator'")}
+    members = {r for (r,) in conn.run("select r.rolname from pg_auth_members m join pg_roles r on "
+                                      "r.oid = m.roleid join pg_roles a on a.oid = m.member "
+                                      "where a.rolname = 'authenticator'")}
     assert members == {"anon", "authenticated", "service_role"}
 
 

@@ -75,19 +75,28 @@ def test_unknown_column_in_a_policy_is_reported_at_the_policy(tmp_path):
                          "did you mean 'user_id'?")
 
 
-def test_expression_that_does_not_parse(tmp_path):
+def test_expression_that_does_not_parse_is_a_spec_error_at_its_line(tmp_path):
+    """PostgreSQL's grammar judges fragments while loading, so nothing is written from them."""
+    from schemagen.diagnostics import SpecError
+
     specs = write_spec(tmp_path, BASE.replace("USING_HERE", "user_id = = auth.uid()"))
-    [d] = offline(specs)  # the create policy statement itself is opaque to sqlglot
-    assert (d.pos.line, d.pos.col, d.code) == (13, 9, "V101")
-    assert d.message.startswith('policy "own" using is not a valid expression: ')
+    with pytest.raises(SpecError) as info:
+        load_project(specs)
+    [d] = info.value.diagnostics
+    assert (d.pos.line, d.pos.col, d.code) == (16, 16, "E105")
+    assert d.message == 'using is not valid PostgreSQL: syntax error at or near "=" (at character 11)'
 
 
-def test_statement_that_does_not_parse(tmp_path):
+def test_default_that_does_not_parse_is_a_spec_error_at_its_line(tmp_path):
+    from schemagen.diagnostics import SpecError
+
     specs = write_spec(tmp_path, BASE.replace("USING_HERE", "user_id = (select auth.uid())")
                        .replace("{name: body, type: text}", "{name: body, type: text, default: 1 +}"))
-    found = [(d.pos.line, d.code, d.message.split(":")[0]) for d in offline(specs)]
-    assert (10, "V101", "the default of body is not a valid expression") in found
-    assert (5, "V101", "sqlglot cannot parse the generated table statement at sql/stage-01-t.sql") in found
+    with pytest.raises(SpecError) as info:
+        load_project(specs)
+    [d] = info.value.diagnostics
+    assert (d.pos.line, d.code) == (10, "E105")
+    assert d.message.startswith("default is not valid PostgreSQL: syntax error")
 
 
 def test_columns_inside_a_subquery_are_not_mistaken_for_the_tables(tmp_path):
@@ -133,18 +142,28 @@ def test_validate_command_offline_exit_codes(tmp_path):
 # --- live ----------------------------------------------------------------------------
 
 
-def _applied(conn, specs: Path):
-    project = load_project(specs)
-    rendered = render_project(project, ())
-    live.apply_project(conn, project, rendered)
-    return project
+def _applied(fresh_db, specs: Path):
+    return fresh_db.build(specs)
 
 
-def _mismatches(conn, project) -> list:
-    expected = expected_catalog(conn, project)
-    assert expected.problems == []
-    schemas = sorted({t.schema for t in project.tables})
-    return differences(expected, catalog.introspect(conn, schemas), project.stages[0].pos, project.external_keys)
+def _mismatches(fresh_db, project) -> list:
+    session = fresh_db.session()
+    try:
+        expected = expected_catalog(session, project)
+        assert expected.problems == []
+        schemas = sorted({t.schema for t in project.tables})
+        actual = catalog.introspect(session, schemas)
+    finally:
+        session.close()
+    return differences(expected, actual, project.stages[0].pos, project.external_keys)
+
+
+def _validate_live(fresh_db, project, **options):
+    session = fresh_db.session(project)
+    try:
+        return validate_live(session, project, render_project(project, ()), **options)
+    finally:
+        session.close()
 
 
 def test_a_freshly_applied_database_matches_the_specs(fresh_db):
@@ -197,7 +216,7 @@ def test_postgresql_errors_are_reported_at_the_objects_spec_line(fresh_db, tmp_p
     specs = write_spec(tmp_path, BASE.replace("USING_HERE", "user_id = (select auth.uid())")
                        .replace("{name: body, type: text}", "{name: body, type: text, default: no_such_fn()}"))
     project = load_project(specs)
-    result = validate_live(fresh_db, project, render_project(project, ()), probe=False)
+    result = _validate_live(fresh_db, project, probe=False)
     v201 = [(d.pos.line, d.code, d.message) for d in result.diagnostics if d.code == "V201"]
     assert (5, "V201", "PostgreSQL rejects the table statement at sql/stage-01-t.sql:1: function no_such_fn() "
                        "does not exist (hint: No function matches the given name and argument types. You might "
@@ -207,7 +226,7 @@ def test_postgresql_errors_are_reported_at_the_objects_spec_line(fresh_db, tmp_p
 
 def test_rls_probe_shows_each_of_the_seeds_holes(fresh_db):
     project = load_project(ROOT / "specs")
-    result = validate_live(fresh_db, project, render_project(project, ()))
+    result = _validate_live(fresh_db, project)
     bus = 'allowed by "System can manage event bus messages"'
     b_row = "where id = '00000000-0000-4000-9000-000000000006'"
     assert [(d.pos.line, d.message) for d in result.diagnostics if d.code == "V301"] == [

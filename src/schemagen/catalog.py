@@ -146,7 +146,7 @@ def _key_text(expr: str, desc: bool, nulls_first: bool) -> str:
     return text
 
 
-def introspect(conn, schemas: list[str], *, scratch: dict[int, TableKey] | None = None) -> Catalog:
+def introspect(session, schemas: list[str], *, scratch: dict[int, TableKey] | None = None) -> Catalog:
     """Read the catalog of the given schemas.
 
     ``scratch`` instead names table oids and the keys to report them under: the
@@ -154,15 +154,15 @@ def introspect(conn, schemas: list[str], *, scratch: dict[int, TableKey] | None 
     names are not the real ones.
     """
     if scratch is None:
-        rows = conn.run(TABLES_SQL.format(where="n.nspname = any(:schemas)"), schemas=schemas)
+        rows = session.query(TABLES_SQL.format(where="n.nspname = any(:schemas)"), schemas=schemas)
         keys = {row[0]: (row[1], row[2]) for row in rows}
     else:
-        rows = conn.run(TABLES_SQL.format(where="c.oid = any(:oids)"), oids=list(scratch))
+        rows = session.query(TABLES_SQL.format(where="c.oid = any(:oids)"), oids=list(scratch))
         keys = dict(scratch)
     oids = list(keys)
     catalog = Catalog()
     columns: dict[int, list[ColumnFacts]] = {}
-    for relid, name, typ, default, not_null, identity, comment in conn.run(COLUMNS_SQL, oids=oids):
+    for relid, name, typ, default, not_null, identity, comment in session.query(COLUMNS_SQL, oids=oids):
         columns.setdefault(relid, []).append(ColumnFacts(
             name, typ, default, not_null, {"a": "always", "d": "by default"}.get(identity), comment))
     for oid, _, _, comment, rls, force in rows:
@@ -170,7 +170,7 @@ def introspect(conn, schemas: list[str], *, scratch: dict[int, TableKey] | None 
         catalog.tables[key] = TableFacts(key[0], key[1], tuple(columns.get(oid, ())), comment, rls, force)
     kinds = {"p": "primary key", "u": "unique", "f": "foreign key", "c": "check"}
     for relid, contype, definition, conname, cols, ref_schema, ref_name, ref_cols, on_delete, on_update in \
-            conn.run(CONSTRAINTS_SQL, oids=oids):
+            session.query(CONSTRAINTS_SQL, oids=oids):
         table = keys[relid]
         kind = kinds[contype]
         if kind == "check":
@@ -184,12 +184,12 @@ def introspect(conn, schemas: list[str], *, scratch: dict[int, TableKey] | None 
             on_delete=FK_ACTIONS.get(on_delete) if kind == "foreign key" else None,
             on_update=FK_ACTIONS.get(on_update) if kind == "foreign key" else None,
         )
-    for relid, name, permissive, roles, cmd, using, with_check in conn.run(POLICIES_SQL, oids=oids):
+    for relid, name, permissive, roles, cmd, using, with_check in session.query(POLICIES_SQL, oids=oids):
         table = keys[relid]
         catalog.policies[(table[0], table[1], name)] = PolicyFacts(
             COMMANDS[cmd], tuple(sorted(roles)), permissive, using, with_check)
     for relid, name, method, unique, nkey, natts, exprs, desc, nulls_first, predicate, backs_constraint in \
-            conn.run(INDEXES_SQL, oids=oids):
+            session.query(INDEXES_SQL, oids=oids):
         if backs_constraint:
             continue
         table = keys[relid]

@@ -1,12 +1,22 @@
-"""Connections to PostgreSQL: URLs as libpq reads them, one-line connection errors.
+"""Connections to PostgreSQL, and the one way schemagen runs SQL on them.
 
 Every command that reaches a database (validate, drift, the tests' throwaway
-server) connects through here, with pg8000.
+server) connects through here, with pg8000. URLs are read as libpq reads them and
+every problem is one line with exit code 2.
+
+``Session`` is the containment promise of docs/security.md: all work happens in one
+transaction that is always rolled back; each statement travels alone through the
+extended protocol, whose Parse message the server refuses to hold two statements;
+and after every round trip the transaction must still be open. A spec cannot
+commit schemagen's scratch work, and nothing it creates (roles included: they are
+transactional) outlives the command.
 """
 
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
+from typing import Iterator
 from urllib.parse import parse_qs, unquote, urlparse
 
 
@@ -14,7 +24,15 @@ class ConnectionProblem(Exception):
     """Could not reach or use the server; reported in one line with exit code 2."""
 
 
-def database_message(exc: Exception) -> str:
+class ContainmentBroken(Exception):
+    """A statement ended schemagen's transaction. Nothing more is sent; the command stops."""
+
+
+class StatementRefused(Exception):
+    """schemagen would not send a statement (reported like the server's own refusal)."""
+
+
+def database_message(exc: BaseException) -> str:
     """pg8000 errors carry a dict of fields; show the message and hint a user needs."""
     fields = exc.args[0] if exc.args and isinstance(exc.args[0], dict) else None
     if not fields:
@@ -25,18 +43,26 @@ def database_message(exc: Exception) -> str:
     return text
 
 
+_URL_EXAMPLE = "postgresql://user:password@host:5432/db"
+
+
 def connection_params(url: str) -> dict[str, object]:
-    parsed = urlparse(url)
-    if parsed.scheme not in ("postgres", "postgresql") or not parsed.hostname:
-        raise ConnectionProblem(f"--db {url!r} is not a URL like postgresql://user:password@host:5432/db")
+    try:
+        parsed = urlparse(url)
+        host, port = parsed.hostname, parsed.port
+    except ValueError as exc:  # a port that is no number or over 65535, a broken [IPv6] host
+        raise ConnectionProblem(f"--db URL is malformed ({exc}); write it like {_URL_EXAMPLE}") from None
+    if parsed.scheme not in ("postgres", "postgresql") or not host:
+        raise ConnectionProblem(f"--db URL is not a URL like {_URL_EXAMPLE}")
+    query = parse_qs(parsed.query)
     params: dict[str, object] = {
         "user": unquote(parsed.username or os.environ.get("PGUSER", "postgres")),
         "password": unquote(parsed.password) if parsed.password else os.environ.get("PGPASSWORD"),
-        "host": parsed.hostname,
-        "port": parsed.port or 5432,
-        "database": (parsed.path or "/postgres").lstrip("/") or "postgres",
+        "host": host,
+        "port": port or 5432,
+        "database": unquote(parsed.path or "/postgres").lstrip("/") or "postgres",
     }
-    sslmode = parse_qs(parsed.query).get("sslmode", [os.environ.get("PGSSLMODE", "disable")])[-1]
+    sslmode = query.get("sslmode", [os.environ.get("PGSSLMODE", "disable")])[-1]
     context = ssl_context(sslmode)
     if context is not None:
         params["ssl_context"] = context
@@ -64,10 +90,146 @@ def ssl_context(sslmode: str):
 def connect(params: dict[str, object]):
     import pg8000.native
 
+    where = f"{params['host']}:{params['port']}"
     try:
         return pg8000.native.Connection(**params, timeout=15)
     except pg8000.native.DatabaseError as exc:
-        raise ConnectionProblem(f"cannot use {params['host']}:{params['port']}/{params['database']}: "
-                                f"{database_message(exc)}") from None
-    except (OSError, pg8000.native.InterfaceError) as exc:
-        raise ConnectionProblem(f"cannot connect to {params['host']}:{params['port']}: {exc}") from None
+        raise ConnectionProblem(f"cannot use {where}/{params['database']}: {database_message(exc)}") from None
+    except pg8000.native.InterfaceError as exc:
+        message = str(exc)
+        if "password" in message and not params.get("password"):
+            message += "; put it in the URL (postgresql://user:PASSWORD@host/db) or in PGPASSWORD"
+        raise ConnectionProblem(f"cannot connect to {where}: {message}") from None
+    except (OSError, UnicodeError) as exc:  # refused, unreachable, a host name that is no DNS name
+        raise ConnectionProblem(f"cannot connect to {where}: {exc or type(exc).__name__}") from None
+    except Exception as exc:  # the driver choking on an answer that is not PostgreSQL's protocol
+        raise ConnectionProblem(f"cannot connect to {where}: the server does not answer as PostgreSQL does "
+                                f"({type(exc).__name__}: {exc})") from None
+
+
+def execute_one(conn, sql: str) -> list:
+    """Run one statement through the extended protocol in a single round trip.
+
+    Parse, Bind, Describe, Execute and Sync go out together; the server refuses a
+    Parse that holds more than one statement, whatever quoting tricks the text
+    plays. pg8000's own ``execute_unnamed`` takes three round trips for the same.
+    """
+    from pg8000 import core
+
+    context = core.Context(sql)
+    conn.send_PARSE(core.NULL_BYTE, sql, ())
+    conn.send_BIND(core.NULL_BYTE, ())
+    conn._send_message(core.DESCRIBE, core.PORTAL + core.NULL_BYTE)
+    core._write(conn._sock, core.EXECUTE_MSG)
+    core._write(conn._sock, core.SYNC_MSG)
+    core._flush(conn._sock)
+    conn.handle_messages(context)
+    return context.rows or []
+
+
+class Session:
+    """One connection's work, inside one transaction that is always rolled back."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self._savepoints = 0
+        conn.run("begin")
+        self._check_open()
+
+    def _check_open(self) -> None:
+        from pg8000 import core
+
+        if self.conn._transaction_status not in (core.IN_TRANSACTION, core.IN_FAILED_TRANSACTION):
+            raise ContainmentBroken("a statement ended schemagen's transaction (commit or rollback); "
+                                    "schemagen stopped sending SQL")
+
+    def execute(self, sql: str) -> list:
+        """One statement, which PostgreSQL's parser has read first; its rows, if it returns any."""
+        from .pgsql import refusal
+
+        reason = refusal(sql)
+        if reason:
+            raise StatementRefused(f"schemagen did not send this statement: {reason}")
+        return self._send(sql)
+
+    def _send(self, sql: str) -> list:
+        try:
+            return execute_one(self.conn, sql)
+        finally:
+            self._check_open()
+
+    def query(self, sql: str, **params) -> list:
+        """schemagen's own catalog queries, with bound parameters."""
+        try:
+            return self.conn.run(sql, **params)
+        finally:
+            self._check_open()
+
+    @contextmanager
+    def _savepoint(self, *, keep: bool) -> Iterator[None]:
+        self._savepoints += 1
+        name = f"schemagen_{self._savepoints}"
+        self._send(f"savepoint {name}")
+        try:
+            yield
+        except ContainmentBroken:
+            raise
+        except BaseException:
+            self._send(f"rollback to savepoint {name}")
+            self._send(f"release savepoint {name}")
+            raise
+        if not keep:
+            self._send(f"rollback to savepoint {name}")
+        self._send(f"release savepoint {name}")
+
+    def attempt(self):
+        """Keep the work if the block succeeds, undo it if it raises."""
+        return self._savepoint(keep=True)
+
+    def scratch(self):
+        """Undo the block's work whatever happens (the RLS probe's scenarios, scratch schemas)."""
+        return self._savepoint(keep=False)
+
+    def apply(self, statements: list[str]) -> list[tuple[int, BaseException]]:
+        """Run statements in order, keeping those that succeed; returns (index, error) of each failure.
+
+        All run under one savepoint first; only if one fails are they run again one by one,
+        each under its own, so every failure is reported and the rest still applied.
+        """
+        try:
+            with self.attempt():
+                for sql in statements:
+                    self.execute(sql)
+            return []
+        except ContainmentBroken:
+            raise
+        except Exception:
+            pass
+        failures = []
+        for i, sql in enumerate(statements):
+            try:
+                with self.attempt():
+                    self.execute(sql)
+            except ContainmentBroken:
+                raise
+            except Exception as exc:
+                failures.append((i, exc))
+        return failures
+
+    def close(self) -> None:
+        try:
+            self.conn.run("rollback")
+        except Exception:  # the connection is gone: the server rolled back for us
+            pass
+        finally:
+            try:
+                self.conn.close()
+            except Exception:
+                pass
+
+
+def split_script(sql: str) -> list[str]:
+    """A script of schemagen's own (the platform slice) as single statements."""
+    from .pgsql import split
+
+    return [piece.sql for piece in split(sql)]

@@ -8,6 +8,7 @@ scripts, and GitHub workflow commands for annotations on a pull request.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterable, Literal
 
@@ -44,16 +45,30 @@ class Diagnostic:
         text = f"{self.pos}: {self.code} {self.severity} {self.message}"
         if self.waived is not None:
             text += f" [waived: {self.waived}]"
-        return text
+        return printable(text)
 
     def to_github(self) -> str:
         level = {"error": "error", "warning": "warning", "info": "notice"}[self.severity]
-        message = _github_escape(f"{self.code} {self.message}", data=True)
-        path = _github_escape(self.pos.path, data=False)
+        message = _github_escape(printable(f"{self.code} {self.message}"), data=True)
+        path = _github_escape(printable(self.pos.path), data=False)
         return (
             f"::{level} file={path},line={self.pos.line},col={self.pos.col},"
             f"title={self.code}::{message}"
         )
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def printable(text: str) -> str:
+    """One line of text whatever names it quotes: a database's table called "a\\rb" or an
+    escape sequence in a spec cannot start a new output line or drive the terminal."""
+    return _CONTROL.sub(lambda m: {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(m.group(),
+                                                                          _escape(m.group())), text)
+
+
+def _escape(char: str) -> str:
+    return f"\\x{ord(char):02x}" if ord(char) < 256 else f"\\u{ord(char):04x}"
 
 
 def _github_escape(text: str, *, data: bool) -> str:
@@ -82,6 +97,26 @@ def format_diagnostics(diagnostics: Iterable[Diagnostic], fmt: str) -> str:
     return "".join(render(d) + "\n" for d in items)
 
 
+class Collector(list):
+    """Diagnostics of one file, up to a limit: a broken 50 MB list must not print millions of lines.
+
+    Past the limit one last diagnostic says so, and ``Full`` stops the step that is adding them.
+    """
+
+    LIMIT = 50
+
+    class Full(Exception):
+        pass
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        if len(self) >= self.LIMIT:
+            self.append(Diagnostic(diagnostic.pos, "E100", "error",
+                                   f"more than {self.LIMIT} errors in this file; fix these first, "
+                                   "then run again to see the rest"))
+            raise Collector.Full
+        self.append(diagnostic)
+
+
 class SpecError(Exception):
     """The specs cannot be turned into a model; carries every problem found, not just the first."""
 
@@ -92,6 +127,10 @@ class SpecError(Exception):
 
 class TemplateProblem(Exception):
     """A template (usually a user's) failed to render; reported in one line, exit code 2."""
+
+
+class OutputProblem(Exception):
+    """The output folder cannot be used or was only partly written; one line, exit code 2."""
 
 
 def did_you_mean(word: str, options: Iterable[str]) -> str:

@@ -17,7 +17,7 @@ from typing import Callable
 from . import model as m
 from .compare import Change, changes
 from .render import plain_column_ddl
-from .sqltext import qualified, quote_ident, quote_literal
+from .sqltext import qualified, quote_ident, quote_literal, sql_comment
 
 
 class DriftProblem(Exception):
@@ -28,12 +28,15 @@ def schemas_to_read(project: m.Project, requested: list[str] | None) -> list[str
     return sorted(set(requested) if requested else {t.schema for t in project.tables})
 
 
-def drift(conn, project: m.Project, schemas: list[str]) -> list[Change]:
+def drift(session, project: m.Project, schemas: list[str]) -> list[Change]:
+    """Differences between the database and the specs, read inside ``session`` (whose scratch
+    work is rolled back)."""
     from .catalog import introspect
     from .db import database_message
     from .expected import expected_catalog
 
-    known = {name for (name,) in conn.run("select nspname from pg_namespace where nspname = any(:s)", s=schemas)}
+    known = {name for (name,) in session.query("select nspname from pg_namespace where nspname = any(:s)",
+                                               s=schemas)}
     unknown = [s for s in schemas if s not in known]
     if unknown:
         raise DriftProblem(f"schema {', '.join(unknown)} does not exist in this database; "
@@ -44,7 +47,7 @@ def drift(conn, project: m.Project, schemas: list[str]) -> list[Change]:
                 s.platform, path=s.path, pos=s.pos)
         for s in project.stages))
     try:
-        expected = expected_catalog(conn, scoped)
+        expected = expected_catalog(session, scoped)
     except Exception as exc:
         message = database_message(exc)
         if "permission denied" in message:
@@ -54,7 +57,7 @@ def drift(conn, project: m.Project, schemas: list[str]) -> list[Change]:
         raise
     if expected.problems:
         raise DriftProblem(f"{expected.problems[0].pos}: {expected.problems[0].message}")
-    actual = introspect(conn, schemas)
+    actual = introspect(session, schemas)
     fallback = project.stages[0].pos
     return sorted(changes(expected, actual, fallback, project.external_keys), key=lambda c: (c.pos.order, c.kind, repr(c.key)))
 
@@ -203,8 +206,8 @@ class _Writer:
         self.emit("comment", f"comment on column {qualified(*table.key)}.{quote_ident(column.name)} is {value};")
 
     def on_column_order(self, change: Change) -> None:
-        self.emit("comment", f"-- {change.message}: PostgreSQL cannot reorder columns without recreating "
-                             "the table, so this is left to you")
+        self.emit("comment", sql_comment(f"{change.message}: PostgreSQL cannot reorder columns without "
+                                         "recreating the table, so this is left to you"))
 
     # constraints
     def on_constraint_missing(self, change: Change) -> None:
@@ -291,7 +294,7 @@ def repair_sql(found: list[Change], project: m.Project, env, *, allow_destructiv
     for phase in PHASES:
         for statement in (s for s in writer.out if s.phase == phase):
             if statement.destructive and not allow_destructive:
-                lines.append("-- destructive: " + statement.sql.replace("\n", "\n-- "))
+                lines.append(sql_comment("destructive: " + statement.sql))
             else:
                 lines.append(statement.sql)
     return "\n".join(lines) + "\n"

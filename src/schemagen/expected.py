@@ -55,41 +55,26 @@ def _index_ddl(index: m.Index, name: str, table: str) -> str:
     return ddl
 
 
-class _Builder:
-    """Collects the scratch statements, then runs them as cheaply as correctness allows."""
+class _Steps:
+    """The scratch statements, each with the spec object it stands for."""
 
-    def __init__(self, conn):
-        self.conn = conn
-        self.problems: list[Diagnostic] = []
+    def __init__(self):
         self.steps: list[tuple[str, m.SourcePos, str]] = []
 
     def add(self, sql: str, pos: m.SourcePos, what: str) -> None:
         self.steps.append((sql, pos, what))
 
-    def run(self) -> None:
-        """All steps in one round trip; only if one fails, again one by one under savepoints,
-        so the failure is reported at its object and the rest still runs."""
-        self.conn.run("savepoint all_objects")
-        try:
-            self.conn.run(";\n".join(sql for sql, _, _ in self.steps))
-            self.conn.run("release savepoint all_objects")
-            return
-        except Exception:
-            self.conn.run("rollback to savepoint all_objects")
-        for sql, pos, what in self.steps:
-            self.conn.run("savepoint one_object")
-            try:
-                self.conn.run(sql)
-            except Exception as exc:  # the driver's DatabaseError; its message is what matters
-                self.conn.run("rollback to savepoint one_object")
-                self.problems.append(Diagnostic(pos, "V201", "error",
-                                                f"PostgreSQL rejects {what}: {database_message(exc)}"))
-                continue
-            self.conn.run("release savepoint one_object")
+    def run(self, session) -> list[Diagnostic]:
+        """Every step, one statement at a time; a failure is reported at its object and the rest
+        still runs."""
+        failures = session.apply([sql for sql, _, _ in self.steps])
+        return [Diagnostic(self.steps[i][1], "V201", "error",
+                           f"PostgreSQL rejects {self.steps[i][2]}: {database_message(exc)}")
+                for i, exc in failures]
 
 
-def expected_catalog(conn, project: m.Project) -> Expected:
-    builder = _Builder(conn)
+def expected_catalog(session, project: m.Project) -> Expected:
+    builder = _Steps()
     positions: dict[tuple, m.SourcePos] = {}
     scratch_names: dict[str, tuple[str, str]] = {}
     index_names: dict[str, tuple[str, str, str]] = {}
@@ -116,21 +101,18 @@ def expected_catalog(conn, project: m.Project) -> Expected:
             builder.add(_index_ddl(index, scratch_index, name), index.pos, f"index {index.name}")
         for policy in table.policies:
             builder.add(_policy_ddl(policy, name), policy.pos, f'policy "{policy.name}"')
-    conn.run("begin")
-    try:
-        conn.run(f"create schema {SCRATCH}")
-        builder.run()
-        scratch = {oid: scratch_names[relname] for oid, relname in conn.run(
+    with session.scratch():
+        session.execute(f"create schema {SCRATCH}")
+        problems = builder.run(session)
+        scratch = {oid: scratch_names[relname] for oid, relname in session.query(
             "select c.oid::int, c.relname from pg_class c where c.relnamespace = :ns::regnamespace "
             "and c.relkind = 'r'", ns=SCRATCH)}
-        for conname, definition in conn.run(
+        for conname, definition in session.query(
                 "select conname, pg_get_constraintdef(oid, true) from pg_constraint "
                 "where connamespace = :ns::regnamespace and contype = 'c'", ns=SCRATCH):
             table_key, pos = check_positions[conname]
             positions[(table_key, "check", definition)] = pos
-        scratch_catalog = introspect(conn, [], scratch=scratch)
-    finally:
-        conn.run("rollback")
+        scratch_catalog = introspect(session, [], scratch=scratch)
 
     catalog = Catalog()
     for table in project.tables:
@@ -155,7 +137,7 @@ def expected_catalog(conn, project: m.Project) -> Expected:
     catalog.policies.update(scratch_catalog.policies)
     for (_, _, scratch_index), facts in scratch_catalog.indexes.items():
         catalog.indexes[index_names[scratch_index]] = facts
-    return Expected(catalog, positions, builder.problems)
+    return Expected(catalog, positions, problems)
 
 
 def _structural_constraints(table: m.Table, catalog: Catalog, positions: dict) -> None:

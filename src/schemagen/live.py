@@ -1,8 +1,10 @@
-"""Applying specs to a real PostgreSQL: the platform shim, stand-ins for external
+"""Applying specs to a real PostgreSQL: the platform slice, stand-ins for external
 tables, then every stage's generated SQL in order.
 
-Used by the live tests now and by ``validate --live``; it executes only SQL that
-schemagen rendered from the specs, in a database created for the purpose.
+Used by ``validate --live``/``--db``, the live tests and the benchmarks. The
+platform slice is schemagen's own SQL; everything derived from specs runs in a
+``db.Session`` (one transaction, always rolled back, one statement per protocol
+message), and on the throwaway server as ``postgres``, which is not a superuser.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from importlib import resources
 from typing import Iterable
 
 from . import model as m
+from .db import Session, database_message, split_script
 from .diagnostics import Diagnostic
 from .sqltext import qualified, quote_ident, quote_literal
 
@@ -26,7 +29,7 @@ def external_stubs(project: m.Project) -> list[str]:
     declared columns, so the stage under test applies on its own.
     """
     defined = {t.key for t in project.tables}
-    statements: dict[tuple[str, str], str] = {}
+    statements: dict[tuple[str, str], list[str]] = {}
     for stage in project.stages:
         for ext in stage.external_tables:
             if ext.key in defined or ext.key in statements:
@@ -35,61 +38,72 @@ def external_stubs(project: m.Project) -> list[str]:
                        for c in ext.columns]
             if ext.primary_key_columns:
                 columns.append(f"primary key ({', '.join(quote_ident(c) for c in ext.primary_key_columns)})")
-            schema = "" if ext.schema == "public" else f"create schema if not exists {quote_ident(ext.schema)};\n"
-            statements[ext.key] = (f"{schema}create table if not exists {qualified(ext.schema, ext.name)} "
-                                   f"({', '.join(columns)});")
-    return list(statements.values())
+            create = [] if ext.schema == "public" else [f"create schema if not exists {quote_ident(ext.schema)}"]
+            statements[ext.key] = create + [f"create table if not exists {qualified(ext.schema, ext.name)} "
+                                            f"({', '.join(columns)})"]
+    return [sql for group in statements.values() for sql in group]
 
 
 def external_roles(project: m.Project) -> list[str]:
     roles = sorted({role for stage in project.stages for role in stage.external_roles})
     return [f"do $$ begin if not exists (select from pg_roles where rolname = {quote_literal(role)}) "
-            f"then create role {quote_ident(role)} nologin; end if; end $$;" for role in roles]
+            f"then create role {quote_ident(role)} nologin; end if; end $$" for role in roles]
 
 
-def setup_sql(project: m.Project) -> Iterable[str]:
+def platform_statements(project: m.Project) -> Iterable[str]:
+    """The platform a project's stages expect, one statement at a time."""
     if any(stage.platform == "supabase" for stage in project.stages):
-        yield supabase_shim()
+        yield from split_script(supabase_shim())
     yield from external_roles(project)
-    yield from external_stubs(project)
 
 
-def connect(server, database: str = "postgres"):
-    """A connection to a throwaway server started by ``pgserver``."""
+def install_platform(conn, project: m.Project) -> None:
+    """On a throwaway server, as its superuser: the platform is committed, like a real one."""
+    for sql in platform_statements(project):
+        conn.run(sql)
+
+
+def connect(server, database: str = "postgres", *, admin: bool = False):
+    """A connection to a throwaway server started by ``pgserver``: as ``postgres`` (the role
+    migrations run as on Supabase), or with ``admin`` as the cluster's superuser."""
+    from . import pgserver
     from .db import connect as connect_params
 
     params = server.dsn()
-    return connect_params({"user": params["user"], "host": params["host"], "port": params["port"],
-                           "database": database})
+    return connect_params({"user": pgserver.ADMIN if admin else pgserver.OWNER, "host": params["host"],
+                           "port": params["port"], "database": database})
 
 
-def apply_stages(conn, project: m.Project, rendered: dict[str, str]) -> list[Diagnostic]:
-    """Set-up, then every stage: each in one round trip, and only when PostgreSQL refuses a
-    stage, again one statement at a time, so each error is reported at its spec object."""
-    from .db import database_message
+def apply_stages(session: Session, project: m.Project, rendered: dict[str, str]) -> list[Diagnostic]:
+    """Stand-ins for external tables, then every stage, statement by statement; each statement
+    PostgreSQL refuses is reported at its spec object, and the rest of the stage still applies."""
     from .provenance import statements
 
-    conn.run(";\n".join(setup_sql(project)))
+    session.apply(external_stubs(project))
     found = []
     for stage in project.stages:
         rel = f"sql/{stage.file_stem}.sql"
-        try:  # one implicit transaction: all of the stage or nothing
-            conn.run(rendered[rel])
-            continue
-        except Exception:
-            pass
-        for statement in statements(stage, rendered[rel]):
-            try:
-                conn.run(statement.sql)
-            except Exception as exc:
-                found.append(Diagnostic(statement.pos, "V201", "error",
-                                        f"PostgreSQL rejects the {statement.kind} statement at {rel}:"
-                                        f"{statement.line}: {database_message(exc)}"))
+        pieces = statements(stage, rendered[rel])
+        for index, exc in session.apply([p.sql for p in pieces]):
+            statement = pieces[index]
+            found.append(Diagnostic(statement.pos, "V201", "error",
+                                    f"PostgreSQL rejects the {statement.kind} statement at {rel}:"
+                                    f"{statement.line}: {database_message(exc)}"))
     return found
 
 
-def apply_project(conn, project: m.Project, rendered: dict[str, str]) -> None:
-    """Apply every stage, which must all succeed (tests and benchmarks build databases this way)."""
-    problems = apply_stages(conn, project, rendered)
-    if problems:
-        raise RuntimeError("\n".join(d.to_text() for d in problems))
+def build_database(admin, owner, project: m.Project, rendered: dict[str, str]) -> None:
+    """Platform, stand-ins and every stage, committed, each statement on its own: for the tests and
+    benchmarks that need a real database to drift against. Every statement must succeed."""
+    from .db import execute_one
+    from .provenance import statements
+
+    install_platform(admin, project)
+    for sql in external_stubs(project):
+        execute_one(owner, sql)
+    for stage in project.stages:
+        for statement in statements(stage, rendered[f"sql/{stage.file_stem}.sql"]):
+            try:
+                execute_one(owner, statement.sql)
+            except Exception as exc:
+                raise RuntimeError(f"{statement.pos}: {database_message(exc)}\n{statement.sql}") from None

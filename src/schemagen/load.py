@@ -8,18 +8,20 @@ guard against a missing table or a misspelled column.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import replace
 from pathlib import Path as FsPath
 from typing import Any
 
 from . import model as m
-from .diagnostics import Diagnostic, SpecError, did_you_mean
+from . import pgsql
+from .diagnostics import Collector, Diagnostic, SpecError, did_you_mean
 from .spec_schema import check_document
 from .keywords import ALL_KEYWORDS
 from .parallel import map_in_processes, worker_count
 from .sqltext import normalize_type, quote_ident, quote_literal, sql_value
-from .sqltokens import fragment_problem, referenced_names
+from .sqltokens import LexError, referenced_names
 from .yamldoc import Document, Path, parse
 
 SUPABASE_ROLES = ("anon", "authenticated", "service_role")
@@ -43,11 +45,18 @@ INDEX_NAME_LIMIT = 63
 
 def load_project(specs_dir: FsPath | str) -> m.Project:
     specs_dir = FsPath(specs_dir)
+
+    def problem(message: str) -> SpecError:
+        return SpecError([Diagnostic(m.SourcePos(str(specs_dir), 1, 1), "E100", "error", message)])
+
+    if specs_dir.is_file():
+        raise problem(f"'{specs_dir}' is a file; --specs takes the folder of stage spec files")
     if not specs_dir.is_dir():
-        raise SpecError([Diagnostic(m.SourcePos(str(specs_dir), 1, 1), "E100", "error",
-                                    f"the specs directory '{specs_dir}' does not exist; "
-                                    "create it or pass --specs DIR")])
-    files = sorted(p for p in specs_dir.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+        raise problem(f"the specs directory '{specs_dir}' does not exist; create it or pass --specs DIR")
+    try:
+        files = sorted(p for p in specs_dir.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    except OSError as exc:
+        raise problem(f"cannot read the specs directory: {exc.strerror}") from None
     if not files:
         raise SpecError([Diagnostic(m.SourcePos(str(specs_dir), 1, 1), "E100", "error",
                                     f"no *.yaml spec files in '{specs_dir}'; "
@@ -62,6 +71,9 @@ def _load_file(file: FsPath) -> tuple[m.Stage | None, list[Diagnostic]]:
     except UnicodeDecodeError as exc:
         return None, [Diagnostic(m.SourcePos(str(file), 1, 1), "E100", "error",
                                  f"not UTF-8 text ({exc.reason} at byte {exc.start}); save the file as UTF-8")]
+    except OSError as exc:
+        return None, [Diagnostic(m.SourcePos(str(file), 1, 1), "E100", "error",
+                                 f"cannot read the file: {exc.strerror}")]
     try:
         doc = parse(text, str(file))
     except SpecError as exc:
@@ -70,8 +82,11 @@ def _load_file(file: FsPath) -> tuple[m.Stage | None, list[Diagnostic]]:
     if shape_errors:
         return None, shape_errors
     builder = _StageBuilder(doc)
-    stage = builder.build()
-    return stage, builder.errors
+    try:
+        stage = builder.build()
+    except Collector.Full:
+        return None, list(builder.errors)
+    return stage, list(builder.errors)
 
 
 #: Files are parsed on every core once there is this much YAML; below it a pool costs more.
@@ -87,8 +102,15 @@ def load_files(files: list[FsPath]) -> m.Project:
 
 
 def _map_files(files: list[FsPath]) -> list[tuple[m.Stage | None, list[Diagnostic]]]:
-    large = sum(f.stat().st_size for f in files) >= PARALLEL_FROM_BYTES
+    large = sum(_size(f) for f in files) >= PARALLEL_FROM_BYTES
     return map_in_processes(_load_file, files, worker_count(len(files)) if large else 1)
+
+
+def _size(file: FsPath) -> int:
+    try:
+        return file.stat().st_size
+    except OSError:  # reported when the file is read
+        return 0
 
 
 class _StageBuilder:
@@ -96,10 +118,12 @@ class _StageBuilder:
 
     def __init__(self, doc: Document):
         self.doc = doc
-        self.errors: list[Diagnostic] = []
+        self.errors = Collector()
+        #: SQL the spec supplies, judged together at the end by PostgreSQL's grammar.
+        self.fragments: list[tuple[pgsql.FragmentKind, str, Path, str]] = []
 
     def error(self, path: Path, code: str, message: str, *, key: bool = False) -> None:
-        self.errors.append(Diagnostic(self.doc.pos(path, key=key), code, "error", message))
+        self.errors.add(Diagnostic(self.doc.pos(path, key=key), code, "error", message))
 
     def pos(self, path: Path) -> m.SourcePos:
         return self.doc.pos(path)
@@ -132,6 +156,9 @@ class _StageBuilder:
                 self.error(("depends_on", i), "E106",
                            f"stage {number} cannot depend on stage {dep}: stages apply in number order, "
                            "so a dependency must have a lower number")
+        sql_before = self.raw_sql(data.get("sql_before", []), "sql_before")
+        sql_after = self.raw_sql(data.get("sql_after", []), "sql_after")
+        self.judge_fragments()
         return m.Stage(
             number=number,
             title=title,
@@ -142,8 +169,8 @@ class _StageBuilder:
             external_tables=tuple(externals),
             external_roles=roles,
             platform=platform,
-            sql_before=self.raw_sql(data.get("sql_before", []), "sql_before"),
-            sql_after=self.raw_sql(data.get("sql_after", []), "sql_after"),
+            sql_before=sql_before,
+            sql_after=sql_after,
             notes=data.get("notes"),
             path=self.doc.path,
             pos=self.pos(()),
@@ -152,17 +179,19 @@ class _StageBuilder:
     def raw_sql(self, items: list[dict[str, Any]], key: str) -> tuple[m.RawSql, ...]:
         out = []
         for i, item in enumerate(items):
-            sql = item["sql"].strip()
-            if not sql.rstrip().endswith(";"):
+            name = self.ident(item["name"], (key, i, "name"), "raw SQL name")
+            sql = self.fragment(item["sql"], (key, i, "sql"), "raw SQL", "statements")
+            if not _ends_statement(sql):
                 sql += ";"
-            out.append(m.RawSql(item["name"], sql, self.pos((key, i))))
+            out.append(m.RawSql(name, sql, self.pos((key, i))))
         return tuple(out)
 
     def external_table(self, data: dict[str, Any], path: Path) -> m.ExternalTable:
         columns = []
         for i, col in enumerate(data["columns"]):
             ctype = self.column_type(col["type"], path + ("columns", i, "type"))
-            columns.append(m.Column(col["name"], ctype, not_null=col.get("not_null", False),
+            name = self.ident(col["name"], path + ("columns", i, "name"), "column name")
+            columns.append(m.Column(name, ctype, not_null=col.get("not_null", False),
                                     primary_key=col.get("primary_key", False),
                                     pos=self.pos(path + ("columns", i))))
         self.no_duplicates([c.name for c in columns], path + ("columns",), "column", "name")
@@ -174,21 +203,41 @@ class _StageBuilder:
             pos=self.pos(path),
         )
 
-    def column_type(self, text: str, path: Path) -> str:
+    def column_type(self, text: str, path: Path, *, sql: bool = True) -> str:
+        """The canonical spelling of a type; ``sql`` types are also judged by the parser
+        (a diagram's display type never reaches SQL)."""
         normalized = normalize_type(text)
         if normalized is None:
             self.error(path, "E105",
                        f"{text!r} is not a PostgreSQL type name; write a type as in DDL, "
                        "e.g. text, numeric(12, 2), timestamptz, text[], public.my_enum")
             return text
+        if sql:
+            self.fragments.append(("type", normalized, path, "type"))
         return normalized
 
-    def fragment(self, sql: str, path: Path, what: str) -> str:
+    def fragment(self, sql: str, path: Path, what: str, kind: pgsql.FragmentKind = "expression") -> str:
         sql = sql.strip()
-        problem = fragment_problem(sql)
-        if problem:
-            self.error(path, "E105", f"{what} {problem}")
+        self.fragments.append((kind, sql, path, what))
         return sql
+
+    def judge_fragments(self) -> None:
+        """Every fragment, in the construct it is written into, by PostgreSQL's own grammar."""
+        problems = pgsql.judge([(kind, text) for kind, text, _, _ in self.fragments])
+        for (_, text, path, what), problem in zip(self.fragments, problems, strict=True):
+            if problem is None:
+                continue
+            where = f" (at character {problem.offset + 1})" if problem.offset is not None and text else ""
+            self.error(path, "E105", f"{what} {problem.message}{where}")
+
+    def constant(self, value: str | int | float | bool, path: Path) -> str:
+        """A YAML scalar as SQL; YAML's .nan and .inf have no bare SQL spelling."""
+        if isinstance(value, float) and not math.isfinite(value):
+            spelling = "NaN" if math.isnan(value) else ("-Infinity" if value < 0 else "Infinity")
+            self.error(path, "E105", f"YAML reads this as the float {value!r}, which SQL cannot write as a bare "
+                       f"number; write the text \"'{spelling}'::double precision\" (or numeric) instead")
+            return "null"
+        return sql_value(value)
 
     def waivers(self, data: dict[str, Any], path: Path) -> tuple[m.Waiver, ...]:
         return tuple(m.Waiver(code, reason.strip(), self.pos(path + ("waive", code)))
@@ -285,7 +334,7 @@ class _StageBuilder:
             for i, item in enumerate(diagram["columns"]):
                 at = path + ("diagram", "columns", i)
                 entry = m.DiagramColumn(item) if isinstance(item, str) else m.DiagramColumn(
-                    item["name"], self.column_type(item["type"], at + ("type",)) if "type" in item else None)
+                    item["name"], self.column_type(item["type"], at + ("type",), sql=False) if "type" in item else None)
                 need_column(entry.name, at, "the diagram")
                 picked.append(entry)
             diagram_columns = tuple(picked)
@@ -315,7 +364,7 @@ class _StageBuilder:
 
     def check_names(self, sql: str, path: Path, columns: list[str], what: str) -> None:
         """A bare name in a table's check must be one of its columns: PostgreSQL would refuse it."""
-        for token in referenced_names(sql):
+        for token in _names(sql):
             if token.kind == "word" and token.ident in ALL_KEYWORDS:
                 continue
             if token.ident not in columns:
@@ -331,9 +380,9 @@ class _StageBuilder:
             if isinstance(raw, dict):
                 default = m.Default(quote_literal(raw["literal"]), literal=raw["literal"])
             elif isinstance(raw, str):
-                default = m.Default(self.fragment(raw, path + ("default",), "default"))
+                default = m.Default(self.fragment(raw, path + ("default",), "default", "default"))
             else:
-                default = m.Default(sql_value(raw))
+                default = m.Default(self.constant(raw, path + ("default",)))
         if default is not None and "identity" in data:
             self.error(path + ("identity",), "E106",
                        "an identity column cannot also have a default; remove one of them")
@@ -348,7 +397,8 @@ class _StageBuilder:
                            "or 'expression'")
             elif "in" in raw:
                 values = tuple(raw["in"])
-                expression = f"{quote_ident(name)} in ({', '.join(sql_value(v) for v in values)})"
+                constants = [self.constant(v, at + ("in", j)) for j, v in enumerate(values)]
+                expression = f"{quote_ident(name)} in ({', '.join(constants)})"
                 check = m.Check(expression, raw.get("name"), name, values, self.pos(at))
             else:
                 check = m.Check(self.fragment(raw["expression"], at + ("expression",), "check"),
@@ -434,8 +484,7 @@ class _StageBuilder:
                 element = m.IndexElement(column=raw["column"])
             else:
                 expression = self.fragment(raw["expression"], at + ("expression",), "index expression")
-                name_parts.extend(t.ident for t in referenced_names(expression)
-                                  if t.kind != "string")
+                name_parts.extend(t.ident for t in _names(expression) if t.kind != "string")
                 element = m.IndexElement(expression=expression)
             elements.append(replace(element, order=raw.get("order"), nulls=raw.get("nulls"),
                                     opclass=raw.get("opclass")))
@@ -483,6 +532,19 @@ def derive_index_name(table: str, columns: list[str]) -> str:
     return f"{table}_{'_'.join(parts)}_idx"
 
 
+
+
+def _names(sql: str) -> list:
+    """Names a fragment mentions; none while it does not even lex (the parser says why)."""
+    try:
+        return list(referenced_names(sql))
+    except LexError:
+        return []
+
+
+def _ends_statement(sql: str) -> bool:
+    """A ';' at the very end; one inside a trailing '--' comment is refused by the parser's judge."""
+    return sql.rstrip().endswith(";")
 
 
 def _slugify(title: str) -> str:

@@ -31,6 +31,16 @@ INSTALL_HINT = (
 
 UNPRIVILEGED_USERS = ("postgres", "nobody")
 
+#: The throwaway cluster's superuser, named as on the Supabase platform.
+ADMIN = "supabase_admin"
+#: The role stages are applied as: Supabase's ``postgres``, which is not a superuser.
+OWNER = "postgres"
+
+BOOTSTRAP_SQL = f"""
+create role {OWNER} login createdb createrole replication bypassrls;
+alter database postgres owner to {OWNER};
+"""
+
 
 class PostgresNotFound(RuntimeError):
     pass
@@ -138,10 +148,20 @@ class _Postgresql(testing.postgresql.Postgresql):
 
     def dsn(self, **kwargs):
         kwargs.setdefault("database", "postgres")
+        kwargs.setdefault("user", ADMIN)
         return super().dsn(**kwargs)
 
     def poststart(self) -> None:
-        """testing.postgresql creates a ``test`` database here; schemagen uses ``postgres``."""
+        """The roles of a Supabase cluster: the superuser is the platform's, and ``postgres``,
+        which migrations run as, is not one (so spec SQL cannot reach the host, through
+        ``copy … to program`` or an untrusted language, any more than it can on Supabase)."""
+        import pg8000.native
+
+        conn = pg8000.native.Connection(**self.dsn())
+        try:
+            conn.run(BOOTSTRAP_SQL)
+        finally:
+            conn.close()
 
     def wait_booting(self) -> None:
         """Poll every 20 ms rather than testing.postgresql's 100 ms: start-up is most of a cold run."""
@@ -167,6 +187,7 @@ class _Postgresql(testing.postgresql.Postgresql):
 def start(**settings) -> testing.postgresql.Postgresql:
     """Start a fresh server; the caller stops it (it is also a context manager)."""
     bin_dir = find_bin_dir()
+    settings.setdefault("initdb_args", f"-U {ADMIN} -A trust")
     settings.setdefault("postgres_args", "-h 127.0.0.1 -F -c logging_collector=off -c fsync=off "
                                          "-c synchronous_commit=off -c full_page_writes=off")
     return _Postgresql(initdb=str(bin_dir / "initdb"), postgres=str(bin_dir / "postgres"), **settings)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import model as m
-from .sqltokens import Token, statement_ends, tokenize
+from .sqltokens import Token, tokenize
 
 
 @dataclass(frozen=True)
@@ -28,33 +28,11 @@ class Statement:
 
 
 def split(sql: str) -> list[tuple[str, int]]:
-    """Statements with the line each starts on; ``;`` inside quotes or $$ bodies do not split."""
-    out: list[tuple[str, int]] = []
-    start, line = 0, 1
-    for end in statement_ends(sql) + [len(sql)]:
-        chunk = sql[start:end + 1]
-        stripped = _strip_leading_comments(chunk)
-        if stripped.strip():
-            offset = start + len(chunk) - len(stripped)
-            line += sql.count("\n", start, offset)
-            out.append((stripped.rstrip() if end == len(sql) else stripped, line))
-            line += sql.count("\n", offset, end + 1)
-        else:
-            line += sql.count("\n", start, end + 1)
-        start = end + 1
-    return out
+    """Statements with the line each starts on, as PostgreSQL's own lexer separates them;
+    a statement's leading comments belong to no statement."""
+    from .pgsql import statements_with_offsets
 
-
-def _strip_leading_comments(chunk: str) -> str:
-    while True:
-        text = chunk.lstrip()
-        if text.startswith("--"):
-            newline = text.find("\n")
-            chunk = "" if newline == -1 else text[newline + 1:]
-        elif text.startswith("/*") and "*/" in text:
-            chunk = text[text.index("*/") + 2:]
-        else:
-            return text
+    return [(text, sql.count("\n", 0, start) + 1) for text, start in statements_with_offsets(sql)]
 
 
 def _words(tokens: list[Token], n: int) -> list[str]:

@@ -18,7 +18,7 @@ import jinja2
 from . import model as m
 from .diagnostics import Diagnostic, TemplateProblem
 from .lint import checklist, readiness
-from .sqltext import qualified, quote_ident, quote_literal
+from .sqltext import qualified, quote_ident, quote_literal, sql_comment
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -38,27 +38,56 @@ def builtin_templates_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "templates"
 
 
-def _bytecode_cache() -> jinja2.BytecodeCache | None:
-    """Jinja's per-user cache folder, with files of our own: the cache is keyed by template
-    source only, so the schemagen version (which fixes the environment's options) is in the name."""
+def _bytecode_cache(sandboxed: bool) -> jinja2.BytecodeCache | None:
+    """Compiled templates in schemagen's per-user cache. The cache is keyed by template source
+    only, so what fixes the compiled code (schemagen's version, which sets the environment's
+    options, and the sandbox, which compiles calls differently) is in the file name."""
     from . import __version__
+    from .cache import cache_dir
 
+    folder = cache_dir()
+    if folder is None:
+        return None
+    kind = "sandboxed" if sandboxed else "builtin"
     try:
-        return jinja2.FileSystemBytecodeCache(pattern=f"__schemagen_{__version__}_%s.cache")
-    except (OSError, RuntimeError):  # no usable temporary folder: compile every time
+        (folder / "jinja").mkdir(mode=0o700, exist_ok=True)
+        return jinja2.FileSystemBytecodeCache(str(folder / "jinja"), pattern=f"{__version__}_{kind}_%s.cache")
+    except OSError:  # compile every time
         return None
 
 
+class _TemplateFolder(jinja2.FileSystemLoader):
+    """A folder of templates whose unreadable or non-UTF-8 files are one-line errors naming them."""
+
+    def get_source(self, environment, template):
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError as exc:
+            raise TemplateProblem(f"template error: {self._path(template)} is not UTF-8 text ({exc.reason} at "
+                                  f"byte {exc.start}); save it as UTF-8") from None
+        except PermissionError as exc:
+            raise TemplateProblem(f"template error: cannot read {self._path(template)}: {exc.strerror}") from None
+
+    def _path(self, template: str) -> str:
+        return str(Path(self.searchpath[0]) / template)
+
+
 def build_environment(user_templates: Path | None = None) -> jinja2.Environment:
+    """The one Jinja environment. With a user's templates folder it is Jinja's sandbox: templates
+    arrive in pull requests like specs, and a template must not be able to run code on the
+    machine that renders it (plain Jinja lets ``''.__class__.__mro__`` reach any Python)."""
     loaders: list[jinja2.BaseLoader] = []
     if user_templates is not None:
-        loaders.append(jinja2.FileSystemLoader(str(user_templates)))
-    loaders.append(jinja2.FileSystemLoader(str(builtin_templates_dir())))
-    env = jinja2.Environment(
+        loaders.append(_TemplateFolder(str(user_templates)))
+    loaders.append(_TemplateFolder(str(builtin_templates_dir())))
+    environment_class = jinja2.Environment
+    if user_templates is not None:
+        from jinja2.sandbox import SandboxedEnvironment as environment_class  # type: ignore[assignment]
+    env = environment_class(
         loader=jinja2.ChoiceLoader(loaders),
         # Compiled templates are cached per user, keyed by each template's source checksum,
         # so an edited template is recompiled and an unchanged one costs nothing.
-        bytecode_cache=_bytecode_cache(),
+        bytecode_cache=_bytecode_cache(user_templates is not None),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -70,6 +99,7 @@ def build_environment(user_templates: Path | None = None) -> jinja2.Environment:
         idents=lambda names: ", ".join(quote_ident(n) for n in names),
         qname=lambda obj: qualified(obj.schema, obj.name),
         literal=quote_literal,
+        sql_comment=sql_comment,
         index_key=index_key_sql,
         mermaid_entity=mermaid_entity,
         mermaid_type=mermaid_type,

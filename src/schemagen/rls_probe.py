@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from . import model as m
 from .catalog import Catalog, TableFacts
 from .diagnostics import Diagnostic
-from .db import database_message
+from .db import ContainmentBroken, database_message
 from .lint.expressions import owner_columns
 from .sqltext import qualified, quote_ident, quote_literal
 
@@ -80,8 +80,8 @@ def applicable(table: m.Table, role: str, command: str) -> tuple[str, ...]:
 class _Seeder:
     """Builds rows that satisfy not-null columns and foreign keys, parents first."""
 
-    def __init__(self, conn, catalog: Catalog):
-        self.conn = conn
+    def __init__(self, session, catalog: Catalog):
+        self.session = session
         self.catalog = catalog
         self.counter = 0
 
@@ -114,8 +114,8 @@ class _Seeder:
             return "now()"
         if typ in ("inet", "cidr"):
             return "'127.0.0.1'"
-        label = self.conn.run("select enumlabel from pg_enum where enumtypid = to_regtype(:t) "
-                              "order by enumsortorder limit 1", t=typ)
+        label = self.session.query("select enumlabel from pg_enum where enumtypid = to_regtype(:t) "
+                                   "order by enumsortorder limit 1", t=typ)
         return quote_literal(label[0][0]) if label else None
 
     def ensure(self, key: tuple[str, str], values: dict[str, str], depth: int = 0) -> dict[str, object]:
@@ -149,13 +149,13 @@ class _Seeder:
         returning = ", ".join(quote_ident(c) for c in pk) or "1"
         if pk and values and all(c in values for c in pk):
             where = " and ".join(f"{quote_ident(c)} = {values[c]}" for c in pk)
-            existing = self.conn.run(f"select {returning} from {qualified(*key)} where {where}")
+            existing = self.session.execute(f"select {returning} from {qualified(*key)} where {where}")
             if existing:
                 return dict(zip(pk, existing[0], strict=True))
         names = ", ".join(quote_ident(n) for n in row)
         insert = (f"insert into {qualified(*key)} ({names}) values ({', '.join(row.values())})" if row
                   else f"insert into {qualified(*key)} default values")
-        result = self.conn.run(f"{insert} returning {returning}")
+        result = self.session.execute(f"{insert} returning {returning}")
         return dict(zip(pk, result[0], strict=True)) if pk else {}
 
     def _primary_key(self, key: tuple[str, str]) -> tuple[str, ...]:
@@ -174,8 +174,8 @@ def _claims(user: str, role: str) -> str:
 
 
 class Probe:
-    def __init__(self, conn, catalog: Catalog):
-        self.conn = conn
+    def __init__(self, session, catalog: Catalog):
+        self.session = session
         self.catalog = catalog
 
     def run(self, project: m.Project) -> tuple[list[TableReport], list[Diagnostic]]:
@@ -201,31 +201,36 @@ class Probe:
         and a new ``xmin`` means updated, because the statement runs under a savepoint whose
         subtransaction stamps every row version it writes.
         """
-        self.conn.run("begin")
-        try:
-            seeder = _Seeder(self.conn, self.catalog)
+        session = self.session
+        with session.scratch():
+            seeder = _Seeder(session, self.catalog)
             pk = seeder._primary_key(table.key)
             if not pk:
                 raise SeedError("the table has no primary key, so the probe cannot tell A's rows from B's")
             rows = {}
             try:
-                for who in (USER_A, USER_B):
-                    rows[who] = seeder.ensure(table.key, {owner: quote_literal(who)} if owner else {})
+                with session.attempt():
+                    for who in (USER_A, USER_B):
+                        rows[who] = seeder.ensure(table.key, {owner: quote_literal(who)} if owner else {})
+            except ContainmentBroken:
+                raise
             except Exception as exc:  # a row the probe cannot make up: say why, probe the rest
                 raise SeedError(f"could not seed rows for A and B: {database_message(exc)}") from None
             b_where = " and ".join(f"{quote_ident(c)} = {quote_literal(str(rows[USER_B][c]))}" for c in pk)
             b_version = f"select xmin::text from {qualified(*table.key)} where {b_where}"
-            before = self.conn.run(b_version)[0][0]
+            before = session.execute(b_version)[0][0]
             statement = sql.format(b_where=b_where, pk=", ".join(quote_ident(c) for c in pk))
-            self.conn.run("savepoint act")
-            self._become(role, user)
+            result, error = None, None
             try:
-                result, error = self.conn.run(statement), None
+                with session.attempt():
+                    self._become(role, user)
+                    result = session.execute(statement)
+                    session.execute("reset role")
+            except ContainmentBroken:
+                raise
             except Exception as exc:
-                result, error = None, database_message(exc)
-                self.conn.run("rollback to savepoint act")
-            self.conn.run("reset role")
-            after = self.conn.run(b_version)
+                error = database_message(exc)
+            after = session.execute(b_version)
             seen = {tuple(str(v) for v in row) for row in result or []}
             return Scenario(
                 statement=statement,
@@ -236,15 +241,13 @@ class Probe:
                 b_changed=bool(after) and after[0][0] != before,
                 b_deleted=not after,
             )
-        finally:
-            self.conn.run("rollback")
 
     def probe_table(self, table: m.Table) -> TableReport:
         owner = _owner_column(table)
         report = TableReport(table, owner)
         name = qualified(table.schema, table.name)
         facts = self.catalog.tables[table.key]
-        primary = set(_Seeder(self.conn, self.catalog)._primary_key(table.key))
+        primary = set(_Seeder(self.session, self.catalog)._primary_key(table.key))
         # A column set to its default reads nothing, as a client's `set col = $1` reads nothing:
         # reading a column would make PostgreSQL apply the select policy too.
         settable = next((c.name for c in facts.columns
@@ -297,15 +300,16 @@ class Probe:
 
     def _become(self, role: str, user: str | None) -> None:
         """As Supabase's API does it: the role, and the JWT claims auth.uid() reads."""
-        self.conn.run(f"set local role {quote_ident(role)}")
+        self.session.execute(f"set local role {quote_ident(role)}")
         if user:
-            self.conn.run(f"select set_config('request.jwt.claims', {quote_literal(_claims(user, role))}, true)")
+            self.session.execute(f"select set_config('request.jwt.claims', {quote_literal(_claims(user, role))}, "
+                                 "true)")
 
     def _insert(self, table: m.Table, owner: str | None, owner_value: str | None) -> tuple[str, str | None]:
         """Insert one row as A, without ``returning``; the statement, and the error if refused."""
-        self.conn.run("begin")
-        try:
-            seeder = _Seeder(self.conn, self.catalog)
+        session = self.session
+        with session.scratch():
+            seeder = _Seeder(session, self.catalog)
             facts = self.catalog.tables[table.key]
             values: dict[str, str] = {}
             if owner and owner_value:
@@ -324,14 +328,16 @@ class Probe:
             name = qualified(*table.key)
             statement = (f"insert into {name} ({', '.join(quote_ident(c) for c in values)}) "
                          f"values ({', '.join(values.values())})" if values else f"insert into {name} default values")
-            self._become("authenticated", USER_A)
             try:
-                self.conn.run(statement)
+                with session.attempt():
+                    self._become("authenticated", USER_A)
+                    session.execute(statement)
+                    session.execute("reset role")
                 return statement, None
+            except ContainmentBroken:
+                raise
             except Exception as exc:
                 return statement, database_message(exc)
-        finally:
-            self.conn.run("rollback")
 
 
 def format_report(reports: list[TableReport]) -> str:

@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path as FsPath
 from typing import Any
 
-from .diagnostics import Diagnostic, did_you_mean
+from .diagnostics import Collector, Diagnostic, did_you_mean
 from .yamldoc import Document, Path
 
 SUPPORTED_KEYWORDS = frozenset({
@@ -79,7 +79,7 @@ class _Checker:
     def __init__(self, doc: Document):
         self.doc = doc
         self.root = spec_schema()
-        self.errors: list[Diagnostic] = []
+        self.errors = Collector()
 
     def resolve(self, schema: dict[str, Any]) -> dict[str, Any]:
         while "$ref" in schema:
@@ -88,7 +88,7 @@ class _Checker:
         return schema
 
     def error(self, path: Path, code: str, message: str, *, key: bool = False) -> None:
-        self.errors.append(Diagnostic(self.doc.pos(path, key=key), code, "error", message))
+        self.errors.add(Diagnostic(self.doc.pos(path, key=key), code, "error", message))
 
     def check(self, value: Any, schema: dict[str, Any], path: Path) -> None:
         schema = self.resolve(schema)
@@ -157,5 +157,8 @@ class _Checker:
 
 def check_document(doc: Document) -> list[Diagnostic]:
     checker = _Checker(doc)
-    checker.check(doc.data, checker.root, ())
-    return checker.errors
+    try:
+        checker.check(doc.data, checker.root, ())
+    except Collector.Full:
+        pass
+    return list(checker.errors)

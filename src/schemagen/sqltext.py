@@ -27,8 +27,27 @@ def quote_ident(name: str) -> str:
 
 
 def quote_literal(value: str) -> str:
-    """A standard-conforming string literal (backslashes are data, quotes doubled)."""
-    return "'" + value.replace("'", "''") + "'"
+    """A string literal, as PostgreSQL's ``quote_literal`` writes it.
+
+    Quotes are doubled; text with a backslash is written as ``E'...'`` with the
+    backslashes doubled, so it reads the same whether or not the server (or psql)
+    has ``standard_conforming_strings`` on: a trailing backslash can never escape
+    the closing quote.
+    """
+    quoted = value.replace("'", "''")
+    if "\\" in value:
+        return "E'" + quoted.replace("\\", "\\\\") + "'"
+    return "'" + quoted + "'"
+
+
+#: What ends a ``--`` comment for PostgreSQL's lexer and psql's: either line break.
+_LINE_BREAK = re.compile(r"\r\n?|\n")
+
+
+def sql_comment(text: str) -> str:
+    """``text`` as ``--`` comment lines: every line break starts a new comment line,
+    so no name or message, whatever it holds, can end the comment and become SQL."""
+    return "\n".join("-- " + line if line else "--" for line in _LINE_BREAK.split(text))
 
 
 def qualified(schema: str, name: str) -> str:

@@ -2,10 +2,12 @@
 
 Fragments (policy expressions, checks, defaults, index predicates) need a handful
 of cheap questions answered on every run, including ``generate`` and ``check``:
-which columns does it name, does it hide a ``;``, are its parentheses balanced,
-is any keyword uppercase. A lexer that knows PostgreSQL's quoting (``''`` escapes,
+which columns does it name, which user does it compare with, is any keyword
+uppercase. A lexer that knows PostgreSQL's quoting (``''`` escapes,
 ``E''`` strings, dollar quotes, quoted identifiers, both comment styles) answers
-them exactly without importing a full parser; full parsing belongs to ``validate``.
+them cheaply for lint and for telling which object a statement creates. It never
+decides what is safe or where a statement ends: PostgreSQL's own parser does
+(``pgsql``), and every fragment has passed it before this lexer sees it.
 """
 
 from __future__ import annotations
@@ -31,15 +33,17 @@ class Token:
         return self.text.lower()
 
 
+#: PostgreSQL's classes, not Python's: only ASCII spaces separate tokens (a non-breaking space
+#: is part of an identifier there), and a carriage return ends a ``--`` comment.
 _TOKEN = re.compile(
     r"""
-    (?P<space>\s+)
-  | (?P<comment>--[^\n]*|/\*(?:.|\n)*?\*/)
+    (?P<space>[ \t\n\r\f\v]+)
+  | (?P<comment>--[^\n\r]*|/\*(?:.|\n)*?\*/)
   | (?P<string>[eE]'(?:[^'\\]|\\.|'')*'|[xXbBnN]?'(?:[^']|'')*'|\$(?P<tag>[A-Za-z_][A-Za-z0-9_]*|)\$(?:.|\n)*?\$(?P=tag)\$)
   | (?P<quoted_ident>"(?:[^"]|"")+")
   | (?P<number>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)
   | (?P<param>\$\d+)
-  | (?P<word>[^\W\d][\w$]*)
+  | (?P<word>[A-Za-z_\x80-\U0010ffff][A-Za-z0-9_$\x80-\U0010ffff]*)
   | (?P<punct>::|<>|!=|<=|>=|\|\||->>|->|\#>>|\#>|@>|<@|&&|[^\s])
     """,
     re.VERBOSE,
@@ -71,32 +75,6 @@ def tokenize(sql: str, *, keep_space: bool = False, limit: int | None = None) ->
     return tokens
 
 
-def fragment_problem(sql: str) -> str | None:
-    """Why ``sql`` cannot be one expression placed inside a statement, or None.
-
-    A ``;`` outside quotes would end the statement the fragment sits in, letting a
-    spec append statements of its own; unbalanced parentheses break the statement
-    around it.
-    """
-    try:
-        tokens = tokenize(sql)
-    except LexError as exc:
-        return f"{exc} at character {exc.offset + 1}"
-    if any(token.text == ";" for token in tokens):
-        return "contains ';': an expression cannot end the statement it sits in (use sql_before/sql_after for statements)"
-    depth = 0
-    for token in tokens:
-        if token.text == "(":
-            depth += 1
-        elif token.text == ")":
-            depth -= 1
-            if depth < 0:
-                return f"has a ')' without its '(' at character {token.start + 1}"
-    if depth:
-        return "has a '(' that is never closed"
-    return None
-
-
 def referenced_names(sql: str) -> Iterator[Token]:
     """Identifier tokens that can name a column: not functions, not qualified members.
 
@@ -112,19 +90,3 @@ def referenced_names(sql: str) -> Iterator[Token]:
         if following in ("(", ".") or preceding in (".", "::"):
             continue
         yield token
-
-
-_STATEMENT_END_PATTERN = (
-    r"""[eE]'(?:[^'\\]|\\.|'')*'|'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|/\*.*?\*/"""
-    r"""|\$(?P<tag>[A-Za-z_][A-Za-z0-9_]*|)\$.*?\$(?P=tag)\$|(?P<end>;)"""
-)
-
-
-def statement_ends(sql: str) -> list[int]:
-    """Offsets of the ``;`` that end statements: not those in strings, comments or $$ bodies.
-
-    A single regular-expression scan, far cheaper than tokenizing every word, for
-    splitting whole migration files.
-    """
-    pattern = re.compile(_STATEMENT_END_PATTERN, re.S)  # cached by re; compiled only when splitting
-    return [m.start() for m in pattern.finditer(sql) if m.group("end")]

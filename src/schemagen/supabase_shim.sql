@@ -21,11 +21,36 @@ end
 $$;
 
 grant anon, authenticated, service_role to authenticator;
+-- On Supabase the migration role may act as the API roles (the SQL editor's "run as").
+do $$
+begin
+  if exists (select from pg_roles where rolname = 'postgres') then
+    grant anon, authenticated, service_role to postgres;
+  end if;
+end
+$$;
 
 grant usage on schema public to anon, authenticated, service_role;
-alter default privileges in schema public grant all on tables to anon, authenticated, service_role;
-alter default privileges in schema public grant all on sequences to anon, authenticated, service_role;
-alter default privileges in schema public grant all on functions to anon, authenticated, service_role;
+
+-- What the migration role creates in public is granted to the API roles, as on Supabase
+-- (whose init scripts ran as postgres, before it was demoted): for postgres and for
+-- whoever installs this slice.
+do $$
+declare
+  creator text;
+begin
+  foreach creator in array array['postgres', current_user] loop
+    if exists (select from pg_roles where rolname = creator) and pg_has_role(creator, 'member') then
+      execute format('alter default privileges for role %I in schema public '
+                     'grant all on tables to anon, authenticated, service_role', creator);
+      execute format('alter default privileges for role %I in schema public '
+                     'grant all on sequences to anon, authenticated, service_role', creator);
+      execute format('alter default privileges for role %I in schema public '
+                     'grant all on functions to anon, authenticated, service_role', creator);
+    end if;
+  end loop;
+end
+$$;
 
 create schema if not exists auth;
 grant usage on schema auth to anon, authenticated, service_role;
@@ -75,3 +100,14 @@ $$;
 
 grant execute on function auth.uid(), auth.role(), auth.email(), auth.jwt()
   to anon, authenticated, service_role;
+
+-- The migration role references auth.users and puts triggers on it (Supabase's "demote postgres").
+do $$
+begin
+  if exists (select from pg_roles where rolname = 'postgres') then
+    grant all on schema auth to postgres;
+    grant all on all tables in schema auth to postgres;
+    grant all on all routines in schema auth to postgres;
+  end if;
+end
+$$;

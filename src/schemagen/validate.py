@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from . import model as m
-from .db import ConnectionProblem, connect, database_message
+from .db import ConnectionProblem, Session, connect, database_message
 from .diagnostics import Diagnostic, sort_diagnostics
 
 
@@ -48,8 +48,32 @@ def apply_waivers(project: m.Project, diagnostics: list[Diagnostic]) -> list[Dia
 
 
 @contextmanager
-def scratch_database(params: dict[str, object]) -> Iterator[object]:
-    """A database created for this run on the given server, dropped afterwards."""
+def _stop_on_terminate() -> Iterator[None]:
+    """Turn SIGTERM (a CI job cancelled, a timeout) into an exception, so cleanup still runs."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def scratch_database(params: dict[str, object], project: m.Project) -> Iterator[Session]:
+    """A database created for this run on the given server, dropped afterwards, even when the run
+    fails or is terminated. Everything inside runs in one ``Session``, platform slice included, so
+    roles and grants it adds on this (shared) server are rolled back with the rest."""
+    from .live import platform_statements
+
     admin = connect(params)
     name = f"schemagen_validate_{os.getpid()}_{secrets.token_hex(3)}"
     try:
@@ -58,11 +82,16 @@ def scratch_database(params: dict[str, object]) -> Iterator[object]:
         admin.close()
         raise ConnectionProblem(f"cannot create a scratch database on {params['host']}: "
                                 f"{database_message(exc)} (the user needs createdb)") from None
-    conn = connect({**params, "database": name})
     try:
-        yield conn
+        with _stop_on_terminate():
+            session = Session(connect({**params, "database": name}))
+            try:
+                for sql in platform_statements(project):
+                    session.execute(sql)
+                yield session
+            finally:
+                session.close()
     finally:
-        conn.close()
         admin.run(f"drop database if exists {name} with (force)")
         admin.close()
 
@@ -83,9 +112,12 @@ class BackgroundServer:
         self._future = self._pool.submit(pgserver.start)
 
     @contextmanager
-    def database(self) -> Iterator[object]:
+    def database(self, project: m.Project) -> Iterator[Session]:
+        """The platform installed and committed by the cluster's superuser, as on Supabase; the
+        stages then run as ``postgres``, a role that is not one."""
         from . import pgserver
         from .live import connect as connect_server
+        from .live import install_platform
 
         try:
             server = self._future.result()
@@ -94,11 +126,16 @@ class BackgroundServer:
         finally:
             self._pool.shutdown()
         try:
-            conn = connect_server(server)
+            admin = connect_server(server, admin=True)
             try:
-                yield conn
+                install_platform(admin, project)
             finally:
-                conn.close()
+                admin.close()
+            session = Session(connect_server(server))
+            try:
+                yield session
+            finally:
+                session.close()
         finally:
             server.stop()
 
@@ -111,23 +148,26 @@ class BackgroundServer:
             pass
 
 
-def validate_live(conn, project: m.Project, rendered: dict[str, str], *, probe: bool = True) -> Result:
+def validate_live(session: Session, project: m.Project, rendered: dict[str, str], *,
+                  probe: bool = True) -> Result:
+    """Apply the stages in ``session`` (the platform already there), compare the catalog with the
+    specs and exercise the policies."""
     from .catalog import introspect
     from .compare import differences
     from .expected import expected_catalog
     from .live import apply_stages
     from .rls_probe import Probe, format_report
 
-    result = Result(apply_stages(conn, project, rendered))
-    expected = expected_catalog(conn, project)
+    result = Result(apply_stages(session, project, rendered))
+    expected = expected_catalog(session, project)
     result.diagnostics += expected.problems
     schemas = {t.schema for t in project.tables} | {"public"}
     # One read serves both: the comparison ignores the platform's auth tables, the probe needs them.
-    actual = introspect(conn, sorted(schemas | {"auth"}))
+    actual = introspect(session, sorted(schemas | {"auth"}))
     ignored = project.external_keys | {key for key in actual.tables if key[0] not in schemas}
     result.diagnostics += differences(expected, actual, project.stages[0].pos, ignored)
     if probe:
-        reports, holes = Probe(conn, actual).run(project)
+        reports, holes = Probe(session, actual).run(project)
         result.rls_report = format_report(reports) if reports else ""
         result.diagnostics += holes
     result.diagnostics = sort_diagnostics(result.diagnostics)

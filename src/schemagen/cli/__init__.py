@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Sequence, TextIO
 
 from .. import __version__
-from ..diagnostics import SpecError, TemplateProblem, format_diagnostics
+from ..diagnostics import OutputProblem, SpecError, TemplateProblem, format_diagnostics, printable
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -89,8 +89,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         count = len(exc.diagnostics)
         err.write(f"schemagen: {count} spec error{'s' if count != 1 else ''}; nothing was written\n")
         return EXIT_USAGE
-    except (UsageError, TemplateProblem) as exc:
-        err.write(f"schemagen: {exc}\n")
+    except (UsageError, TemplateProblem, OutputProblem) as exc:
+        err.write(f"schemagen: {printable(str(exc))}\n")
         return EXIT_USAGE
     finally:
         if collecting:

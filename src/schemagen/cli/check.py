@@ -45,6 +45,8 @@ MESSAGES = {
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     project, files = rendered_files(args)
     p = plan(files, args.out)
+    for warning in p.warnings:
+        err.write(f"schemagen: warning: {warning}\n")
     if args.format == "json":
         import json
 

@@ -25,21 +25,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..drift import DriftProblem, drift, repair_sql, schemas_to_read
     from ..render import build_environment
-    from ..db import ConnectionProblem, connect, connection_params
+    from ..db import ConnectionProblem, ContainmentBroken, Session, connect, connection_params
 
     if args.allow_destructive and not args.sql:
         raise UsageError("--allow-destructive only applies with --sql")
     project = load_project(args.specs)
     try:
-        conn = connect(connection_params(args.db))
+        session = Session(connect(connection_params(args.db)))
     except ConnectionProblem as exc:
         raise UsageError(str(exc)) from None
     try:
-        found = drift(conn, project, schemas_to_read(project, args.schema))
-    except DriftProblem as exc:
+        found = drift(session, project, schemas_to_read(project, args.schema))
+    except (DriftProblem, ContainmentBroken) as exc:
         raise UsageError(str(exc)) from None
     finally:
-        conn.close()
+        session.close()
     if args.sql:
         out.write(repair_sql(found, project, build_environment(args.templates),
                              allow_destructive=args.allow_destructive))

@@ -3,7 +3,7 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from ..outputs import plan, write
+from ..outputs import locked, plan, write
 from ..render import MANIFEST
 from . import EXIT_OK, UsageError
 from .pipeline import rendered_files
@@ -15,15 +15,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     _, files = rendered_files(args)
-    p = plan(files, args.out)
-    if p.foreign:
-        listed = ", ".join(str(args.out / rel) for rel in p.foreign)
-        raise UsageError(f"{listed}: exists but was not written by schemagen (not in "
-                         f"{args.out / MANIFEST}); move it away, then run generate again")
-    try:
+    plan(files, args.out)  # refuses an --out that is a file before anything is created
+    with locked(args.out):
+        p = plan(files, args.out)
+        for warning in p.warnings:
+            err.write(f"schemagen: warning: {warning}\n")
+        if p.foreign:
+            listed = ", ".join(str(args.out / rel) for rel in p.foreign)
+            raise UsageError(f"{listed}: exists but was not written by schemagen (not in "
+                             f"{args.out / MANIFEST}); move it away, then run generate again")
         write(p, args.out)
-    except OSError as exc:
-        raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}; {args.out} is unchanged") from None
     if not args.quiet:
         for rel in p.missing:
             out.write(f"created {args.out / rel}\n")

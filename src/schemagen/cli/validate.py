@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..offline import render_and_validate
-    from ..db import ConnectionProblem, connection_params
+    from ..db import ConnectionProblem, ContainmentBroken, connection_params
     from ..validate import BackgroundServer, apply_waivers, scratch_database, validate_live
 
     live = args.live or args.db
@@ -37,10 +37,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     report = ""
     if live:
         try:
-            database = scratch_database(connection_params(args.db)) if args.db else server.database()
-            with database as conn:
-                result = validate_live(conn, project, rendered, probe=not args.no_rls_probe)
-        except ConnectionProblem as exc:
+            database = (scratch_database(connection_params(args.db), project) if args.db
+                        else server.database(project))
+            with database as session:
+                result = validate_live(session, project, rendered, probe=not args.no_rls_probe)
+        except (ConnectionProblem, ContainmentBroken) as exc:
             raise UsageError(str(exc)) from None
         diagnostics += result.diagnostics
         report = result.rls_report

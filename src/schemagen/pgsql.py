@@ -1,0 +1,252 @@
+"""PostgreSQL's own lexer and parser (libpg_query, through pglast): the judge of SQL text.
+
+Specs carry SQL fragments (defaults, checks, policy conditions, index keys and
+predicates) and raw statements, and schemagen writes them into migrations that
+``psql`` and the Supabase CLI apply with real credentials. A lexer of our own would
+disagree with PostgreSQL somewhere (a carriage return ends a ``--`` comment there, a
+non-breaking space is part of an identifier), and every disagreement is a way for
+a spec line to become a second statement. So the server's own grammar decides:
+a fragment must lex completely, hold no comment and no ``;``, and parse, in the
+context it is written into, as exactly one thing of its kind.
+
+pglast costs about 25 ms to import, a third of what ``schemagen check`` may take,
+so each verdict is remembered (see ``cache``) and a run whose fragments were all
+judged before imports nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Literal, NamedTuple
+
+FragmentKind = Literal["expression", "default", "type", "statements"]
+
+#: Each kind is parsed inside the construct the templates write it into; the text
+#: after the fragment starts on a new line, so nothing in it can swallow the rest.
+_WRAPPERS: dict[str, tuple[str, str]] = {
+    "expression": ("select (", "\n)"),
+    "default": ("create table t (c int default ", "\n)"),
+    "type": ("create table t (c ", "\n)"),
+    "statements": ("", "\n"),
+}
+
+#: Statements that would end the transaction schemagen applies a stage in.
+TRANSACTION_CONTROL = "TransactionStmt"
+
+_TOKEN_WORDS = {"ASCII_59": ";", "SQL_COMMENT": "--", "C_COMMENT": "/*"}
+
+
+class Problem(NamedTuple):
+    message: str
+    #: 0-based character offset into the fragment, when the parser names one.
+    offset: int | None = None
+
+
+def _parser():
+    from pglast import parser
+
+    return parser
+
+
+def parser_version() -> str:
+    """Part of every cache key: a new parser judges afresh."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("pglast")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _parse(sql: str) -> list[dict]:
+    return json.loads(_parser().parse_sql_json(sql)).get("stmts", [])
+
+
+def _node(wrapper: dict) -> tuple[str, dict]:
+    ((kind, body),) = wrapper.items()
+    return kind, body
+
+
+def _lex_problem(text: str, kind: FragmentKind) -> Problem | None:
+    parser = _parser()
+    try:
+        tokens = parser.scan(text)
+    except parser.ParseError as exc:
+        message, offset = exc.args[0], exc.args[1] if len(exc.args) > 1 else None
+        return Problem(message.split(", at index")[0], offset)
+    for token in tokens:
+        if token.name in ("SQL_COMMENT", "C_COMMENT") and kind != "statements":
+            return Problem("contains an SQL comment; a comment inside a fragment can hide the text after "
+                           "it, so write the explanation as a YAML '#' comment instead", token.start)
+        if token.name == "ASCII_59" and kind != "statements":
+            return Problem("contains ';', which would end the statement it is written into; "
+                           "statements belong in sql_before/sql_after", token.start)
+    if kind == "statements":
+        significant = [t for t in tokens if t.name not in ("SQL_COMMENT", "C_COMMENT")]
+        if tokens and tokens[-1].name in ("SQL_COMMENT",) and (not significant or significant[-1].name != "ASCII_59"):
+            return Problem("ends inside a '--' comment, so the ';' schemagen adds would be part of it; "
+                           "end the SQL with ';'", tokens[-1].start)
+    return None
+
+
+def fragment_problem(kind: FragmentKind, text: str) -> Problem | None:
+    """Why ``text`` is not exactly one ``kind`` in PostgreSQL's grammar, or None."""
+    problem = _lex_problem(text, kind)
+    if problem:
+        return problem
+    before, after = _WRAPPERS[kind]
+    parser = _parser()
+    try:
+        statements = _parse(before + text + after)
+    except parser.ParseError as exc:
+        offset = exc.args[1] if len(exc.args) > 1 else None
+        if offset is not None:
+            offset = min(max(offset - len(before), 0), len(text))
+        reason = exc.args[0]
+        return Problem(f"is not valid PostgreSQL: {reason}", offset)
+    return _shape_problem(kind, statements)
+
+
+def _shape_problem(kind: FragmentKind, statements: list[dict]) -> Problem | None:
+    if kind == "statements":
+        for statement in statements:
+            name, body = _node(statement["stmt"])
+            if name == TRANSACTION_CONTROL:
+                verb = body.get("kind", "").removeprefix("TRANS_STMT_").lower().replace("_", " ")
+                return Problem(f"controls the transaction ({verb}); schemagen applies each stage in one "
+                               "transaction, which raw SQL may not end or start",
+                               statement.get("stmt_location", 0))
+        return None
+    if len(statements) != 1:
+        return Problem("is more than one statement")
+    name, body = _node(statements[0]["stmt"])
+    if kind == "expression":
+        targets = body.get("targetList", [])
+        extra = set(body) - {"targetList", "limitOption", "op"}
+        if name != "SelectStmt" or extra or len(targets) != 1 or "name" in targets[0]["ResTarget"]:
+            return Problem("is not one expression (it reads as a list, an alias or a clause of a query)")
+        return None
+    elements = body.get("tableElts", [])
+    column = elements[0].get("ColumnDef") if len(elements) == 1 else None
+    if name != "CreateStmt" or column is None or "collClause" in column:
+        return Problem(f"is not one {'default expression' if kind == 'default' else 'type name'}")
+    constraints = [c["Constraint"]["contype"] for c in column.get("constraints", [])]
+    if kind == "type" and constraints:
+        return Problem("is not one type name (it carries a constraint)")
+    if kind == "default":
+        if constraints != ["CONSTR_DEFAULT"]:
+            return Problem("is not one default expression (it carries further column constraints)")
+        raw = column["constraints"][0]["Constraint"].get("raw_expr", {})
+        if "ColumnRef" in raw:
+            word = ".".join(part["String"]["sval"] for part in raw["ColumnRef"]["fields"] if "String" in part)
+            return Problem(f"reads as the column name {word!r}, and a default cannot name a column; for the "
+                           f"text write default: {{literal: {word}}}")
+    return None
+
+
+class StatementText(NamedTuple):
+    sql: str
+    #: 0-based character offset of the statement in the text it was split from.
+    start: int
+
+
+def split(sql: str) -> list[StatementText]:
+    """Statements as PostgreSQL's lexer separates them, leading comments dropped."""
+    parser = _parser()
+    return [StatementText(sql[piece], piece.start)
+            for piece in parser.split(sql, with_parser=False, only_slices=True)]
+
+
+def statements_with_offsets(sql: str) -> list[StatementText]:
+    """``split``, each statement starting at its first token rather than at a comment before it.
+
+    Text that does not even lex (a user's template left a quote open) is one statement,
+    which the server then refuses as a whole.
+    """
+    parser = _parser()
+    out = []
+    try:
+        pieces = split(sql)
+    except parser.ParseError:
+        return [StatementText(sql.strip(), len(sql) - len(sql.lstrip()))] if sql.strip() else []
+    for text, start in pieces:
+        first = next((t.start for t in parser.scan(text) if t.name not in ("SQL_COMMENT", "C_COMMENT")), None)
+        if first is not None:
+            out.append(StatementText(text[first:].rstrip(), start + first))
+    return out
+
+
+def statement_kinds(sql: str) -> list[str]:
+    """The parse node of each statement in ``sql`` (``CreateStmt``, ``TransactionStmt``…)."""
+    return [_node(s["stmt"])[0] for s in _parse(sql)]
+
+
+def refusal(sql: str) -> str | None:
+    """Why schemagen must not send ``sql`` inside its transaction, or None.
+
+    It must be exactly one statement that PostgreSQL's parser reads, and not one
+    that ends or starts a transaction (a ``commit`` in a user's template).
+    """
+    parser = _parser()
+    try:
+        statements = _parse(sql)
+    except parser.ParseError as exc:
+        return f"PostgreSQL's parser cannot read it: {exc.args[0].split(', at index')[0]}"
+    if len(statements) != 1:
+        return f"it holds {len(statements)} statements where one was expected"
+    name, body = _node(statements[0]["stmt"])
+    if name == TRANSACTION_CONTROL:
+        verb = body.get("kind", "").removeprefix("TRANS_STMT_").lower().replace("_", " ")
+        return f"it controls the transaction ({verb}), which would let it outlive the command"
+    return None
+
+
+class ParseFailure(NamedTuple):
+    message: str
+    #: 0-based character offset, when the parser names one.
+    offset: int | None
+
+
+def parse_failure(sql: str) -> ParseFailure | None:
+    """The syntax error PostgreSQL's parser reports for ``sql``, or None if it parses."""
+    parser = _parser()
+    try:
+        parser.parse_sql_json(sql)
+    except parser.ParseError as exc:
+        return ParseFailure(exc.args[0].split(", at index")[0], exc.args[1] if len(exc.args) > 1 else None)
+    return None
+
+
+def _parser_stamp() -> str:
+    """Which pglast build would judge, without importing it: its location and install time."""
+    import os
+    from importlib.util import find_spec
+
+    spec = find_spec("pglast")
+    if spec is None or spec.origin is None:
+        return "missing"
+    try:
+        return f"{spec.origin}:{os.stat(spec.origin).st_mtime_ns}"
+    except OSError:
+        return spec.origin
+
+
+def judge(fragments: list[tuple[FragmentKind, str]]) -> list[Problem | None]:
+    """``fragment_problem`` for many fragments, remembered per set so an unchanged spec
+    file is not judged (and pglast not imported) again. Only clean sets are remembered."""
+    from . import __version__, cache
+
+    if not fragments:
+        return []
+    key = cache.digest("verdicts-1", __version__, _parser_stamp(), *(f"{k}\x00{t}" for k, t in fragments))
+    if cache.known("verdicts", key):
+        return [None] * len(fragments)
+    seen: dict[tuple[str, str], Problem | None] = {}
+    results = []
+    for fragment in fragments:
+        if fragment not in seen:
+            seen[fragment] = fragment_problem(*fragment)
+        results.append(seen[fragment])
+    if not any(results):
+        cache.remember("verdicts", key)
+    return results
