@@ -16,6 +16,9 @@ ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("SCHEMAGEN_CACHE_DIR", tempfile.mkdtemp(prefix="schemagen-test-cache-"))
 CASES = Path(__file__).resolve().parent / "cases"
 SEED = ROOT.parent / "shared" / "seeds" / "stage-5-advanced-tables.md"
+#: A frozen copy of the shipped Stage 5 spec, so tests do not change when a user edits specs/ or
+#: adds stages to it; only the seed-fidelity tests read specs/stage-05-advanced-tables.yaml itself.
+STAGE5_SPECS = CASES / "seed_stage5" / "specs"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

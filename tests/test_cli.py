@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import CASES, ROOT
+from conftest import CASES, ROOT, STAGE5_SPECS
 
 from schemagen.cli import main
 
@@ -25,7 +25,7 @@ def run(*argv: str) -> tuple[int, str, str]:
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch) -> Path:
     """A copy of the shipped specs in a fresh folder, the working directory."""
-    shutil.copytree(ROOT / "specs", tmp_path / "specs")
+    shutil.copytree(STAGE5_SPECS, tmp_path / "specs")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

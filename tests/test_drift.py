@@ -5,12 +5,12 @@ from __future__ import annotations
 import io
 
 import pytest
-from conftest import ROOT
+from conftest import STAGE5_SPECS
 
 from schemagen import live
 from schemagen.cli import main
 
-SPEC = str(ROOT / "specs" / "stage-05-advanced-tables.yaml")
+SPEC = str(STAGE5_SPECS / "stage-05-advanced-tables.yaml")
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -27,7 +27,7 @@ def stage5_template(postgres):
     admin.run("drop database if exists stage5_template")
     admin.run("create database stage5_template owner postgres")
     built = LiveDb(postgres, "stage5_template")
-    built.build(ROOT / "specs")
+    built.build(STAGE5_SPECS)
     built.close()
     yield "stage5_template"
     admin.run("drop database stage5_template with (force)")
@@ -50,7 +50,7 @@ def stage5_db(postgres, stage5_template, request):
 
 
 def drift(url: str, *extra: str) -> tuple[int, str, str]:
-    return run("drift", "--specs", str(ROOT / "specs"), "--db", url, *extra)
+    return run("drift", "--specs", str(STAGE5_SPECS), "--db", url, *extra)
 
 
 #: (statement that drifts the database, line of the spec object, the report)

@@ -44,3 +44,17 @@ def test_rendering_is_deterministic():
     first = render_project(project, run_lint(project))
     again = load_project(CASES / "features" / "specs")
     assert render_project(again, run_lint(again)) == first
+
+
+def test_moving_spec_lines_changes_no_generated_byte(tmp_path):
+    """Positions belong in lint output, not in committed files: a comment added at the top of a
+    spec (every object one line down) must leave every generated file as it was."""
+    import shutil
+
+    specs = tmp_path / "specs"
+    shutil.copytree(CASES / "seed_stage5" / "specs", specs)
+    before = render_project(project := load_project(specs), run_lint(project))
+    spec = specs / "stage-05-advanced-tables.yaml"
+    spec.write_text("# reviewed in #42\n\n" + spec.read_text())
+    after = render_project(project := load_project(specs), run_lint(project))
+    assert after == before

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import ROOT, STAGE5_SPECS
 
 from schemagen.cli import main
 from schemagen.lint import RULES, run_lint
@@ -66,7 +66,6 @@ def test_waived_findings_stay_listed_with_their_reason(tmp_path):
     assert [d.waived for d in waived] == ["Owners do everything with their own rows."]
 
 
-SPEC = "specs/stage-05-advanced-tables.yaml"
 
 #: Stage 5 exactly as the seed designs it: every unwaived problem and the waived one.
 STAGE5_FINDINGS = [
@@ -94,7 +93,7 @@ STAGE5_FINDINGS = [
 
 
 def test_stage5_report_is_exactly_the_seeds_flaws():
-    findings = [d for d in run_lint(load_project(ROOT / "specs")) if d.severity != "info"]
+    findings = [d for d in run_lint(load_project(STAGE5_SPECS)) if d.severity != "info"]
     assert [(d.pos.line, d.code, d.severity) for d in findings] == [f[:3] for f in STAGE5_FINDINGS]
     for d, (_, _, _, start) in zip(findings, STAGE5_FINDINGS, strict=True):
         assert d.message.startswith(start), d.message
@@ -104,14 +103,14 @@ def test_stage5_report_is_exactly_the_seeds_flaws():
 
 
 def test_always_true_message_explains_authenticated_and_the_fix():
-    finding = next(d for d in run_lint(load_project(ROOT / "specs")) if d.code == "SG008")
+    finding = next(d for d in run_lint(load_project(STAGE5_SPECS)) if d.code == "SG008")
     assert "authenticated is every signed-in end user, not a backend" in finding.message
     assert "backend processes use service_role, which bypasses RLS" in finding.message
     assert "restrict it to the owner: user_id = (select auth.uid())" in finding.message
 
 
 def test_stage5_doc_checklist_shows_the_findings():
-    doc = (ROOT / "generated" / "docs" / "stage-05-advanced-tables.md").read_text()
+    doc = (STAGE5_SPECS.parent / "expected" / "docs" / "stage-05-advanced-tables.md").read_text()
     start = doc.index("## ✅ Checklist")
     checklist = doc[start:doc.index("**Status:**", start)]
     assert "- [x] All keywords lowercase" in checklist
@@ -130,10 +129,10 @@ def run(*argv):
 
 
 def test_lint_cli_text_format_and_exit_code():
-    code, out, err = run("lint", "--specs", str(ROOT / "specs"))
+    code, out, err = run("lint", "--specs", str(STAGE5_SPECS))
     assert code == 1
     first = out.splitlines()[0]
-    assert first.startswith(f"{ROOT / SPEC}:47:9: SG010 warning policy ")
+    assert first.startswith(f"{STAGE5_SPECS / 'stage-05-advanced-tables.yaml'}:47:9: SG010 warning policy ")
     assert err == "4 errors, 15 warnings, 49 info, 1 waived; 49 below --min-severity warning not shown\n"
 
 

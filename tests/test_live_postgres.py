@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from conftest import CASES, ROOT
+from conftest import CASES, ROOT, STAGE5_SPECS
 
 from schemagen import keywords, live
 from schemagen.lint import run_lint
@@ -46,7 +46,7 @@ def test_reserved_words_mixed_case_and_apostrophes_are_accepted(fresh_db):
 
 
 def test_shipped_stage5_applies_with_the_supabase_shim(fresh_db):
-    apply(fresh_db, ROOT / "specs")
+    apply(fresh_db, STAGE5_SPECS)
     policies = fresh_db.run("select tablename, policyname, cmd, roles::text from pg_policies "
                             "where schemaname = 'public' order by 1, 2")
     assert len(policies) == 15
@@ -94,7 +94,7 @@ def test_missing_server_binaries_say_how_to_get_them(monkeypatch, tmp_path):
 
     monkeypatch.setattr(pgserver, "_candidate_dirs", lambda: [tmp_path])
     err = io.StringIO()
-    code = main(["validate", "--live", "--specs", str(ROOT / "specs")], io.StringIO(), err)
+    code = main(["validate", "--live", "--specs", str(STAGE5_SPECS)], io.StringIO(), err)
     assert code == 2
     assert err.getvalue() == f"schemagen: {pgserver.INSTALL_HINT}\n"
     assert "apt-get install postgresql" in pgserver.INSTALL_HINT
@@ -102,7 +102,7 @@ def test_missing_server_binaries_say_how_to_get_them(monkeypatch, tmp_path):
 
 
 def test_shim_auth_functions_read_both_claim_settings(fresh_db):
-    live.install_platform(fresh_db.admin, load_project(ROOT / "specs"))
+    live.install_platform(fresh_db.admin, load_project(STAGE5_SPECS))
     user = "5d0f2d2c-4b8f-4a5e-9a53-0f6e6c1d7f10"
     conn = fresh_db.owner
     conn.run("begin")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import textwrap
 
-from conftest import ROOT
+from conftest import STAGE5_SPECS
 
 from schemagen.lint import run_lint
 from schemagen.live import external_stubs
@@ -28,7 +28,7 @@ tables:
 
 def test_a_real_earlier_stage_takes_over_from_the_external_declaration(tmp_path):
     specs = tmp_path / "specs"
-    shutil.copytree(ROOT / "specs", specs)
+    shutil.copytree(STAGE5_SPECS, specs)
     (specs / "stage-01-profiles.yaml").write_text(textwrap.dedent(STAGE_1))
     project = load_project(specs)
     assert [s.number for s in project.stages] == [1, 5]
@@ -39,7 +39,7 @@ def test_a_real_earlier_stage_takes_over_from_the_external_declaration(tmp_path)
     assert not any("public.profiles" in sql for sql in external_stubs(project))
     assert any("public.ai_agents" in sql for sql in external_stubs(project))
     rendered = render_project(project, run_lint(project))
-    assert rendered["sql/stage-05-advanced-tables.sql"] == (ROOT / "generated" / "sql" /
+    assert rendered["sql/stage-05-advanced-tables.sql"] == (STAGE5_SPECS.parent / "expected" / "sql" /
                                                            "stage-05-advanced-tables.sql").read_text()
 
 
@@ -59,7 +59,7 @@ def test_references_without_a_column_point_at_the_primary_key(tmp_path):
 
 
 def test_index_names_follow_the_documented_convention():
-    project = load_project(ROOT / "specs")
+    project = load_project(STAGE5_SPECS)
     names = {ix.name: ix.derived_name for t in project.tables for ix in t.indexes}
     assert names["search_history_query_idx"] is True  # from to_tsvector('english', query)
     assert names["ai_tasks_conversation_id_idx"] is True

@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import STAGE5_SPECS
 
 from schemagen.cli import main
 from schemagen.diagnostics import SpecError
@@ -244,19 +244,19 @@ def test_session_refuses_transaction_control_and_stops_if_the_transaction_ends(f
 
 
 def test_drift_leaves_nothing_on_the_server(fresh_db, postgres):
-    fresh_db.build(ROOT / "specs")
-    code, _, _ = run("drift", "--specs", str(ROOT / "specs"), "--db", _url(postgres, fresh_db.name))
+    fresh_db.build(STAGE5_SPECS)
+    code, _, _ = run("drift", "--specs", str(STAGE5_SPECS), "--db", _url(postgres, fresh_db.name))
     assert code == 0
     assert fresh_db.run("select nspname from pg_namespace where nspname like '_schemagen%'") == []
 
 
 def test_a_line_break_in_a_database_name_cannot_end_drifts_comment(fresh_db, postgres, tmp_path):
-    fresh_db.build(ROOT / "specs")
+    fresh_db.build(STAGE5_SPECS)
     fresh_db.run('create table public."x\rdrop table public.api_keys; --" (id int)')
     fresh_db.run("insert into public.profiles values ('00000000-0000-4000-8000-000000000001')")
     fresh_db.run("insert into public.api_keys (user_id, name, key_hash, key_prefix) "
                  "values ('00000000-0000-4000-8000-000000000001', 'k', 'h', 'p')")
-    code, sql, _ = run("drift", "--specs", str(ROOT / "specs"), "--db", _url(postgres, fresh_db.name), "--sql")
+    code, sql, _ = run("drift", "--specs", str(STAGE5_SPECS), "--db", _url(postgres, fresh_db.name), "--sql")
     assert code == 1
     assert '-- destructive: drop table public."x\n-- drop table public.api_keys; --";' in sql
     script = tmp_path / "repair.sql"
@@ -267,9 +267,9 @@ def test_a_line_break_in_a_database_name_cannot_end_drifts_comment(fresh_db, pos
 
 
 def test_messages_print_control_characters_escaped(fresh_db, postgres):
-    fresh_db.build(ROOT / "specs")
+    fresh_db.build(STAGE5_SPECS)
     fresh_db.run('create table public."bad\rname\x1b[31m" (id int)')
-    code, out, _ = run("drift", "--specs", str(ROOT / "specs"), "--db", _url(postgres, fresh_db.name))
+    code, out, _ = run("drift", "--specs", str(STAGE5_SPECS), "--db", _url(postgres, fresh_db.name))
     assert code == 1
     assert "the database has table public.bad\\rname\\x1b[31m, which no spec defines" in out
     assert "\r" not in out and "\x1b" not in out
@@ -280,7 +280,7 @@ def test_messages_print_control_characters_escaped(fresh_db, postgres):
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch) -> Path:
-    shutil.copytree(ROOT / "specs", tmp_path / "specs")
+    shutil.copytree(STAGE5_SPECS, tmp_path / "specs")
     monkeypatch.chdir(tmp_path)
     assert run("generate")[0] == 0
     return tmp_path
@@ -502,13 +502,13 @@ def test_nan_and_infinity_are_not_written_as_bare_words(tmp_path):
     ("postgresql://u@[::1/db", "--db URL is malformed (Invalid IPv6 URL)"),
 ])
 def test_malformed_urls_are_one_line(url, message):
-    code, out, err = run("drift", "--specs", str(ROOT / "specs"), "--db", url)
+    code, out, err = run("drift", "--specs", str(STAGE5_SPECS), "--db", url)
     assert (code, out) == (2, "")
     assert err.startswith(f"schemagen: {message}") and err.count("\n") == 1
 
 
 def test_a_host_that_is_no_dns_name_is_one_line():
-    code, _, err = run("drift", "--specs", str(ROOT / "specs"), "--db", f"postgresql://u@{'a' * 70}.example/db")
+    code, _, err = run("drift", "--specs", str(STAGE5_SPECS), "--db", f"postgresql://u@{'a' * 70}.example/db")
     assert code == 2
     assert err.startswith(f"schemagen: cannot connect to {'a' * 70}.example:5432: ") and err.count("\n") == 1
 
@@ -539,7 +539,7 @@ def _fake_server(answer: bytes) -> tuple[socket.socket, int]:
 def test_a_server_that_wants_a_password_or_speaks_nonsense_is_one_line(answer, expected):
     listener, port = _fake_server(answer)
     try:
-        code, _, err = run("drift", "--specs", str(ROOT / "specs"), "--db", f"postgresql://u@127.0.0.1:{port}/db")
+        code, _, err = run("drift", "--specs", str(STAGE5_SPECS), "--db", f"postgresql://u@127.0.0.1:{port}/db")
     finally:
         listener.close()
     assert code == 2

@@ -7,7 +7,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import CASES, ROOT
+from conftest import CASES, ROOT, STAGE5_SPECS
 
 from schemagen import catalog, live
 from schemagen.cli import main
@@ -18,7 +18,7 @@ from schemagen.offline import render_and_validate
 from schemagen.render import render_project
 from schemagen.validate import validate_live
 
-STAGE5 = ROOT / "specs" / "stage-05-advanced-tables.yaml"
+STAGE5 = STAGE5_SPECS / "stage-05-advanced-tables.yaml"
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -63,7 +63,7 @@ def offline(specs: Path, templates: Path | None = None) -> list:
 
 
 def test_shipped_specs_and_cases_are_clean_offline():
-    for specs in (ROOT / "specs", CASES / "features" / "specs"):
+    for specs in (STAGE5_SPECS, CASES / "features" / "specs"):
         assert offline(specs) == []
 
 
@@ -132,7 +132,7 @@ def test_unparsed_statements_are_only_allowed_for_policies_and_rls(tmp_path):
 
 
 def test_validate_command_offline_exit_codes(tmp_path):
-    assert run("validate", "--specs", str(ROOT / "specs"))[0] == 0
+    assert run("validate", "--specs", str(STAGE5_SPECS))[0] == 0
     specs = write_spec(tmp_path, BASE.replace("USING_HERE", "user_idd = (select auth.uid())"))
     code, out, err = run("validate", "--specs", str(specs))
     assert code == 1
@@ -167,7 +167,7 @@ def _validate_live(fresh_db, project, **options):
 
 
 def test_a_freshly_applied_database_matches_the_specs(fresh_db):
-    assert _mismatches(fresh_db, _applied(fresh_db, ROOT / "specs")) == []
+    assert _mismatches(fresh_db, _applied(fresh_db, STAGE5_SPECS)) == []
 
 
 def test_features_case_matches_too(fresh_db):
@@ -205,11 +205,11 @@ MISMATCHES = [
 
 @pytest.mark.parametrize("change,line,message", MISMATCHES, ids=[m[0][:40] for m in MISMATCHES])
 def test_each_kind_of_mismatch_is_reported_at_its_spec_line(fresh_db, change, line, message):
-    project = _applied(fresh_db, ROOT / "specs")
+    project = _applied(fresh_db, STAGE5_SPECS)
     fresh_db.run(change)
     found = _mismatches(fresh_db, project)
     assert [(d.pos.path, d.pos.line, d.code, d.message) for d in found] == [
-        (str(ROOT / "specs" / STAGE5.name), line, "V202", message)]
+        (str(STAGE5_SPECS / STAGE5.name), line, "V202", message)]
 
 
 def test_postgresql_errors_are_reported_at_the_objects_spec_line(fresh_db, tmp_path):
@@ -225,7 +225,7 @@ def test_postgresql_errors_are_reported_at_the_objects_spec_line(fresh_db, tmp_p
 
 
 def test_rls_probe_shows_each_of_the_seeds_holes(fresh_db):
-    project = load_project(ROOT / "specs")
+    project = load_project(STAGE5_SPECS)
     result = _validate_live(fresh_db, project)
     bus = 'allowed by "System can manage event bus messages"'
     b_row = "where id = '00000000-0000-4000-9000-000000000006'"
@@ -272,7 +272,7 @@ def test_rls_findings_honour_policy_waivers(postgres, tmp_path):
 
 def test_validate_live_command_on_a_given_server_drops_its_scratch_database(postgres):
     url = f"postgresql://postgres@127.0.0.1:{postgres.settings['port']}/postgres"
-    code, out, err = run("validate", "--specs", str(ROOT / "specs"), "--db", url)
+    code, out, err = run("validate", "--specs", str(STAGE5_SPECS), "--db", url)
     assert code == 1
     assert out.startswith("RLS behaviour (as user A with user B's rows present, each statement rolled back):\n")
     assert err == "validate (offline and live): 8 errors, 0 waived\n"
@@ -283,13 +283,13 @@ def test_validate_live_command_on_a_given_server_drops_its_scratch_database(post
 
 
 def test_unreachable_server_is_a_one_line_error():
-    code, out, err = run("validate", "--specs", str(ROOT / "specs"), "--db", "postgresql://u@127.0.0.1:1/x")
+    code, out, err = run("validate", "--specs", str(STAGE5_SPECS), "--db", "postgresql://u@127.0.0.1:1/x")
     assert code == 2
     assert err.startswith("schemagen: cannot connect to 127.0.0.1:1:") and err.count("\n") == 1
 
 
 def test_bad_url_is_a_usage_error():
-    code, _, err = run("validate", "--specs", str(ROOT / "specs"), "--db", "mysql://x")
+    code, _, err = run("validate", "--specs", str(STAGE5_SPECS), "--db", "mysql://x")
     assert code == 2
     assert "is not a URL like postgresql://" in err
 
@@ -297,13 +297,13 @@ def test_bad_url_is_a_usage_error():
 @pytest.mark.parametrize("command", ["validate", "drift"])
 def test_a_missing_templates_folder_is_refused_by_every_command(command):
     extra = ["--db", "postgresql://u@127.0.0.1:1/x"] if command == "drift" else []
-    code, out, err = run(command, "--specs", str(ROOT / "specs"), "--templates", "no/such/dir", *extra)
+    code, out, err = run(command, "--specs", str(STAGE5_SPECS), "--templates", "no/such/dir", *extra)
     assert (code, out, err) == (2, "", "schemagen: --templates no/such/dir: no such directory\n")
 
 
 def test_a_broken_user_template_is_one_line_in_validate(tmp_path):
     (tmp_path / "table.sql.j2").write_text("{{ table.nme }}\n")
-    code, out, err = run("validate", "--specs", str(ROOT / "specs"), "--templates", str(tmp_path))
+    code, out, err = run("validate", "--specs", str(STAGE5_SPECS), "--templates", str(tmp_path))
     assert code == 2 and out == ""
     assert err.startswith(f"schemagen: template error: {tmp_path / 'table.sql.j2'}:1: ")
     assert "nme" in err and err.count("\n") == 1

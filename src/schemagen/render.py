@@ -106,7 +106,6 @@ def build_environment(user_templates: Path | None = None) -> jinja2.Environment:
         mermaid_label=mermaid_label,
         mermaid_attribute=mermaid_attribute,
         stage_list=stage_list,
-        basename=lambda path: Path(path).name,
     )
     env.globals.update(
         diagram_rows=diagram_rows,
