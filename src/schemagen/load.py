@@ -15,13 +15,13 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from . import model as m
-from . import pgsql
+from . import pgsql, pgtypes
 from .diagnostics import Collector, Diagnostic, SpecError, did_you_mean
 from .spec_schema import check_document
 from .keywords import ALL_KEYWORDS
 from .parallel import map_in_processes, worker_count
 from .sqltext import normalize_type, quote_ident, quote_literal, sql_value
-from .sqltokens import LexError, referenced_names
+from .sqltokens import LexError, referenced_names, tokenize
 from .yamldoc import Document, Path, parse
 
 SUPABASE_ROLES = ("anon", "authenticated", "service_role")
@@ -121,9 +121,12 @@ class _StageBuilder:
         self.errors = Collector()
         #: SQL the spec supplies, judged together at the end by PostgreSQL's grammar.
         self.fragments: list[tuple[pgsql.FragmentKind, str, Path, str]] = []
+        #: Values already reported: one cause gives one finding.
+        self.reported: set[Path] = set()
 
     def error(self, path: Path, code: str, message: str, *, key: bool = False) -> None:
         self.errors.add(Diagnostic(self.doc.pos(path, key=key), code, "error", message))
+        self.reported.add(path)
 
     def pos(self, path: Path) -> m.SourcePos:
         return self.doc.pos(path)
@@ -149,6 +152,8 @@ class _StageBuilder:
                      for i, t in enumerate(external.get("tables", []))]
         roles = tuple(self.ident(r, ("external", "roles", i), "role")
                       for i, r in enumerate(external.get("roles", [])))
+        types = tuple(self.ident(t, ("external", "types", i), "type")
+                      for i, t in enumerate(external.get("types", [])))
         tables = tuple(self.table(t, ("tables", i)) for i, t in enumerate(data["tables"]))
         depends = tuple(data.get("depends_on", []))
         for i, dep in enumerate(depends):
@@ -168,6 +173,7 @@ class _StageBuilder:
             tables=tables,
             external_tables=tuple(externals),
             external_roles=roles,
+            external_types=types,
             platform=platform,
             sql_before=sql_before,
             sql_after=sql_after,
@@ -214,6 +220,11 @@ class _StageBuilder:
             return text
         if sql:
             self.fragments.append(("type", normalized, path, "type"))
+            parts = pgtypes.parts(normalized)
+            if parts.schema in (None, "pg_catalog") and pgtypes.builtin_name(parts.name):
+                problem = pgtypes.modifier_problem(parts.name, parts.modifiers)
+                if problem:
+                    self.error(path, "E105", f"{text!r}: {problem}")
         return normalized
 
     def fragment(self, sql: str, path: Path, what: str, kind: pgsql.FragmentKind = "expression") -> str:
@@ -225,7 +236,7 @@ class _StageBuilder:
         """Every fragment, in the construct it is written into, by PostgreSQL's own grammar."""
         problems = pgsql.judge([(kind, text) for kind, text, _, _ in self.fragments])
         for (_, text, path, what), problem in zip(self.fragments, problems, strict=True):
-            if problem is None:
+            if problem is None or path in self.reported:
                 continue
             where = f" (at character {problem.offset + 1})" if problem.offset is not None and text else ""
             self.error(path, "E105", f"{what} {problem.message}{where}")
@@ -450,10 +461,6 @@ class _StageBuilder:
             self.error(path + ("using",), "E106",
                        "an insert policy cannot have using (there is no existing row to test); "
                        "use 'with_check'", key=True)
-        if using is None and with_check is None:
-            needed = "with_check" if command == "insert" else "using"
-            self.error(path, "E101", f"policy '{data['name']}' has neither using nor with_check; "
-                       f"add '{needed}'")
         roles = data.get("roles", [])
         roles = (roles,) if isinstance(roles, str) else tuple(roles)
         self.no_duplicates(list(roles), path + ("roles",), "role", "")
@@ -587,6 +594,8 @@ def _link(stages: list[m.Stage]) -> m.Project:
                 else:
                     index_owner[key] = index
 
+    _check_types(list(by_number.values()), error)
+
     linked: list[m.Stage] = []
     for stage in by_number.values():
         reachable = _dependencies(stage, by_number)
@@ -680,6 +689,44 @@ class _StageScope:
               "or declare it under external.tables if an earlier stage or the platform owns it"
               + did_you_mean(wanted, known))
         return None
+
+
+def _created_types(stage: m.Stage) -> set[tuple[str | None, str]]:
+    """Types a stage's raw SQL creates (``create type``/``create domain``), and those it declares."""
+    found: set[tuple[str | None, str]] = set()
+    for raw in stage.sql_before + stage.sql_after:
+        try:
+            tokens = tokenize(raw.sql)
+        except LexError:
+            continue
+        for i in range(len(tokens) - 2):
+            if tokens[i].text.lower() == "create" and tokens[i + 1].text.lower() in ("type", "domain"):
+                name = tokens[i + 2]
+                if i + 4 < len(tokens) and tokens[i + 3].text == ".":
+                    found.add((name.ident, tokens[i + 4].ident))
+                else:
+                    found.add((None, name.ident))
+    for declared in stage.external_types:
+        found.add(pgtypes.parts(declared)[:2])
+    return found
+
+
+def _check_types(stages: list[m.Stage], error) -> None:
+    """Every column type is built in, created by a stage's SQL, or declared under external.types."""
+    known = set().union(*(_created_types(s) for s in stages)) if stages else set()
+    names = {name for _, name in known}
+    for stage in stages:
+        columns = [c for t in stage.tables for c in t.columns] + [c for e in stage.external_tables for c in e.columns]
+        for column in columns:
+            schema, name, _ = pgtypes.parts(column.type)
+            if schema in (None, "pg_catalog") and pgtypes.builtin_name(name):
+                continue
+            if (schema, name) in known or (schema is None and name in names) or (None, name) in known:
+                continue
+            shown = f"{schema}.{name}" if schema else name
+            error(column.pos, "E107", f"column {column.name} has type {shown!r}, which is neither built in nor "
+                  "created by a stage; declare types created elsewhere (an extension's) under external.types"
+                  + did_you_mean(shown, pgtypes.known_spellings() + sorted(names)))
 
 
 def _dependencies(stage: m.Stage, by_number: dict[int, m.Stage]) -> set[int]:

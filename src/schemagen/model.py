@@ -276,6 +276,8 @@ class Stage(_Brief):
     tables: tuple[Table, ...]
     external_tables: tuple[ExternalTable, ...] = ()
     external_roles: tuple[str, ...] = ()
+    #: Types created outside the specs, as written: ``vector`` or ``extensions.vector``.
+    external_types: tuple[str, ...] = ()
     platform: str | None = None
     sql_before: tuple[RawSql, ...] = ()
     sql_after: tuple[RawSql, ...] = ()

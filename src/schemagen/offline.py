@@ -1,12 +1,14 @@
-"""Offline validation with sqlglot: every generated statement, and every fragment inside.
+"""Offline validation: every generated statement and every fragment inside, before a database.
 
-sqlglot parses most DDL into syntax trees but turns ``create policy`` and ``alter
-table … row level security`` into an opaque ``Command``. So the pieces that live
-inside them (policy ``using`` / ``with check``), and the fragments a spec supplies
-elsewhere (checks, defaults, index keys and predicates), are parsed one by one as
-expressions, and every bare column they name is resolved against its table. Only
-the statement kinds on ``OPAQUE_ALLOWED`` may stay opaque. Keywords are measured
-lowercase with sqlglot's own tokenizer.
+Two judges, each for what it does well. PostgreSQL's own parser (``pgsql``, pglast)
+decides whether a statement is valid syntax: the generated SQL of a user's
+templates, raw SQL blocks included, is PostgreSQL's to accept, and a second
+grammar would call valid PostgreSQL invalid (sqlglot does for ``create function
+… security definer as $$…$$``). sqlglot walks the fragments a spec supplies
+(checks, defaults, policy conditions, index keys) and resolves every bare column
+they name against the table; a fragment it cannot read (PostgreSQL's parser
+accepted it while loading) is simply not resolved, never reported. Keyword case
+is style, and lint's SG001 alone measures it.
 """
 
 from __future__ import annotations
@@ -14,68 +16,23 @@ from __future__ import annotations
 import logging
 from typing import Iterator
 
-import sqlglot
-from sqlglot import exp
-from sqlglot.dialects.postgres import Postgres
-from sqlglot.errors import ParseError, TokenError
-from sqlglot.tokens import TokenType
-
 from . import model as m
 from .diagnostics import Diagnostic, did_you_mean, sort_diagnostics
 from .parallel import map_in_processes, worker_count
 from .provenance import Statement, statements
 
-#: Statement heads sqlglot cannot parse that are accepted as opaque, because their
-#: inner expressions are checked separately (policies) or they carry none (RLS
-#: switches), or they come from a raw SQL block that the live run applies.
-OPAQUE_ALLOWED = {"policy", "rls", "raw"}
-
-_TOKENIZER = Postgres().tokenizer_class()
-_NOT_KEYWORDS = {TokenType.VAR, TokenType.STRING, TokenType.IDENTIFIER, TokenType.NUMBER,
-                 TokenType.NATIONAL_STRING, TokenType.BIT_STRING, TokenType.HEX_STRING,
-                 TokenType.BYTE_STRING, TokenType.HEREDOC_STRING, TokenType.PARAMETER}
-
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 
-def _parse_error(exc: Exception) -> tuple[str, int, int]:
-    if isinstance(exc, ParseError) and exc.errors:
-        first = exc.errors[0]
-        near = first.get("highlight") or ""
-        return f"{first['description']}" + (f" near '{near}'" if near else ""), first["line"], first["col"]
-    return str(exc).splitlines()[0], 1, 1
-
-
-def _uppercase_keywords(sql: str) -> list[str]:
-    try:
-        tokens = _TOKENIZER.tokenize(sql)
-    except TokenError:
-        return []
-    return list(dict.fromkeys(
-        t.text for t in tokens
-        if t.token_type not in _NOT_KEYWORDS and t.text.isalpha() and t.text != t.text.lower()
-        and t.text.upper() in _TOKENIZER.KEYWORDS))
-
-
 def check_statement(statement: Statement, path_line: str) -> Iterator[Diagnostic]:
-    try:
-        parsed = sqlglot.parse(statement.sql, read="postgres")
-    except (ParseError, TokenError) as exc:
-        message, line, col = _parse_error(exc)
+    from .pgsql import parse_failure
+
+    failure = parse_failure(statement.sql)
+    if failure is not None:
+        where = statement.line + (statement.sql.count("\n", 0, failure.offset) if failure.offset else 0)
         yield Diagnostic(statement.pos, "V101", "error",
-                         f"sqlglot cannot parse the generated {statement.kind} statement at {path_line}:"
-                         f"{statement.line + line - 1}: {message}")
-        return
-    for tree in parsed:
-        if isinstance(tree, exp.Command) and statement.kind not in OPAQUE_ALLOWED:
-            yield Diagnostic(statement.pos, "V104", "error",
-                             f"sqlglot could only read the generated {statement.kind} statement at "
-                             f"{path_line}:{statement.line} as an opaque command; check its syntax")
-    upper = _uppercase_keywords(statement.sql)
-    if upper:
-        yield Diagnostic(statement.pos, "V103", "error",
-                         f"uppercase keywords in the generated {statement.kind} statement at {path_line}:"
-                         f"{statement.line}: {', '.join(upper)}; the house style is lowercase")
+                         f"PostgreSQL's parser cannot read the generated {statement.kind} statement at "
+                         f"{path_line}:{where}: {failure.message}")
 
 
 def _fragments(table: m.Table) -> Iterator[tuple[str, str, m.SourcePos]]:
@@ -97,8 +54,10 @@ def _fragments(table: m.Table) -> Iterator[tuple[str, str, m.SourcePos]]:
             yield f"the predicate of index {index.name}", index.where, index.pos
 
 
-def _outer_columns(tree: exp.Expression) -> Iterator[exp.Column]:
+def _outer_columns(tree) -> Iterator:
     """Bare columns that refer to the table's own row (not to a subquery's FROM)."""
+    from sqlglot import exp
+
     for column in tree.find_all(exp.Column):
         if column.table:
             continue
@@ -109,14 +68,14 @@ def _outer_columns(tree: exp.Expression) -> Iterator[exp.Column]:
 
 
 def check_fragments(table: m.Table) -> Iterator[Diagnostic]:
+    import sqlglot
+    from sqlglot.errors import ParseError, TokenError
+
     names = [c.name for c in table.columns]
     for what, sql, pos in _fragments(table):
         try:
             tree = sqlglot.parse_one(sql, read="postgres")
-        except (ParseError, TokenError) as exc:
-            message, _, col = _parse_error(exc)
-            yield Diagnostic(pos, "V101", "error", f"{what} is not a valid expression: {message} "
-                                                   f"(character {col})")
+        except (ParseError, TokenError):  # valid PostgreSQL that sqlglot's grammar lacks: nothing to resolve
             continue
         for column in _outer_columns(tree):
             identifier = column.this

@@ -48,7 +48,19 @@ def _qualified_after(tokens: list[Token], i: int) -> tuple[str, str] | None:
     return ("public", tokens[i].ident)
 
 
+def _raw_block(stage: m.Stage, sql: str) -> m.RawSql | None:
+    """The raw SQL block a statement was copied from, if any: such statements are the block's,
+    even when they look like ones schemagen writes (a raw ``create schema``)."""
+    compact = " ".join(sql.split()).rstrip(";")
+    if not compact:
+        return None
+    return next((raw for raw in stage.sql_before + stage.sql_after if compact in " ".join(raw.sql.split())), None)
+
+
 def attribute(stage: m.Stage, sql: str) -> tuple[str, m.SourcePos, m.Table | None]:
+    raw = _raw_block(stage, sql)
+    if raw is not None:
+        return "raw", raw.pos, None
     head = sql.split(" is ", 1)[0] if sql.lower().startswith("comment") else sql
     try:
         tokens = tokenize(head, limit=24)
@@ -98,10 +110,6 @@ def attribute(stage: m.Stage, sql: str) -> tuple[str, m.SourcePos, m.Table | Non
                 return "index", index.pos, table
     if words[:2] == ["create", "schema"]:
         return "schema", stage.pos, None
-    compact = " ".join(sql.split())
-    for raw in stage.sql_before + stage.sql_after:
-        if compact and compact.rstrip(";") in " ".join(raw.sql.split()):
-            return "raw", raw.pos, None
     return "raw", stage.pos, None
 
 

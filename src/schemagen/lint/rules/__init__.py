@@ -20,4 +20,5 @@ from . import (  # noqa: F401
     sg017_name_too_long,
     sg018_diagram_type,
     sg019_waivers,
+    sg020_policy_without_condition,
 )
