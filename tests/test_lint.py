@@ -89,6 +89,7 @@ STAGE5_FINDINGS = [
     (195, "SG013", "warning", "index api_keys_key_hash_idx duplicates the index of the unique constraint on api_keys(key_hash)"),
     (219, "SG006", "warning", 'policy "System can manage event bus messages" on event_bus_messages is "for all"'),
     (219, "SG008", "error", 'policy "System can manage event bus messages" lets any authenticated user read and write every row of public.event_bus_messages'),
+    (219, "SG021", "warning", 'policy "System can manage event bus messages" lets any authenticated user read every row of public.event_bus_messages'),
 ]
 
 
@@ -133,7 +134,7 @@ def test_lint_cli_text_format_and_exit_code():
     assert code == 1
     first = out.splitlines()[0]
     assert first.startswith(f"{STAGE5_SPECS / 'stage-05-advanced-tables.yaml'}:47:9: SG010 warning policy ")
-    assert err == "4 errors, 15 warnings, 49 info, 1 waived; 49 below --min-severity warning not shown\n"
+    assert err == "4 errors, 16 warnings, 49 info, 1 waived; 49 below --min-severity warning not shown\n"
 
 
 def test_lint_exit_code_follows_fail_on(tmp_path):
@@ -168,3 +169,95 @@ def test_docs_lint_md_is_generated_from_the_registry():
     code, out, _ = run("rules", "--format", "markdown")
     assert code == 0
     assert (ROOT / "docs" / "lint.md").read_text() == out, "run: schemagen rules --format markdown > docs/lint.md"
+
+
+def test_findings_table_is_the_same_in_lint_md_and_ci_md():
+    from schemagen.codes import findings_table
+
+    table = findings_table()
+    assert table in (ROOT / "docs" / "lint.md").read_text()
+    assert table in (ROOT / "docs" / "ci.md").read_text(), "paste schemagen.codes.findings_table() into docs/ci.md"
+
+
+def test_every_code_the_code_prints_is_catalogued():
+    """A finding code written anywhere in src/ is in the catalogue (or is a lint rule)."""
+    import re
+
+    from schemagen.codes import BY_CODE
+
+    written = set()
+    for path in (ROOT / "src" / "schemagen").rglob("*.py"):
+        written |= set(re.findall(r'"((?:E1|V[123]|D[01])\d\d)"', path.read_text()))
+    assert written - set(BY_CODE) == set()
+
+
+def test_a_validation_code_in_a_waiver_is_not_stale(tmp_path):
+    case = yaml.safe_load((CASES / "sg006.yaml").read_text())["pass"]
+    case["tables"][0]["policies"][0]["waive"] = {"V303": "Owners read their events.", "SG0006": "typo"}
+    findings = [d for d in lint_spec(tmp_path, case) if d.code == "SG019"]
+    assert [d.message for d in findings] == ["waiver for unknown rule 'SG0006'; did you mean 'SG006'?"]
+
+
+def _one_table(policies: list[dict], columns: list[dict] | None = None, indexes: list[dict] | None = None,
+               extra: dict | None = None) -> dict:
+    table = {"name": "items", "comment": "Items.", "rls": True, "policies": policies,
+             "columns": columns or [{"name": "id", "type": "uuid", "primary_key": True, "comment": "Key."},
+                                    {"name": "owner", "type": "uuid", "not_null": True, "comment": "Owner."},
+                                    {"name": "sharing", "type": "text", "comment": "Sharing."},
+                                    {"name": "org_id", "type": "uuid", "comment": "Org."}],
+             "indexes": indexes if indexes is not None else [{"columns": ["owner"]}]}
+    table.update(extra or {})
+    return {"stage": 1, "title": "Case", "platform": "supabase", "tables": [table]}
+
+
+def _codes(tmp_path, spec, code):
+    return [d.message for d in lint_spec(tmp_path, spec) if d.code == code]
+
+
+@pytest.mark.parametrize("condition", ["owner is not null", "1 = 1", "auth.role() = 'authenticated'",
+                                       "sharing = 'public'"])
+def test_write_conditions_that_ignore_the_user_are_holes(tmp_path, condition):
+    spec = _one_table([{"name": "w", "command": "update", "roles": ["authenticated"], "using": condition}])
+    [message] = _codes(tmp_path, spec, "SG008")
+    assert f"using ( {condition} ) does not depend on who the user is" in message or "is always true" in message
+
+
+@pytest.mark.parametrize("condition", ["owner = (select auth.uid())", "private.is_member(org_id)",
+                                       "exists (select 1 from public.members m where m.org_id = org_id "
+                                       "and m.user_id = (select auth.uid()))"])
+def test_write_conditions_tied_to_the_user_or_a_helper_are_not_flagged(tmp_path, condition):
+    spec = _one_table([{"name": "w", "command": "update", "roles": ["authenticated"], "using": condition}])
+    assert _codes(tmp_path, spec, "SG008") == []
+
+
+@pytest.mark.parametrize("condition", ["sharing <> 'private'", "private.is_member(org_id)",
+                                       "exists (select 1 from public.members m where m.org_id = org_id)"])
+def test_index_advice_only_where_an_index_can_serve(tmp_path, condition):
+    spec = _one_table([{"name": "r", "command": "select", "roles": ["authenticated"], "using": condition}])
+    assert _codes(tmp_path, spec, "SG014") == []
+
+
+def test_a_partial_index_serves_the_columns_its_predicate_tests(tmp_path):
+    policy = [{"name": "r", "command": "select", "roles": ["authenticated"], "using": "sharing = 'public'"}]
+    assert _codes(tmp_path, _one_table(policy), "SG014") == [
+        "policy \"r\" filters on items.sharing, which no index starts with; add 'indexes: [{columns: [sharing]}]'"]
+    indexes = [{"columns": ["owner"]}, {"columns": ["id"], "where": "sharing = 'public'"}]
+    assert _codes(tmp_path, _one_table(policy, indexes=indexes), "SG014") == []
+
+
+def test_bare_current_setting_is_evaluated_per_row(tmp_path):
+    spec = _one_table([{"name": "r", "command": "select", "roles": ["authenticated"],
+                        "using": "org_id = current_setting('app.org')::uuid"}])
+    [message] = _codes(tmp_path, spec, "SG010")
+    assert message.startswith('policy "r" calls current_setting(…) once per row')
+
+
+def test_foreign_keys_to_other_schemas_are_named_with_their_schema(tmp_path):
+    columns = [{"name": "id", "type": "uuid", "primary_key": True, "comment": "Key.",
+                "references": {"schema": "auth", "table": "users", "column": "id"}},
+               {"name": "author", "type": "uuid", "comment": "Author.",
+                "references": {"schema": "auth", "table": "users", "column": "id"}}]
+    spec = _one_table([], columns=columns, indexes=[])
+    assert _codes(tmp_path, spec, "SG012") == [
+        "foreign key items(author) → auth.users has no index starting with (author); "
+        "add 'indexes: [{columns: [author]}]'"]

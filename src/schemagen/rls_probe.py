@@ -1,33 +1,55 @@
 """Proving what RLS policies allow, by acting as two users against a live database.
 
 For each table with RLS, a row is seeded for user A and one for user B (as the
-superuser), then, inside a transaction that is always rolled back, the probe
-becomes A the way Supabase's API does (``set local role authenticated`` with A's
-JWT claims) and sends each command the way clients send it: a select, an insert
-without ``returning`` (supabase-js's ``.insert()`` sends none), updates and deletes
-both without a where clause and with one. A where clause on row columns makes
-PostgreSQL apply the select policy as well, which can hide a hole that the where-less
-statement shows, so both are run. Finally anon selects. Whatever lets A read, create
-or change a row that is not A's is reported, with the statement that did it and the
-policies that allowed it.
+migration role, which bypasses RLS as Supabase's ``postgres`` does), then, under a
+savepoint that is always rolled back, the probe becomes A the way Supabase's API
+does (``set local role authenticated`` with A's JWT claims) and sends each command
+the way clients send it: a select, an insert without ``returning`` (supabase-js's
+``.insert()`` sends none), updates and deletes both without a where clause and
+with one. A where clause on row columns makes PostgreSQL apply the select policy
+as well, which can hide a hole that the where-less statement shows, so both are
+run. Finally anon selects.
+
+Every outcome is one of three, and only an RLS decision is "ok": the row filtered
+out, or the statement refused with PostgreSQL's row-level-security error. A
+statement that fails for any other reason (no privilege, a trigger calling a
+missing function, a check constraint) tested nothing: it is "could not test", with
+the reason, and counts against the coverage the report ends with. Whatever lets A
+create, change or delete a row that is not A's is an error (V301); reading other
+users' rows is a warning (V303), because public profiles and catalogues are
+deliberate designs in Supabase apps (lint's SG021 says the same).
+
+Who owns a row is read from the policies (``user_id = auth.uid()``), from a foreign
+key to the users, or through a parent table that has an owner (``trip_stops`` via
+``trips.owner_id``): A's row is then a child of A's parent row.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Literal
 
 from . import model as m
 from .catalog import Catalog, TableFacts
+from .db import ContainmentBroken
 from .diagnostics import Diagnostic
-from .db import ContainmentBroken, database_message
 from .lint.expressions import owner_columns
 from .sqltext import qualified, quote_ident, quote_literal
 
 USER_A = "00000000-0000-4000-8000-00000000000a"
 USER_B = "00000000-0000-4000-8000-00000000000b"
 
-CODE = "V301"
+WRITE_HOLE = "V301"
+UNTESTED = "V302"
+READ_HOLE = "V303"
+
+#: PostgreSQL's own words when a policy refuses a row (SQLSTATE 42501 is shared with "permission denied").
+RLS_REFUSAL = "new row violates row-level security policy"
+
+USER_TABLES = (("public", "profiles"), ("auth", "users"))
+
+Status = Literal["ok", "hole", "untested"]
 
 
 @dataclass(frozen=True)
@@ -35,8 +57,34 @@ class Outcome:
     action: str
     statement: str
     result: str
-    hole: bool = False
+    status: Status = "ok"
     policies: tuple[str, ...] = ()
+    #: A hole that lets A read, rather than write, another user's rows.
+    read: bool = False
+
+    @property
+    def hole(self) -> bool:
+        return self.status == "hole"
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a statement did not run: PostgreSQL's SQLSTATE and message."""
+
+    code: str
+    message: str
+
+    @property
+    def is_rls(self) -> bool:
+        return self.code == "42501" and self.message.startswith(RLS_REFUSAL)
+
+    @classmethod
+    def of(cls, exc: BaseException) -> "Failure":
+        fields = exc.args[0] if exc.args and isinstance(exc.args[0], dict) else {}
+        message = fields.get("M", str(exc))
+        if fields.get("H"):
+            message += f" (hint: {fields['H']})"
+        return cls(fields.get("C", ""), message)
 
 
 @dataclass(frozen=True)
@@ -44,7 +92,7 @@ class Scenario:
     """What one statement, run as one user, did."""
 
     statement: str
-    error: str | None
+    failure: Failure | None
     rows: int
     saw_a: bool
     saw_b: bool
@@ -52,23 +100,54 @@ class Scenario:
     b_deleted: bool
 
 
+@dataclass(frozen=True)
+class Ownership:
+    """How a row belongs to a user: a column of its own, or a parent row that has one."""
+
+    column: str | None = None
+    #: (foreign-key column, parent table, parent's key column, parent's owner column)
+    via: tuple[str, tuple[str, str], str, str] | None = None
+
+    def describe(self) -> str:
+        if self.column:
+            return f"owner column {self.column}"
+        if self.via:
+            fk, parent, _, owner = self.via
+            return f"owned through {fk} → {parent[0]}.{parent[1]}.{owner}"
+        return "no owner column: every row counts as another's"
+
+
 @dataclass
 class TableReport:
     table: m.Table
-    owner: str | None
+    ownership: Ownership
     outcomes: list[Outcome] = field(default_factory=list)
     skipped: str | None = None
 
 
-def _owner_column(table: m.Table) -> str | None:
+def _direct_owner(table: m.Table) -> str | None:
     for policy in table.policies:
         for column in owner_columns(policy.using) + owner_columns(policy.with_check):
             if table.column(column):
                 return column
     for fk in table.all_foreign_keys:
-        if fk.ref_key in (("public", "profiles"), ("auth", "users")) and len(fk.columns) == 1:
+        if fk.ref_key in USER_TABLES and len(fk.columns) == 1:
             return fk.columns[0]
     return None
+
+
+def ownership(table: m.Table, project: m.Project) -> Ownership:
+    direct = _direct_owner(table)
+    if direct:
+        return Ownership(column=direct)
+    for fk in table.all_foreign_keys:
+        parent = project.table(*fk.ref_key)
+        if parent is None or len(fk.columns) != 1 or parent.key == table.key:
+            continue
+        owner = _direct_owner(parent)
+        if owner:
+            return Ownership(via=(fk.columns[0], parent.key, fk.ref_columns[0], owner))
+    return Ownership()
 
 
 def applicable(table: m.Table, role: str, command: str) -> tuple[str, ...]:
@@ -78,7 +157,7 @@ def applicable(table: m.Table, role: str, command: str) -> tuple[str, ...]:
 
 
 class _Seeder:
-    """Builds rows that satisfy not-null columns and foreign keys, parents first."""
+    """Builds rows that satisfy not-null columns, value-list checks and foreign keys, parents first."""
 
     def __init__(self, session, catalog: Catalog):
         self.session = session
@@ -118,8 +197,24 @@ class _Seeder:
                                    "order by enumsortorder limit 1", t=typ)
         return quote_literal(label[0][0]) if label else None
 
+    def primary_key(self, key: tuple[str, str]) -> tuple[str, ...]:
+        for (tkey, kind, cols) in self.catalog.constraints:
+            if tkey == key and kind == "primary key":
+                return cols
+        return ()
+
+    def existing(self, key: tuple[str, str], values: dict[str, str]) -> dict[str, object] | None:
+        """The row with these key values, if one is there already (a trigger may have made it)."""
+        pk = self.primary_key(key)
+        if not pk or not all(c in values for c in pk):
+            return None
+        where = " and ".join(f"{quote_ident(c)} = {values[c]}" for c in pk)
+        found = self.session.execute(f"select {', '.join(quote_ident(c) for c in pk)} from {qualified(*key)} "
+                                     f"where {where}")
+        return dict(zip(pk, found[0], strict=True)) if found else None
+
     def ensure(self, key: tuple[str, str], values: dict[str, str], depth: int = 0) -> dict[str, object]:
-        """Insert a row with these SQL values (filling the rest); returns its primary key."""
+        """A row with these SQL values (filling the rest), inserted unless it exists; its primary key."""
         table = self.catalog.tables[key]
         row = dict(values)
         for (tkey, kind, cols), con in self.catalog.constraints.items():
@@ -134,6 +229,9 @@ class _Seeder:
                     self.catalog.tables else None
                 if cols[0] not in row and parent is not None:
                     row[cols[0]] = quote_literal(str(parent[con.ref_columns[0]]))
+        found = self.existing(key, row)
+        if found is not None:
+            return found
         for column in table.columns:
             if column.name in row or not column.not_null or column.default or column.identity:
                 continue
@@ -142,27 +240,26 @@ class _Seeder:
                 raise RuntimeError(f"cannot make up a value for {key[0]}.{key[1]}.{column.name} "
                                    f"({column.type})")
             row[column.name] = value
-        pk = self._primary_key(key)
+        pk = self.primary_key(key)
         for column in table.columns:  # fixed keys, so reports name the same rows on every run
             if column.name in pk and column.name not in row and column.type == "uuid":
                 row[column.name] = self.filler(table, column)
         returning = ", ".join(quote_ident(c) for c in pk) or "1"
-        if pk and values and all(c in values for c in pk):
-            where = " and ".join(f"{quote_ident(c)} = {values[c]}" for c in pk)
-            existing = self.session.execute(f"select {returning} from {qualified(*key)} where {where}")
-            if existing:
-                return dict(zip(pk, existing[0], strict=True))
         names = ", ".join(quote_ident(n) for n in row)
         insert = (f"insert into {qualified(*key)} ({names}) values ({', '.join(row.values())})" if row
                   else f"insert into {qualified(*key)} default values")
         result = self.session.execute(f"{insert} returning {returning}")
         return dict(zip(pk, result[0], strict=True)) if pk else {}
 
-    def _primary_key(self, key: tuple[str, str]) -> tuple[str, ...]:
-        for (tkey, kind, cols) in self.catalog.constraints:
-            if tkey == key and kind == "primary key":
-                return cols
-        return ()
+    def owned_values(self, owner: Ownership, user: str) -> dict[str, str]:
+        """The column values that make a row belong to ``user``."""
+        if owner.column:
+            return {owner.column: quote_literal(user)}
+        if owner.via:
+            fk, parent, parent_key, parent_owner = owner.via
+            row = self.ensure(parent, {parent_owner: quote_literal(user)})
+            return {fk: quote_literal(str(row[parent_key]))}
+        return {}
 
 
 class SeedError(RuntimeError):
@@ -183,18 +280,43 @@ class Probe:
         for table in project.tables:
             if not table.rls or table.key not in self.catalog.tables:
                 continue
-            report = self.probe_table(table)
+            report = self.probe_table(table, ownership(table, project))
             reports.append(report)
+            if report.skipped:
+                found.append(Diagnostic(table.pos, UNTESTED, "warning",
+                                        f"the RLS probe could not test {table.schema}.{table.name}: {report.skipped}"))
             for outcome in report.outcomes:
-                if outcome.hole:
-                    pos = next((p.pos for p in table.policies if p.name in outcome.policies), table.pos)
-                    names = ", ".join(f'"{n}"' for n in outcome.policies) or "no policy"
-                    found.append(Diagnostic(pos, CODE, "error",
-                                            f"{outcome.result} on {table.schema}.{table.name} with "
-                                            f"`{outcome.statement}` (allowed by {names})"))
+                pos = next((p.pos for p in table.policies if p.name in outcome.policies), table.pos)
+                names = ", ".join(f'"{n}"' for n in outcome.policies) or "no policy"
+                where = f"{table.schema}.{table.name}"
+                if outcome.status == "hole":
+                    code, severity = (READ_HOLE, "warning") if outcome.read else (WRITE_HOLE, "error")
+                    found.append(Diagnostic(pos, code, severity, f"{outcome.result} on {where} with "
+                                                                 f"`{outcome.statement}` (allowed by {names})"))
+                elif outcome.status == "untested":
+                    found.append(Diagnostic(pos, UNTESTED, "warning",
+                                            f"the RLS probe could not test {outcome.action} on {where}, so it "
+                                            f"proves nothing about the policies: {outcome.result}; "
+                                            f"`{outcome.statement}`"))
         return reports, found
 
-    def _scenario(self, table: m.Table, owner: str | None, role: str, user: str | None, sql: str) -> Scenario:
+    def _seed_pair(self, table: m.Table, owner: Ownership) -> tuple[dict, dict, tuple[str, ...]]:
+        seeder = _Seeder(self.session, self.catalog)
+        pk = seeder.primary_key(table.key)
+        if not pk:
+            raise SeedError("the table has no primary key, so the probe cannot tell A's rows from B's")
+        rows = {}
+        try:
+            with self.session.attempt():
+                for who in (USER_A, USER_B):
+                    rows[who] = seeder.ensure(table.key, seeder.owned_values(owner, who))
+        except ContainmentBroken:
+            raise
+        except Exception as exc:  # a row the probe cannot make up: say why, probe the rest
+            raise SeedError(f"could not seed rows for A and B: {Failure.of(exc).message}") from None
+        return rows[USER_A], rows[USER_B], pk
+
+    def _scenario(self, table: m.Table, owner: Ownership, role: str, user: str | None, sql: str) -> Scenario:
         """Seed A's and B's rows, act as ``role``, run ``sql``, then look at B's row; always rolled back.
 
         B's row is checked directly rather than inferred from a row count: gone means deleted,
@@ -203,24 +325,12 @@ class Probe:
         """
         session = self.session
         with session.scratch():
-            seeder = _Seeder(session, self.catalog)
-            pk = seeder._primary_key(table.key)
-            if not pk:
-                raise SeedError("the table has no primary key, so the probe cannot tell A's rows from B's")
-            rows = {}
-            try:
-                with session.attempt():
-                    for who in (USER_A, USER_B):
-                        rows[who] = seeder.ensure(table.key, {owner: quote_literal(who)} if owner else {})
-            except ContainmentBroken:
-                raise
-            except Exception as exc:  # a row the probe cannot make up: say why, probe the rest
-                raise SeedError(f"could not seed rows for A and B: {database_message(exc)}") from None
-            b_where = " and ".join(f"{quote_ident(c)} = {quote_literal(str(rows[USER_B][c]))}" for c in pk)
+            row_a, row_b, pk = self._seed_pair(table, owner)
+            b_where = " and ".join(f"{quote_ident(c)} = {quote_literal(str(row_b[c]))}" for c in pk)
             b_version = f"select xmin::text from {qualified(*table.key)} where {b_where}"
             before = session.execute(b_version)[0][0]
             statement = sql.format(b_where=b_where, pk=", ".join(quote_ident(c) for c in pk))
-            result, error = None, None
+            result, failure = None, None
             try:
                 with session.attempt():
                     self._become(role, user)
@@ -229,57 +339,71 @@ class Probe:
             except ContainmentBroken:
                 raise
             except Exception as exc:
-                error = database_message(exc)
+                failure = Failure.of(exc)
             after = session.execute(b_version)
             seen = {tuple(str(v) for v in row) for row in result or []}
             return Scenario(
                 statement=statement,
-                error=error,
+                failure=failure,
                 rows=len(result or []),
-                saw_a=tuple(str(rows[USER_A][c]) for c in pk) in seen,
-                saw_b=tuple(str(rows[USER_B][c]) for c in pk) in seen,
+                saw_a=tuple(str(row_a[c]) for c in pk) in seen,
+                saw_b=tuple(str(row_b[c]) for c in pk) in seen,
                 b_changed=bool(after) and after[0][0] != before,
                 b_deleted=not after,
             )
 
-    def probe_table(self, table: m.Table) -> TableReport:
-        owner = _owner_column(table)
+    def probe_table(self, table: m.Table, owner: Ownership) -> TableReport:
         report = TableReport(table, owner)
         name = qualified(table.schema, table.name)
         facts = self.catalog.tables[table.key]
-        primary = set(_Seeder(self.session, self.catalog)._primary_key(table.key))
+        seeder = _Seeder(self.session, self.catalog)
+        primary = set(seeder.primary_key(table.key))
+        fixed = {owner.column} if owner.column else ({owner.via[0]} if owner.via else set())
         # A column set to its default reads nothing, as a client's `set col = $1` reads nothing:
         # reading a column would make PostgreSQL apply the select policy too.
         settable = next((c.name for c in facts.columns
-                         if c.name != owner and c.name not in primary and (c.default or not c.not_null)), None)
-        others = "B's row" if owner else "a row A did not create"
+                         if c.name not in fixed and c.name not in primary and (c.default or not c.not_null)), None)
+        others = "B's row" if (owner.column or owner.via) else "a row A did not create"
 
-        def add(action: str, statement: str, result: str, hole: bool, command: str, role: str = "authenticated"):
-            report.outcomes.append(Outcome(action, statement, result, hole, applicable(table, role, command)))
+        def add(action: str, statement: str, result: str, status: Status, command: str,
+                role: str = "authenticated", read: bool = False) -> None:
+            report.outcomes.append(Outcome(action, statement, result, status, applicable(table, role, command),
+                                           read))
+
+        def untested(failure: Failure) -> str:
+            return failure.message
 
         try:
             seen = self._scenario(table, owner, "authenticated", USER_A, f"select {{pk}} from {name}")
         except SeedError as exc:
             report.skipped = str(exc)
             return report
-        if seen.error:
-            add("select", seen.statement, f"refused: {seen.error}", False, "select")
+        if seen.failure:
+            add("select", seen.statement, untested(seen.failure), "untested", "select")
         elif seen.saw_b:
-            add("select", seen.statement, f"A reads {others}", True, "select")
+            add("select", seen.statement, f"A reads {others}", "hole", "select", read=True)
         else:
             add("select", seen.statement, f"A sees {'its own row' if seen.saw_a else 'not even its own row'}, "
-                                          f"not {others}", False, "select")
+                                          f"not {others}", "ok", "select")
 
-        if owner:
+        if owner.column or owner.via:
             for whose, user in (("own", USER_A), ("B's", USER_B)):
-                statement, refused = self._insert(table, owner, user)
-                hole = whose == "B's" and refused is None
-                add(f"insert ({whose} row)", statement,
-                    "A creates a row owned by B" if hole else ("allowed" if refused is None else f"refused: {refused}"),
-                    hole, "insert")
+                statement, failure = self._insert(table, owner, user)
+                if failure is None:
+                    hole = whose == "B's"
+                    add(f"insert ({whose} row)", statement, "A creates a row owned by B" if hole else "allowed",
+                        "hole" if hole else "ok", "insert")
+                elif failure.is_rls:
+                    add(f"insert ({whose} row)", statement, f"refused: {failure.message}", "ok", "insert")
+                else:
+                    add(f"insert ({whose} row)", statement, untested(failure), "untested", "insert")
         else:
-            statement, refused = self._insert(table, None, None)
-            add("insert", statement, "allowed" if refused is None else f"refused: {refused}", False, "insert")
+            statement, failure = self._insert(table, owner, None)
+            if failure is None or failure.is_rls:
+                add("insert", statement, "allowed" if failure is None else f"refused: {failure.message}", "ok",
+                    "insert")
+            else:
+                add("insert", statement, untested(failure), "untested", "insert")
 
         writes = [("delete", "deletes", f"delete from {name}")]
         if settable:
@@ -288,14 +412,23 @@ class Probe:
             for variant, where in (("no where", ""), ("where on B's row", " where {b_where}")):
                 outcome = self._scenario(table, owner, "authenticated", USER_A, sql + where)
                 touched = outcome.b_deleted if command == "delete" else outcome.b_changed
-                result = (f"refused: {outcome.error}" if outcome.error else
-                          f"A {verb} {others}" if touched else f"{others} untouched")
-                add(f"{command} ({variant})", outcome.statement, result, touched, command)
+                action = f"{command} ({variant})"
+                if touched:
+                    add(action, outcome.statement, f"A {verb} {others}", "hole", command)
+                elif outcome.failure and not outcome.failure.is_rls:
+                    add(action, outcome.statement, untested(outcome.failure), "untested", command)
+                elif outcome.failure:
+                    add(action, outcome.statement, f"refused: {outcome.failure.message}", "ok", command)
+                else:
+                    add(action, outcome.statement, f"{others} untouched", "ok", command)
 
         anon = self._scenario(table, owner, "anon", None, f"select {{pk}} from {name}")
         granted = applicable(table, "anon", "select")
-        add("anon select", anon.statement, f"refused: {anon.error}" if anon.error else f"anon sees {anon.rows} rows",
-            bool(anon.rows) and not granted, "select", "anon")
+        if anon.failure:
+            add("anon select", anon.statement, untested(anon.failure), "untested", "select", "anon")
+        else:
+            add("anon select", anon.statement, f"anon sees {anon.rows} rows",
+                "hole" if anon.rows and not granted else "ok", "select", "anon", read=True)
         return report
 
     def _become(self, role: str, user: str | None) -> None:
@@ -305,27 +438,39 @@ class Probe:
             self.session.execute(f"select set_config('request.jwt.claims', {quote_literal(_claims(user, role))}, "
                                  "true)")
 
-    def _insert(self, table: m.Table, owner: str | None, owner_value: str | None) -> tuple[str, str | None]:
-        """Insert one row as A, without ``returning``; the statement, and the error if refused."""
+    def _insert(self, table: m.Table, owner: Ownership, user: str | None) -> tuple[str, Failure | None]:
+        """Insert one row as A, without ``returning``; the statement, and why it failed if it did."""
         session = self.session
+        name = qualified(*table.key)
         with session.scratch():
             seeder = _Seeder(session, self.catalog)
             facts = self.catalog.tables[table.key]
-            values: dict[str, str] = {}
-            if owner and owner_value:
-                values[owner] = quote_literal(owner_value)
-            for column in facts.columns:
-                if column.not_null and not column.default and not column.identity and column.name not in values:
-                    values[column.name] = seeder.filler(facts, column)
-            for (key, kind, cols), con in self.catalog.constraints.items():
-                if key != table.key or kind != "foreign key" or len(cols) != 1 or cols[0] not in values \
-                        or con.ref_table not in self.catalog.tables:
-                    continue
-                parent_values = {con.ref_columns[0]: values[cols[0]]} if cols[0] == owner else {}
-                parent = seeder.ensure(con.ref_table, parent_values)
-                if cols[0] != owner:
-                    values[cols[0]] = quote_literal(str(parent[con.ref_columns[0]]))
-            name = qualified(*table.key)
+            try:
+                with session.attempt():
+                    # both users' rows and parents exist, as in every other scenario, so the row
+                    # inserted for A and the one for B name different parents
+                    owned = {who: seeder.owned_values(owner, who) for who in (USER_A, USER_B)}
+                    values = dict(owned[user]) if user else {}
+                    for column in facts.columns:
+                        if column.not_null and not column.default and not column.identity \
+                                and column.name not in values:
+                            values[column.name] = seeder.filler(facts, column)
+                    for (key, kind, cols), con in self.catalog.constraints.items():
+                        if key != table.key or kind != "foreign key" or len(cols) != 1 or cols[0] not in values \
+                                or cols[0] in (owner.column, owner.via[0] if owner.via else None) \
+                                or con.ref_table not in self.catalog.tables:
+                            continue
+                        parent = seeder.ensure(con.ref_table, {})
+                        values[cols[0]] = quote_literal(str(parent[con.ref_columns[0]]))
+                    if owner.column and user:  # the owner's own row where the key points at the users
+                        fk = next((con for (key, kind, cols), con in self.catalog.constraints.items()
+                                   if key == table.key and kind == "foreign key" and cols == (owner.column,)), None)
+                        if fk is not None and fk.ref_table in self.catalog.tables:
+                            seeder.ensure(fk.ref_table, {fk.ref_columns[0]: quote_literal(user)})
+            except ContainmentBroken:
+                raise
+            except Exception as exc:
+                return f"insert into {name} …", Failure.of(exc)
             statement = (f"insert into {name} ({', '.join(quote_ident(c) for c in values)}) "
                          f"values ({', '.join(values.values())})" if values else f"insert into {name} default values")
             try:
@@ -337,22 +482,35 @@ class Probe:
             except ContainmentBroken:
                 raise
             except Exception as exc:
-                return statement, database_message(exc)
+                return statement, Failure.of(exc)
 
 
-def format_report(reports: list[TableReport]) -> str:
+def coverage(reports: list[TableReport], tables_with_rls: int) -> str:
+    outcomes = [o for r in reports for o in r.outcomes]
+    counts = {status: sum(1 for o in outcomes if o.status == status) for status in ("ok", "hole", "untested")}
+    probed = sum(1 for r in reports if not r.skipped)
+    line = (f"coverage: {probed} of {tables_with_rls} tables with RLS probed; {len(outcomes)} checks: "
+            f"{counts['ok']} ok, {counts['hole']} holes, {counts['untested']} could not test")
+    skipped = [f"{r.table.schema}.{r.table.name} ({r.skipped})" for r in reports if r.skipped]
+    return line + (f"; skipped: {', '.join(skipped)}" if skipped else "")
+
+
+MARKS = {"ok": "ok  ", "hole": "HOLE", "untested": "n/a "}
+
+
+def format_report(reports: list[TableReport], tables_with_rls: int) -> str:
     lines = []
     for report in reports:
         table = report.table
-        owner = f"owner column {report.owner}" if report.owner else "no owner column: every row counts as another's"
-        lines.append(f"{table.schema}.{table.name} ({owner})")
+        lines.append(f"{table.schema}.{table.name} ({report.ownership.describe()})")
         if report.skipped:
             lines.append(f"  skipped: {report.skipped}")
             continue
         for outcome in report.outcomes:
-            mark = "HOLE" if outcome.hole else "ok  "
             policies = ", ".join(f'"{p}"' for p in outcome.policies) or "no policy applies"
-            lines.append(f"  {mark} {outcome.action:<26} {outcome.result}")
+            result = f"could not test: {outcome.result}" if outcome.status == "untested" else outcome.result
+            lines.append(f"  {MARKS[outcome.status]} {outcome.action:<26} {result}")
             lines.append(f"       {'':<26} policies: {policies}")
             lines.append(f"       {'':<26} sql: {outcome.statement}")
+    lines.append(coverage(reports, tables_with_rls))
     return "\n".join(lines) + "\n"

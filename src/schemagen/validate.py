@@ -168,7 +168,8 @@ def validate_live(session: Session, project: m.Project, rendered: dict[str, str]
     result.diagnostics += differences(expected, actual, project.stages[0].pos, ignored)
     if probe:
         reports, holes = Probe(session, actual).run(project)
-        result.rls_report = format_report(reports) if reports else ""
+        with_rls = sum(1 for t in project.tables if t.rls)
+        result.rls_report = format_report(reports, with_rls) if reports else ""
         result.diagnostics += holes
     result.diagnostics = sort_diagnostics(result.diagnostics)
     return result

@@ -3,6 +3,7 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
+from ..codes import findings_table
 from ..lint import RULES
 from ..lint.registry import CHECKLIST
 from . import EXIT_OK, UsageError
@@ -49,6 +50,10 @@ def markdown() -> str:
     for item in CHECKLIST:
         codes = ", ".join(f"[{c}](#{c.lower()})" for c, r in sorted(RULES.items()) if r.checklist == item)
         lines.append(f"| {item} | {codes} |")
+    lines += ["", "## Every finding, by command", "",
+              "What each code reports, which command reports it, at which severity, and whether a reviewed",
+              "waiver on the object can silence it. Spec errors and drift cannot be waived: fix the cause.", "",
+              findings_table().rstrip("\n")]
     for code, rule in sorted(RULES.items()):
         lines += ["", f"## {code}", "", f"**{rule.summary()}**", "",
                   f"`{rule.name}` · severity **{rule.severity}** · checklist: *{rule.checklist}*", "",

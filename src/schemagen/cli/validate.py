@@ -52,7 +52,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     out.write(format_diagnostics(diagnostics, args.format))
     if args.format == "text":
         errors = len(failing(diagnostics))
+        warnings = len(failing(diagnostics, "warning")) - errors
         mode = "offline and live" if live else "offline (add --live for the database checks)"
         err.write(f"validate ({mode}): {errors} error{'s' if errors != 1 else ''}, "
+                  f"{warnings} warning{'s' if warnings != 1 else ''}, "
                   f"{sum(1 for d in diagnostics if d.waived)} waived\n")
     return EXIT_FINDINGS if failing(diagnostics) else EXIT_OK

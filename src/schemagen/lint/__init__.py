@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple, Sequence
 
+from ..codes import WAIVABLE
 from ..diagnostics import Diagnostic, did_you_mean, sort_diagnostics
 from ..model import Project, Stage, Waiver
 from . import rules as _rules  # noqa: F401  (registers the rules)
@@ -42,8 +43,10 @@ def run_lint(project: Project) -> list[Diagnostic]:
     for waiver in _all_waivers(project):
         if (waiver.pos, waiver.code) in used:
             continue
+        if waiver.code in WAIVABLE:
+            continue  # a validation finding's waiver: only validate --live can tell whether it is used
         if waiver.code not in RULES:
-            message = f"waiver for unknown rule '{waiver.code}'" + did_you_mean(waiver.code, RULES)
+            message = f"waiver for unknown rule '{waiver.code}'" + did_you_mean(waiver.code, set(RULES) | WAIVABLE)
         else:
             message = (f"waiver for {waiver.code} silences nothing here; remove it "
                        "(the problem it excused is gone)")

@@ -21,4 +21,7 @@ from . import (  # noqa: F401
     sg018_diagram_type,
     sg019_waivers,
     sg020_policy_without_condition,
+    sg021_policy_reads_every_row,
+    sg022_user_metadata,
+    sg023_redundant_unique,
 )

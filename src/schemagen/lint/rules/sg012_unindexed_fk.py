@@ -31,6 +31,7 @@ class UnindexedForeignKey(Rule):
             width = len(fk.columns)
             if not any(set(lead[:width]) == set(fk.columns) and len(lead) >= width for lead in covered):
                 cols = ", ".join(fk.columns)
-                yield Finding(fk.pos, f"foreign key {table.name}({cols}) → {fk.ref_table} has no index "
+                target = fk.ref_table if fk.ref_schema == "public" else f"{fk.ref_schema}.{fk.ref_table}"
+                yield Finding(fk.pos, f"foreign key {table.name}({cols}) → {target} has no index "
                               f"starting with ({cols}); add 'indexes: [{{columns: [{cols}]}}]'",
                               table.waivers)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ...model import Policy, Table
-from ..expressions import column_names
+from ..expressions import column_names, indexable_columns
 from ..registry import PolicyRule, register
 from .indexing import leading_column_sets
 
@@ -17,6 +17,10 @@ class PolicyColumnUnindexed(PolicyRule):
     when the client asks for one row. Supabase's RLS performance guide puts this
     first.
 
+    Only comparisons an index can serve count: a column inside a subquery, a
+    function's argument or an ``<>`` is not reported, nor one a partial index's
+    predicate tests.
+
     Anti-pattern: ``using: team_id = (select auth.jwt() ->> 'team')`` and no index on
     ``team_id``.
     Best practice: ``indexes: [{columns: [team_id]}]``
@@ -28,8 +32,11 @@ class PolicyColumnUnindexed(PolicyRule):
     checklist = "Performance indexes"
 
     def check_policy(self, table: Table, policy: Policy) -> Iterator[str]:
-        leading = {cols[0] for cols in leading_column_sets(table)}
-        for column in column_names(policy.using, {c.name for c in table.columns}):
-            if column not in leading:
+        served = {cols[0] for cols in leading_column_sets(table)}
+        for index in table.indexes:  # a partial index serves the columns its predicate tests
+            if index.where is not None:
+                served.update(column_names(index.where, {c.name for c in table.columns}))
+        for column in indexable_columns(policy.using, {c.name for c in table.columns}):
+            if column not in served:
                 yield (f'policy "{policy.name}" filters on {table.name}.{column}, which no index starts '
                        f"with; add 'indexes: [{{columns: [{column}]}}]'")
