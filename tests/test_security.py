@@ -545,3 +545,21 @@ def test_a_server_that_wants_a_password_or_speaks_nonsense_is_one_line(answer, e
     assert code == 2
     assert err.startswith(f"schemagen: cannot connect to 127.0.0.1:{port}: ")
     assert expected in err and err.count("\n") == 1
+
+
+def test_pipelined_apply_reports_each_failure_and_keeps_the_rest(fresh_db):
+    from schemagen import db
+
+    session = fresh_db.session()
+    try:
+        failures = session.apply(["create table a (id int)", "create table a (id int)",
+                                  "create table b (id int)", "select no_such_fn()", "create table c (id int)",
+                                  "commit", "copy a from stdin"])
+        assert [(i, db.database_message(exc).split(":")[0].split(" (hint")[0]) for i, exc in failures] == [
+            (1, 'relation "a" already exists'), (3, "function no_such_fn() does not exist"),
+            (5, "schemagen did not send this statement"), (6, "schemagen did not send this statement")]
+        tables = session.query("select relname from pg_class where relname in ('a', 'b', 'c') order by 1")
+        assert [name for (name,) in tables] == ["a", "b", "c"]
+    finally:
+        session.close()
+    assert fresh_db.run("select count(*) from pg_class where relname in ('a', 'b', 'c')") == [[0]]

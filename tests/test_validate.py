@@ -226,16 +226,28 @@ def test_each_kind_of_mismatch_is_reported_at_its_spec_line(fresh_db, change, li
         (str(STAGE5_SPECS / STAGE5.name), line, "V202", message)]
 
 
-def test_postgresql_errors_are_reported_at_the_objects_spec_line(fresh_db, tmp_path):
+def test_one_cause_gives_one_finding_at_its_object(fresh_db, tmp_path):
+    """A default PostgreSQL refuses fails the table, and so every policy and index of the table:
+    one finding, at the default, in the spec's own names."""
     specs = write_spec(tmp_path, BASE.replace("USING_HERE", "user_id = (select auth.uid())")
                        .replace("{name: body, type: text}", "{name: body, type: text, default: no_such_fn()}"))
     project = load_project(specs)
     result = _validate_live(fresh_db, project, probe=False)
-    v201 = [(d.pos.line, d.code, d.message) for d in result.diagnostics if d.code == "V201"]
-    assert (5, "V201", "PostgreSQL rejects the table statement at sql/stage-01-t.sql:1: function no_such_fn() "
-                       "does not exist (hint: No function matches the given name and argument types. You might "
-                       "need to add explicit type casts.)") in v201
-    assert any(line == 10 and "the default of notes.body" in message for line, _, message in v201)
+    assert [(d.pos.line, d.code, d.message) for d in result.diagnostics] == [
+        (10, "V201", "PostgreSQL rejects the default of notes.body: function no_such_fn() does not exist (hint: "
+                     "No function matches the given name and argument types. You might need to add explicit "
+                     "type casts.)")]
+
+
+def test_a_type_the_server_lacks_is_one_finding_without_scratch_names(fresh_db, tmp_path):
+    specs = write_spec(tmp_path, BASE.replace("USING_HERE", "user_id = (select auth.uid())")
+                       .replace("{name: body, type: text}", "{name: body, type: vector(3)}")
+                       .replace("platform: supabase", "platform: supabase\nexternal: {types: [vector]}"))
+    project = load_project(specs)
+    result = _validate_live(fresh_db, project, probe=False)
+    assert [(d.pos.line, d.message) for d in result.diagnostics] == [
+        (11, 'PostgreSQL rejects the type of notes.body: type "vector" does not exist')]
+    assert "_schemagen" not in result.diagnostics[0].message and "_sg_" not in result.diagnostics[0].message
 
 
 def test_rls_probe_shows_each_of_the_seeds_holes(fresh_db):

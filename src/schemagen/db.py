@@ -127,6 +127,48 @@ def execute_one(conn, sql: str) -> list:
     return context.rows or []
 
 
+#: Statements per pipelined batch: enough to hide the round trips, few enough that neither
+#: side's socket buffer fills while the other is still writing.
+PIPELINE_BATCH = 200
+
+
+def execute_pipelined(conn, statements: list[str]) -> tuple[int, BaseException | None]:
+    """Run statements in order, pipelined: Parse, Bind and Execute for each, one Sync at the end.
+
+    Every statement still travels in a Parse message of its own, which the server refuses to
+    hold two statements in. The server stops at the first error and skips the rest until the
+    Sync. Returns how many statements completed and the error of the one after them, if any.
+    No rows are read: this is for statements whose effect, not result, matters.
+    """
+    from pg8000 import core
+
+    encoding = conn._client_encoding
+    empty_bind = core.NULL_BYTE + core.NULL_BYTE + b"\x00\x00" * 3
+    for sql in statements:
+        conn._send_message(core.PARSE, core.NULL_BYTE + sql.encode(encoding) + core.NULL_BYTE + b"\x00\x00")
+        conn._send_message(core.BIND, empty_bind)
+        core._write(conn._sock, core.EXECUTE_MSG)
+    core._write(conn._sock, core.SYNC_MSG)
+    core._flush(conn._sock)
+    completed, error = 0, None
+    context = core.Context(None)
+    while True:
+        code, length = core.ci_unpack(core._read(conn._sock, 5))
+        data = core._read(conn._sock, length - 4)
+        if code in (core.COMMAND_COMPLETE, core.EMPTY_QUERY_RESPONSE):
+            completed += 1
+        elif code == core.ERROR_RESPONSE:
+            conn.handle_ERROR_RESPONSE(data, context)
+            error = context.error
+        elif code == core.READY_FOR_QUERY:
+            conn._transaction_status = data
+            return completed, error
+        elif code in (core.PARAMETER_STATUS, core.NOTICE_RESPONSE, core.NOTIFICATION_RESPONSE):
+            conn.message_types[code](data, context)
+        elif code in (core.COPY_IN_RESPONSE, core.COPY_OUT_RESPONSE):
+            raise ContainmentBroken("a statement started a COPY to or from the client; schemagen stopped")
+
+
 class Session:
     """One connection's work, inside one transaction that is always rolled back."""
 
@@ -193,28 +235,44 @@ class Session:
     def apply(self, statements: list[str]) -> list[tuple[int, BaseException]]:
         """Run statements in order, keeping those that succeed; returns (index, error) of each failure.
 
-        All run under one savepoint first; only if one fails are they run again one by one,
-        each under its own, so every failure is reported and the rest still applied.
+        Each statement is read by PostgreSQL's parser first (one refused is a failure like any
+        other), then they travel pipelined, in batches, under a savepoint. When one fails, the
+        batch is rolled back, the statements before it run again, the failure is recorded and
+        the rest continue: every failure is reported at its statement, and a stage's statements
+        cost a round trip per batch rather than per statement.
         """
-        try:
-            with self.attempt():
-                for sql in statements:
-                    self.execute(sql)
-            return []
-        except ContainmentBroken:
-            raise
-        except Exception:
-            pass
-        failures = []
+        from .pgsql import refusal
+
+        failures: list[tuple[int, BaseException]] = []
+        pending: list[tuple[int, str]] = []
         for i, sql in enumerate(statements):
+            reason = refusal(sql)
+            if reason:
+                failures.append((i, StatementRefused(f"schemagen did not send this statement: {reason}")))
+            else:
+                pending.append((i, sql))
+        while pending:
+            batch, pending = pending[:PIPELINE_BATCH], pending[PIPELINE_BATCH:]
+            self._savepoints += 1
+            name = f"schemagen_{self._savepoints}"
+            self._send(f"savepoint {name}")
             try:
-                with self.attempt():
-                    self.execute(sql)
-            except ContainmentBroken:
-                raise
-            except Exception as exc:
-                failures.append((i, exc))
-        return failures
+                completed, error = execute_pipelined(self.conn, [sql for _, sql in batch])
+            finally:
+                self._check_open()
+            if error is None:
+                self._send(f"release savepoint {name}")
+                continue
+            self._send(f"rollback to savepoint {name}")
+            if completed:
+                done, error_again = execute_pipelined(self.conn, [sql for _, sql in batch[:completed]])
+                self._check_open()
+                if error_again is not None:  # the same statements succeeded a moment ago
+                    raise error_again
+            self._send(f"release savepoint {name}")
+            failures.append((batch[completed][0], error))
+            pending = batch[completed + 1:] + pending
+        return sorted(failures, key=lambda failure: failure[0])
 
     def close(self) -> None:
         try:

@@ -74,21 +74,38 @@ def connect(server, database: str = "postgres", *, admin: bool = False):
                            "port": params["port"], "database": database})
 
 
-def apply_stages(session: Session, project: m.Project, rendered: dict[str, str]) -> list[Diagnostic]:
+class Applied(list):
+    """The statements PostgreSQL refused, as diagnostics; and the tables it refused to create,
+    whose every other finding would only repeat that one (``created_by`` names the finding)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refused_tables: set[tuple[str, str]] = set()
+        self.created_by: dict[tuple[str, str], Diagnostic] = {}
+
+
+def apply_stages(session: Session, project: m.Project, rendered: dict[str, str]) -> Applied:
     """Stand-ins for external tables, then every stage, statement by statement; each statement
     PostgreSQL refuses is reported at its spec object, and the rest of the stage still applies."""
     from .provenance import statements
 
     session.apply(external_stubs(project))
-    found = []
+    found = Applied()
+    refused_tables = found.refused_tables
     for stage in project.stages:
         rel = f"sql/{stage.file_stem}.sql"
         pieces = statements(stage, rendered[rel])
         for index, exc in session.apply([p.sql for p in pieces]):
             statement = pieces[index]
-            found.append(Diagnostic(statement.pos, "V201", "error",
-                                    f"PostgreSQL rejects the {statement.kind} statement at {rel}:"
-                                    f"{statement.line}: {database_message(exc)}"))
+            if statement.table is not None and statement.table.key in refused_tables:
+                continue  # its table was refused: that one finding says why
+            diagnostic = Diagnostic(statement.pos, "V201", "error", f"PostgreSQL rejects the {statement.kind} "
+                                                                    f"statement at {rel}:{statement.line}: "
+                                                                    f"{database_message(exc)}")
+            if statement.kind == "table" and statement.table is not None:
+                refused_tables.add(statement.table.key)
+                found.created_by[statement.table.key] = diagnostic
+            found.append(diagnostic)
     return found
 
 

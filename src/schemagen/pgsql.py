@@ -198,6 +198,8 @@ def refusal(sql: str) -> str | None:
     if name == TRANSACTION_CONTROL:
         verb = body.get("kind", "").removeprefix("TRANS_STMT_").lower().replace("_", " ")
         return f"it controls the transaction ({verb}), which would let it outlive the command"
+    if name == "CopyStmt":
+        return "it copies data to or from a file or the client; migrations load data with insert"
     return None
 
 

@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from . import model as m
-from .catalog import Catalog, TableFacts
+from .catalog import Catalog
+from .kinds.table.catalog import TableFacts
 from .db import ContainmentBroken
 from .diagnostics import Diagnostic
 from .lint.expressions import owner_columns

@@ -23,6 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from ..compare import diagnostic
     from ..drift import DriftProblem, drift, repair_sql, schemas_to_read
     from ..render import build_environment
     from ..db import ConnectionProblem, ContainmentBroken, Session, connect, connection_params
@@ -44,7 +45,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write(repair_sql(found, project, build_environment(args.templates),
                              allow_destructive=args.allow_destructive))
     else:
-        out.write(format_diagnostics([c.diagnostic("D100") for c in found], args.format))
+        out.write(format_diagnostics([diagnostic(c, "D100") for c in found], args.format))
         if args.format == "text":
             err.write(f"{len(found)} difference{'s' if len(found) != 1 else ''} between the database and "
                       "the specs\n" if found else "the database matches the specs\n")

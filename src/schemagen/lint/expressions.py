@@ -181,7 +181,7 @@ def indexable_columns(sql: str | None, columns: set[str]) -> list[str]:
 
 def trusts_user_metadata(sql: str | None) -> bool:
     """Whether a condition reads ``user_metadata`` (from the JWT or ``raw_user_meta_data``)."""
-    for i, token in enumerate(_tokens(sql)):
+    for token in _tokens(sql):
         if token.kind == "string" and token.text.strip("'").lower() == "user_metadata":
             return True
         if token.kind in ("word", "quoted_ident") and token.ident == "raw_user_meta_data":

@@ -1,0 +1,69 @@
+"""What every object kind shares: names as PostgreSQL stores them, changes, repair statements.
+
+A kind's folder holds its spec model (``model``), how it is read from a catalog and
+what the specs expect of it (``catalog``), and how two of them are compared and the
+difference repaired (``diff``). These records are what passes between the folders
+and the pipeline (``expected``, ``compare``, ``drift``), so no step needs to know a
+kind's insides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .. import model as m
+
+#: Spec positions of expected objects, keyed as the kinds key their facts.
+Positions = dict[tuple, m.SourcePos]
+
+#: PostgreSQL's NAMEDATALEN - 1: longer names are cut to this many bytes.
+NAME_BYTES = 63
+
+
+def pg_name(name: str) -> str:
+    """A name as PostgreSQL stores it: cut to 63 bytes, never inside a character."""
+    encoded = name.encode("utf-8")
+    if len(encoded) <= NAME_BYTES:
+        return name
+    return encoded[:NAME_BYTES].decode("utf-8", errors="ignore")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference between the catalog the specs describe and a database's."""
+
+    kind: str  # "table.missing", "column.type", "policy.using", …
+    key: tuple
+    message: str
+    pos: m.SourcePos
+    #: The database's name for what it has (a constraint it named itself; drops need it).
+    db_name: str = ""
+    #: The database's and the specs' facts, for the repair.
+    have: object = field(default=None, compare=False)
+    want: object = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class RepairStatement:
+    phase: str
+    sql: str
+    destructive: bool = False
+
+
+#: Repair order: what depends on an object goes before it is dropped, after it is made.
+PHASES = ("drop policy", "drop index", "drop foreign key", "drop constraint", "drop column", "drop table",
+          "table", "column", "constraint", "foreign key", "comment", "policy", "index", "note")
+
+
+@dataclass
+class Unverified:
+    """What PostgreSQL could not spell (a refused default, a table whose columns it refused):
+    reported once where it failed, and left out of the comparison rather than called a difference."""
+
+    keys: set[tuple] = field(default_factory=set)
+
+    def add(self, *key) -> None:
+        self.keys.add(key)
+
+    def __contains__(self, key: tuple) -> bool:
+        return key in self.keys

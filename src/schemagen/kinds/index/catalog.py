@@ -1,0 +1,84 @@
+"""Indexes in a catalog (those behind keys and uniques belong to their constraints), keyed by
+schema, table and name, with keys and predicates as PostgreSQL prints them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from ... import model as m
+from ..base import Positions, Unverified, pg_name
+
+
+@dataclass(frozen=True)
+class IndexFacts:
+    method: str
+    unique: bool
+    keys: tuple[str, ...]
+    include: tuple[str, ...]
+    predicate: str | None
+
+
+INDEXES_SQL = """
+select n.nspname, c.relname, ic.relname, am.amname, i.indisunique, i.indnkeyatts, i.indnatts,
+       array(select pg_get_indexdef(i.indexrelid, k, true) from generate_series(1, i.indnatts) k)::text[],
+       array(select (i.indoption[k - 1] & 1) = 1 from generate_series(1, i.indnkeyatts) k)::bool[],
+       array(select (i.indoption[k - 1] & 2) = 2 from generate_series(1, i.indnkeyatts) k)::bool[],
+       pg_get_expr(i.indpred, i.indrelid)
+from pg_index i
+join pg_class ic on ic.oid = i.indexrelid
+join pg_class c on c.oid = i.indrelid
+join pg_namespace n on n.oid = c.relnamespace
+join pg_am am on am.oid = ic.relam
+where n.nspname = any(:schemas)
+  and not exists (select from pg_constraint k where k.conindid = i.indexrelid and k.contype in ('p', 'u', 'x'))
+"""
+
+
+def _key_text(expr: str, desc: bool, nulls_first: bool) -> str:
+    """One index key as written in DDL: PostgreSQL's defaults (asc, nulls last for asc) omitted."""
+    text = expr
+    if desc:
+        text += " desc"
+        if not nulls_first:
+            text += " nulls last"
+    elif nulls_first:
+        text += " nulls first"
+    return text
+
+
+def read_index_rows(session, schemas: list[str]) -> dict[tuple[str, str, str], IndexFacts]:
+    out = {}
+    for schema, table, name, method, unique, nkey, natts, exprs, desc, nulls_first, predicate in \
+            session.query(INDEXES_SQL, schemas=schemas):
+        out[(schema, table, name)] = IndexFacts(
+            method, unique, tuple(_key_text(exprs[i], desc[i], nulls_first[i]) for i in range(nkey)),
+            tuple(exprs[nkey:natts]), predicate)
+    return out
+
+
+def read(session, schemas: list[str], tables: set[tuple[str, str]]) -> dict[str, dict]:
+    """The indexs of the tables read (a scratch schema's are the normaliser's business)."""
+    return {"index": {key: facts for key, facts in read_index_rows(session, schemas).items() if key[:2] in tables}}
+
+
+def expect(tables: list[m.Table], normalizer, positions: Positions,
+           unverified: Unverified) -> Callable[[], dict[str, dict]]:
+    from ...normalize import Owner
+
+    asked = [(table, index, normalizer.index(table, index, Owner(index.pos, f"index {index.name}",
+                                                                  table.schema, table.name)))
+             for table in tables for index in table.indexes]
+
+    def facts() -> dict[str, dict]:
+        out = {}
+        for table, index, request in asked:
+            key = (table.schema, pg_name(table.name), pg_name(index.name))
+            positions[key] = index.pos
+            if request.failed or request.result is None:
+                unverified.add("index", key)
+                continue
+            out[key] = request.result
+        return {"index": out}
+
+    return facts

@@ -1,0 +1,51 @@
+"""Indexes: what differs between two catalogs, and the SQL that repairs it (an index that changed
+is dropped and created again: PostgreSQL alters an index's name, not its definition)."""
+
+from __future__ import annotations
+
+from ...sqltext import qualified
+from ..base import Change, RepairStatement
+
+PREFIXES = ("index",)
+
+
+def _sql(value: object) -> str:
+    return "nothing" if value is None else (f"'{value}'" if isinstance(value, str) else str(value))
+
+
+def compare(want, have, report, unverified) -> None:
+    present = want.tables.keys() & have.tables.keys()
+    mine, theirs = want.indexes, have.indexes
+    for key in sorted(mine.keys() - theirs.keys()):
+        if key[:2] in present:
+            report.add("index.missing", key, f"index {key[2]} on {key[0]}.{key[1]} is missing from the database")
+    for key in sorted(theirs.keys() - mine.keys()):
+        if key[:2] in present and ("index", key) not in unverified:
+            report.add("index.extra", key, f"the database has index {key[2]} on {key[0]}.{key[1]}, which the "
+                                           "spec does not define", at=("table", key[:2]))
+    for key in sorted(mine.keys() & theirs.keys()):
+        a, b = theirs[key], mine[key]
+        for facet, x, y in (("method", a.method, b.method), ("unique", a.unique, b.unique),
+                            ("keys", ", ".join(a.keys), ", ".join(b.keys)),
+                            ("include", ", ".join(a.include) or None, ", ".join(b.include) or None),
+                            ("predicate", a.predicate, b.predicate)):
+            if x != y:
+                report.add("index.changed", key, f"{facet} of index {key[2]} is {_sql(x)} in the database, "
+                                                 f"{_sql(y)} in the spec")
+
+
+def repair(change: Change, ctx) -> list[RepairStatement]:
+    if change.kind == "index.extra":
+        return [RepairStatement("drop index", f"drop index {qualified(change.key[0], change.key[2])};",
+                                destructive=True)]
+    table = ctx.table(change.key[:2])
+    index = next(i for i in table.indexes if ctx.stored(i.name) == change.key[2])
+    create = ctx.macros.index_def(index, table).strip()
+    if change.kind == "index.missing":
+        return [RepairStatement("index", create)]
+    return [RepairStatement("drop index", f"drop index {qualified(table.schema, index.name)};", destructive=True),
+            RepairStatement("index", create, destructive=True)]
+
+
+def group(change: Change) -> tuple:
+    return (change.kind, change.key)

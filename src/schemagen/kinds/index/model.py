@@ -1,0 +1,32 @@
+"""An index as the spec describes it: keys that are columns or expressions, with options."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ...model import NOWHERE, SourcePos, Waiver, _Brief
+
+@dataclass(frozen=True, repr=False)
+class IndexElement(_Brief):
+    """One key of an index: a column or an expression, with its ordering options."""
+
+    column: str | None = None
+    expression: str | None = None
+    order: Literal["asc", "desc"] | None = None
+    nulls: Literal["first", "last"] | None = None
+    opclass: str | None = None
+
+
+@dataclass(frozen=True, repr=False)
+class Index(_Brief):
+    name: str
+    elements: tuple[IndexElement, ...]
+    method: str = "btree"
+    unique: bool = False
+    where: str | None = None
+    include: tuple[str, ...] = ()
+    #: True when the name came from the naming convention rather than the spec.
+    derived_name: bool = False
+    waivers: tuple[Waiver, ...] = ()
+    pos: SourcePos = field(default=NOWHERE, compare=False)

@@ -1,0 +1,70 @@
+"""Policies: what differs between two catalogs, and the SQL that repairs it.
+
+``alter policy`` changes roles and conditions in place; a policy's command or its
+permissive/restrictive type cannot be altered, so those are a drop and a create.
+"""
+
+from __future__ import annotations
+
+from ...sqltext import qualified, quote_ident
+from ..base import Change, RepairStatement
+
+PREFIXES = ("policy",)
+
+
+def _sql(value: object) -> str:
+    return "nothing" if value is None else f"'{value}'"
+
+
+def compare(want, have, report, unverified) -> None:
+    present = want.tables.keys() & have.tables.keys()
+    mine, theirs = want.policies, have.policies
+    for key in sorted(mine.keys() - theirs.keys()):
+        if key[:2] in present:
+            report.add("policy.missing", key, f'policy "{key[2]}" on {key[0]}.{key[1]} is missing from the database')
+    for key in sorted(theirs.keys() - mine.keys()):
+        if key[:2] in present and ("policy", key) not in unverified:
+            report.add("policy.extra", key, f'the database has policy "{key[2]}" on {key[0]}.{key[1]}, which the '
+                                            "spec does not define", at=("table", key[:2]))
+    for key in sorted(mine.keys() & theirs.keys()):
+        a, b = theirs[key], mine[key]
+        for facet, x, y in (("command", a.command, b.command), ("roles", ", ".join(a.roles), ", ".join(b.roles)),
+                            ("type", "permissive" if a.permissive else "restrictive",
+                             "permissive" if b.permissive else "restrictive"),
+                            ("using", a.using, b.using), ("with check", a.with_check, b.with_check)):
+            if x != y:
+                report.add(f"policy.{facet.replace(' ', '_')}", key,
+                           f'{facet} of policy "{key[2]}" on {key[0]}.{key[1]} is {_sql(x)} in the database, '
+                           f"{_sql(y)} in the spec")
+
+
+def repair(change: Change, ctx) -> list[RepairStatement]:
+    if change.kind == "policy.extra":
+        return [RepairStatement("drop policy", f"drop policy {quote_ident(change.key[2])} on "
+                                               f"{qualified(*change.key[:2])};", destructive=True)]
+    table = ctx.table(change.key[:2])
+    policy = next(p for p in table.policies if ctx.stored(p.name) == change.key[2])
+    create = RepairStatement("policy", ctx.macros.policy_def(policy, table).strip() + ";")
+    if change.kind == "policy.missing":
+        return [create]
+    if change.kind in ("policy.command", "policy.type"):
+        return [RepairStatement("drop policy", f"drop policy {quote_ident(policy.name)} on {qualified(*table.key)};",
+                                destructive=True),
+                RepairStatement("policy", create.sql, destructive=True)]
+    sql = f"alter policy {quote_ident(policy.name)} on {qualified(*table.key)}"
+    sql += " to " + (", ".join(quote_ident(r) for r in policy.roles) if policy.roles else "public")
+    if policy.using is not None:
+        sql += f" using ( {policy.using} )"
+    if policy.with_check is not None:
+        sql += f" with check ( {policy.with_check} )"
+    return [RepairStatement("policy", sql + ";")]
+
+
+#: Several facets of one policy are repaired by one statement: a drop and create covers all, else
+#: one ``alter policy`` does.
+def group(change: Change) -> tuple:
+    if change.kind in ("policy.command", "policy.type"):
+        return ("policy.recreate", change.key)
+    if change.kind in ("policy.roles", "policy.using", "policy.with_check"):
+        return ("policy.alter", change.key)
+    return (change.kind, change.key)

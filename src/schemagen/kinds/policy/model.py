@@ -1,0 +1,22 @@
+"""A row-level-security policy as the spec describes it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ...model import NOWHERE, SourcePos, Waiver, _Brief
+
+PolicyCommand = Literal["select", "insert", "update", "delete", "all"]
+
+
+@dataclass(frozen=True, repr=False)
+class Policy(_Brief):
+    name: str
+    command: PolicyCommand
+    roles: tuple[str, ...]
+    using: str | None = None
+    with_check: str | None = None
+    permissive: bool = True
+    waivers: tuple[Waiver, ...] = ()
+    pos: SourcePos = field(default=NOWHERE, compare=False)

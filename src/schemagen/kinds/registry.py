@@ -1,0 +1,32 @@
+"""The object kinds schemagen models, in the order their facts are read and their changes repaired.
+
+Adding a kind is a folder beside these (``model``, ``catalog``, ``diff``) and a line here; the
+pipeline (``expected``, ``catalog``, ``compare``, ``drift``) iterates over this list and imports
+a kind's modules only when a command needs them, so ``check`` never pays for catalog code.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from types import ModuleType
+
+
+@dataclass(frozen=True)
+class Kind:
+    #: The folder under ``schemagen/kinds``.
+    name: str
+    #: The fact families it reads, expects and compares (a table's constraints are its own family).
+    families: tuple[str, ...]
+
+    def part(self, module: str) -> ModuleType:
+        return importlib.import_module(f"schemagen.kinds.{self.name}.{module}")
+
+
+KINDS = (
+    Kind("table", ("table", "constraint")),
+    Kind("policy", ("policy",)),
+    Kind("index", ("index",)),
+)
+
+FAMILIES = tuple(family for kind in KINDS for family in kind.families)

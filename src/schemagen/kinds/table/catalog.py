@@ -1,0 +1,204 @@
+"""Tables in a catalog: columns, keys, checks, references, comments and RLS switches.
+
+Facts are keyed so that two catalogs compare without caring what PostgreSQL named
+things itself: a table by schema and name, a constraint by table, kind and columns
+(a check by its normalised text). ``read`` takes them from a database; ``expect``
+says what the specs should give, in PostgreSQL's spelling (``normalize``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ... import model as m
+from ..base import Positions, Unverified, pg_name
+
+FK_ACTIONS = {"a": "no action", "r": "restrict", "c": "cascade", "n": "set null", "d": "set default"}
+
+TableKey = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class ColumnFacts:
+    name: str
+    type: str
+    default: str | None
+    not_null: bool
+    identity: str | None
+    comment: str | None
+
+
+@dataclass(frozen=True)
+class TableFacts:
+    schema: str
+    name: str
+    columns: tuple[ColumnFacts, ...]
+    comment: str | None
+    rls: bool
+    force_rls: bool
+
+    def column(self, name: str) -> ColumnFacts | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+
+@dataclass(frozen=True)
+class ConstraintFacts:
+    kind: str  # primary key, unique, foreign key, check
+    columns: tuple[str, ...]
+    definition: str
+    #: The database's own name for it (specs rarely name constraints; drops need it).
+    name: str = field(default="", compare=False)
+    ref_table: tuple[str, str] | None = None
+    ref_columns: tuple[str, ...] = ()
+    on_delete: str | None = None
+    on_update: str | None = None
+
+
+TABLES_SQL = """
+select c.oid::int, n.nspname, c.relname, obj_description(c.oid, 'pg_class'),
+       c.relrowsecurity, c.relforcerowsecurity
+from pg_class c join pg_namespace n on n.oid = c.relnamespace
+where c.relkind in ('r', 'p') and n.nspname = any(:schemas)
+order by 2, 3
+"""
+
+COLUMNS_SQL = """
+select a.attrelid::int, a.attname, format_type(a.atttypid, a.atttypmod),
+       pg_get_expr(d.adbin, d.adrelid), a.attnotnull, a.attidentity::text,
+       col_description(a.attrelid, a.attnum)
+from pg_attribute a left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+where a.attrelid = any(:oids) and a.attnum > 0 and not a.attisdropped
+order by a.attrelid, a.attnum
+"""
+
+CONSTRAINTS_SQL = """
+select con.conrelid::int, con.contype::text, pg_get_constraintdef(con.oid, true), con.conname,
+       array(select a.attname from unnest(con.conkey) with ordinality k(n, i)
+             join pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.n order by k.i)::text[],
+       fn.nspname, f.relname,
+       array(select a.attname from unnest(con.confkey) with ordinality k(n, i)
+             join pg_attribute a on a.attrelid = con.confrelid and a.attnum = k.n order by k.i)::text[],
+       con.confdeltype::text, con.confupdtype::text
+from pg_constraint con
+left join pg_class f on f.oid = con.confrelid
+left join pg_namespace fn on fn.oid = f.relnamespace
+where con.conrelid = any(:oids) and con.contype in ('p', 'u', 'f', 'c')
+"""
+
+KINDS = {"p": "primary key", "u": "unique", "f": "foreign key", "c": "check"}
+
+
+def read(session, schemas: list[str], tables: set[TableKey] | None = None) -> dict[str, dict]:
+    """The tables of the schemas, and their constraints."""
+    rows = session.query(TABLES_SQL, schemas=schemas)
+    keys = {row[0]: (row[1], row[2]) for row in rows}
+    oids = list(keys)
+    columns: dict[int, list[ColumnFacts]] = {}
+    for relid, name, typ, default, not_null, identity, comment in session.query(COLUMNS_SQL, oids=oids):
+        columns.setdefault(relid, []).append(ColumnFacts(
+            name, typ, default, not_null, {"a": "always", "d": "by default"}.get(identity), comment))
+    found = {}
+    for oid, _, _, comment, rls, force in rows:
+        key = keys[oid]
+        found[key] = TableFacts(key[0], key[1], tuple(columns.get(oid, ())), comment, rls, force)
+    constraints: dict[tuple, ConstraintFacts] = {}
+    for relid, contype, definition, conname, cols, ref_schema, ref_name, ref_cols, on_delete, on_update in \
+            session.query(CONSTRAINTS_SQL, oids=oids):
+        table = keys[relid]
+        kind = KINDS[contype]
+        if kind == "check":
+            constraints[(table, kind, definition)] = ConstraintFacts(kind, tuple(cols), definition, conname)
+            continue
+        constraints[(table, kind, tuple(cols))] = ConstraintFacts(
+            kind, tuple(cols), definition, conname,
+            ref_table=(ref_schema, ref_name) if ref_name else None,
+            ref_columns=tuple(ref_cols or ()),
+            on_delete=FK_ACTIONS.get(on_delete) if kind == "foreign key" else None,
+            on_update=FK_ACTIONS.get(on_update) if kind == "foreign key" else None,
+        )
+    return {"table": found, "constraint": constraints}
+
+
+def expect(tables: list[m.Table], normalizer, positions: Positions,
+           unverified: Unverified) -> Callable[[], dict[str, dict]]:
+    """Ask the normaliser for every type, default and check; the facts, once it has answered."""
+    from ...normalize import Owner
+
+    asked = []
+    for table in tables:
+        types = [normalizer.type(c.type, Owner(c.pos, f"the type of {table.name}.{c.name}", table.schema,
+                                                table.name, c.name)) for c in table.columns]
+        defaults = [normalizer.default(c.type, c.default.sql, Owner(c.pos, f"the default of {table.name}.{c.name}",
+                                                                      table.schema, table.name, c.name))
+                    if c.default is not None else None for c in table.columns]
+        checks = [(check, normalizer.check(table, check.expression,
+                                           Owner(check.pos, f"a check on {table.name}", table.schema, table.name)))
+                  for check in table.all_checks]
+        asked.append((table, types, defaults, checks))
+
+    def facts() -> dict[str, dict]:
+        tables_out: dict[TableKey, TableFacts] = {}
+        constraints: dict[tuple, ConstraintFacts] = {}
+        for table, types, defaults, checks in asked:
+            key = (table.schema, pg_name(table.name))
+            if any(request.failed for request in types):
+                unverified.add("table", key)  # reported by the normaliser; comparing would only repeat it
+                continue
+            columns = []
+            for column, type_request, default in zip(table.columns, types, defaults, strict=True):
+                type_name = type_request.result[0]
+                default_sql = None
+                if default is not None and default.failed:
+                    unverified.add("default", key, pg_name(column.name))
+                elif default is not None:
+                    default_sql = default.result[1]
+                not_null = column.not_null or column.name in table.primary_key_columns or bool(column.identity)
+                columns.append(ColumnFacts(pg_name(column.name), type_name, default_sql, not_null, column.identity,
+                                           column.comment))
+                positions[("column", key, pg_name(column.name))] = column.pos
+            tables_out[key] = TableFacts(key[0], key[1], tuple(columns), table.comment, table.rls, table.force_rls)
+            positions[("table", key)] = table.pos
+            _structural(table, key, constraints, positions)
+            for check, request in checks:
+                if request.failed:
+                    unverified.add("checks", key)
+                elif request.result is not None:
+                    definition, columns = request.result
+                    constraints[(key, "check", definition)] = ConstraintFacts(
+                        "check", columns, definition, pg_name(check.name) if check.name else "")
+                    positions[(key, "check", definition)] = check.pos
+        return {"table": tables_out, "constraint": constraints}
+
+    return facts
+
+
+def _structural(table: m.Table, key: TableKey, constraints: dict, positions: Positions) -> None:
+    """Keys, uniques and references need no normalising: names, columns and actions say it all.
+
+    Within one ``create table`` PostgreSQL keeps a single index for identical key and unique
+    definitions, so a unique that repeats the primary key (or an earlier unique) is not expected.
+    """
+    seen: set[frozenset[str]] = set()
+    if table.primary_key_columns:
+        cols = tuple(pg_name(c) for c in table.primary_key_columns)
+        constraints[(key, "primary key", cols)] = ConstraintFacts("primary key", cols, "")
+        pos = table.primary_key.pos if table.primary_key else table.column(table.primary_key_columns[0]).pos
+        positions[(key, "primary key", cols)] = pos
+        seen.add(frozenset(cols))
+    uniques = [((c.name,), c.pos) for c in table.columns if c.unique]
+    uniques += [(u.columns, u.pos) for u in table.uniques]
+    for columns, pos in uniques:
+        cols = tuple(pg_name(c) for c in columns)
+        if frozenset(cols) in seen:
+            continue
+        seen.add(frozenset(cols))
+        constraints[(key, "unique", cols)] = ConstraintFacts("unique", cols, "")
+        positions[(key, "unique", cols)] = pos
+    for fk in table.all_foreign_keys:
+        cols = tuple(pg_name(c) for c in fk.columns)
+        constraints[(key, "foreign key", cols)] = ConstraintFacts(
+            "foreign key", cols, "", ref_table=(fk.ref_schema, pg_name(fk.ref_table)),
+            ref_columns=tuple(pg_name(c) for c in fk.ref_columns),
+            on_delete=fk.on_delete or "no action", on_update=fk.on_update or "no action")
+        positions[(key, "foreign key", cols)] = fk.pos

@@ -1,0 +1,268 @@
+"""Tables, columns and constraints: what differs between two catalogs, and the SQL that repairs it."""
+
+from __future__ import annotations
+
+from ...sqltext import qualified, quote_ident, quote_literal, sql_comment
+from ..base import Change, RepairStatement
+
+PREFIXES = ("table", "column", "constraint")
+
+#: Type changes PostgreSQL can make without losing data: (from, to) pairs of format_type names.
+WIDENING = {
+    ("smallint", "integer"), ("smallint", "bigint"), ("integer", "bigint"), ("real", "double precision"),
+    ("character varying", "text"), ("character", "text"),
+}
+
+
+def _sql(value: object) -> str:
+    return "nothing" if value is None else (f"'{value}'" if isinstance(value, str) else str(value))
+
+
+def _label(key: tuple[str, str]) -> str:
+    return f"{key[0]}.{key[1]}"
+
+
+def _onoff(flag: bool) -> str:
+    return "on" if flag else "off"
+
+
+def compare(want, have, report, unverified) -> None:
+    """Tables missing or extra, then each common table's facets, then constraints."""
+    for key in sorted(want.tables.keys() - have.tables.keys()):
+        if ("table", key) in unverified:
+            continue  # validation could not create it, and said why
+        report.add("table.missing", key, f"table {_label(key)} is missing from the database", at=("table", key),
+                   want=want.tables[key])
+    for key in sorted(have.tables.keys() - want.tables.keys() - report.ignored):
+        if ("table", key) in unverified:
+            continue
+        report.add("table.extra", key, f"the database has table {_label(key)}, which no spec defines",
+                   at=("table", key), have=have.tables[key])
+    for key in sorted(want.tables.keys() & have.tables.keys()):
+        _table(report, key, want.tables[key], have.tables[key], unverified)
+    _constraints(report, want, have, want.tables.keys() & have.tables.keys(), unverified)
+
+
+def _table(report, key, want, have, unverified) -> None:
+    at = ("table", key)
+    name = _label(key)
+    if want.comment != have.comment:
+        report.add("table.comment", key, f"comment on table {name} is {_sql(have.comment)} in the database, "
+                                         f"{_sql(want.comment)} in the spec", at=at)
+    if want.rls != have.rls:
+        report.add("table.rls", key, f"row level security on {name} is {_onoff(have.rls)} in the database, "
+                                     f"{_onoff(want.rls)} in the spec", at=at)
+    if want.force_rls != have.force_rls:
+        report.add("table.force_rls", key, f"force row level security on {name} is {_onoff(have.force_rls)} "
+                                           f"in the database, {_onoff(want.force_rls)} in the spec", at=at)
+    have_names = [c.name for c in have.columns]
+    want_names = [c.name for c in want.columns]
+    for column in want.columns:
+        col_key = key + (column.name,)
+        col_at = ("column", key, column.name)
+        other = have.column(column.name)
+        if other is None:
+            report.add("column.missing", col_key, f"column {name}.{column.name} is missing from the database",
+                       at=col_at)
+            continue
+        facets = [("type", other.type, column.type), ("identity", other.identity, column.identity),
+                  ("comment", other.comment, column.comment)]
+        if ("default", key, column.name) not in unverified:
+            facets.insert(1, ("default", other.default, column.default))
+        for facet, a, b in facets:
+            if a != b:
+                report.add(f"column.{facet}", col_key, f"{facet} of {name}.{column.name} is {_sql(a)} in the "
+                                                       f"database, {_sql(b)} in the spec", at=col_at,
+                           have=a, want=b)
+        if other.not_null != column.not_null:
+            report.add("column.not_null", col_key,
+                       f"{name}.{column.name} is {'not null' if other.not_null else 'nullable'} in the database, "
+                       f"{'not null' if column.not_null else 'nullable'} in the spec", at=col_at)
+    for extra in [n for n in have_names if n not in want_names]:
+        report.add("column.extra", key + (extra,), f"the database has column {name}.{extra}, which the spec "
+                                                   "does not define", at=at)
+    common_have = [n for n in have_names if n in want_names]
+    common_want = [n for n in want_names if n in have_names]
+    if common_have != common_want:
+        report.add("column.order", key, f"columns of {name} are in the order {', '.join(common_have)} in the "
+                                        f"database, {', '.join(common_want)} in the spec", at=at)
+
+
+def _constraint_text(key: tuple, facts) -> str:
+    table, kind, detail = key
+    if kind == "check":
+        return f"check {detail} on {_label(table)}"
+    text = f"{kind} {_label(table)}({', '.join(detail)})"
+    if kind == "foreign key" and facts.ref_table:
+        text += f" → {_label(facts.ref_table)}({', '.join(facts.ref_columns)})"
+    return text
+
+
+def _constraints(report, want, have, present, unverified) -> None:
+    missing = sorted((k for k in want.constraints.keys() - have.constraints.keys() if k[0] in present), key=repr)
+    extra = sorted((k for k in have.constraints.keys() - want.constraints.keys() if k[0] in present), key=repr)
+    # A check whose text changed is one change, repaired by a consented replace, not an addition
+    # beside the old one: pair it by name, else by the columns it tests when that is unambiguous.
+    for new in [k for k in missing if k[1] == "check"]:
+        old = _changed_check(new, want.constraints[new], extra, have)
+        if old is None:
+            continue
+        missing.remove(new)
+        extra.remove(old)
+        facts = have.constraints[old]
+        report.add("constraint.check", new, f"{_constraint_text(old, facts)} is {new[2]} in the spec",
+                   near=("table", new[0]), db_name=facts.name, want=want.constraints[new])
+    for key in missing:
+        report.add("constraint.missing", key,
+                   f"{_constraint_text(key, want.constraints[key])} is missing from the database",
+                   near=("table", key[0]), want=want.constraints[key])
+    for key in extra:
+        if key[1] == "check" and ("checks", key[0]) in unverified:
+            continue
+        facts = have.constraints[key]
+        report.add("constraint.extra", key, f"the database has {_constraint_text(key, facts)}, which the "
+                                            "spec does not define", at=("table", key[0]), db_name=facts.name,
+                   have=facts)
+    for key in sorted(want.constraints.keys() & have.constraints.keys(), key=repr):
+        a, b = have.constraints[key], want.constraints[key]
+        if key[1] != "foreign key":
+            continue
+        what = _constraint_text(key, b)
+        if (a.ref_table, a.ref_columns) != (b.ref_table, b.ref_columns):
+            report.add("constraint.changed", key, f"{what} references {_label(a.ref_table)}"
+                                                  f"({', '.join(a.ref_columns)}) in the database", db_name=a.name)
+        for label, x, y in (("on delete", a.on_delete, b.on_delete), ("on update", a.on_update, b.on_update)):
+            if x != y:
+                report.add("constraint.changed", key, f"{what}: {label} is {x} in the database, {y} in the spec",
+                           db_name=a.name)
+
+
+def _changed_check(new: tuple, facts, extra: list[tuple], have) -> tuple | None:
+    candidates = [k for k in extra if k[1] == "check" and k[0] == new[0]]
+    if facts.name:
+        named = [k for k in candidates if have.constraints[k].name == facts.name]
+        if named:
+            return named[0]
+    same_columns = [k for k in candidates if have.constraints[k].columns == facts.columns and facts.columns]
+    return same_columns[0] if len(same_columns) == 1 else None
+
+
+# --- repair ------------------------------------------------------------------------------
+
+
+def _widening(old: str, new: str) -> bool:
+    base_old, base_new = old.split("(")[0], new.split("(")[0]
+    if (base_old, base_new) in WIDENING:
+        return True
+    if base_old == base_new == "character varying" and "(" in old and "(" in new:
+        return int(new.split("(")[1].rstrip(")")) >= int(old.split("(")[1].rstrip(")"))
+    return False
+
+
+def repair(change: Change, ctx) -> list[RepairStatement]:
+    kind = change.kind
+    key = change.key
+    if kind == "table.missing":
+        return [RepairStatement("table", ctx.table_template.render(table=ctx.table(key)).strip())]
+    if kind == "table.extra":
+        return [RepairStatement("drop table", f"drop table {qualified(*key)};", destructive=True)]
+    if kind == "column.extra":
+        return [RepairStatement("drop column", f"alter table {qualified(*key[:2])} drop column "
+                                               f"{quote_ident(key[2])};", destructive=True)]
+    if kind == "constraint.extra":
+        phase = "drop foreign key" if key[1] == "foreign key" else "drop constraint"
+        return [RepairStatement(phase, f"alter table {qualified(*key[0])} drop constraint "
+                                       f"{quote_ident(change.db_name)};", destructive=True)]
+    if kind == "column.order":
+        return [RepairStatement("note", sql_comment(f"{change.message}: PostgreSQL cannot reorder columns without "
+                                                    "recreating the table, so this is left to you"))]
+    table = ctx.table(key[0] if kind.startswith("constraint") else key[:2])
+    q = qualified(*table.key)
+    if kind == "table.comment":
+        value = quote_literal(table.comment) if table.comment is not None else "null"
+        return [RepairStatement("comment", f"comment on table {q} is {value};")]
+    if kind == "table.rls":
+        return [RepairStatement("comment", f"alter table {q} {'enable' if table.rls else 'disable'} "
+                                           "row level security;")]
+    if kind == "table.force_rls":
+        return [RepairStatement("comment", f"alter table {q} {'force' if table.force_rls else 'no force'} "
+                                           "row level security;")]
+    if kind.startswith("column."):
+        return _column(change, ctx, table, q)
+    return _constraint(change, ctx, table, q)
+
+
+def _column(change: Change, ctx, table, q: str) -> list[RepairStatement]:
+    from ...render import plain_column_ddl
+
+    column = next(c for c in table.columns if c.name == change.key[2] or
+                  ctx.stored(c.name) == change.key[2])
+    alter = f"alter table {q} alter column {quote_ident(column.name)}"
+    kind = change.kind
+    if kind == "column.missing":
+        return [RepairStatement("column", f"alter table {q} add column {plain_column_ddl(table, column)};")]
+    if kind == "column.type":
+        return [RepairStatement("column", f"{alter} type {column.type} using {quote_ident(column.name)}::"
+                                          f"{column.type};", destructive=not _widening(change.have, change.want))]
+    if kind == "column.default":
+        return [RepairStatement("column", f"{alter} set default {column.default.sql};" if column.default
+                                else f"{alter} drop default;")]
+    if kind == "column.not_null":
+        wanted = column.not_null or column.name in table.primary_key_columns or column.identity
+        return [RepairStatement("column", f"{alter} {'set' if wanted else 'drop'} not null;")]
+    if kind == "column.identity":
+        if column.identity is None:
+            return [RepairStatement("column", f"{alter} drop identity;")]
+        if change.have is None:
+            return [RepairStatement("column", f"{alter} add generated {column.identity} as identity;")]
+        return [RepairStatement("column", f"{alter} set generated {column.identity};")]
+    value = quote_literal(column.comment) if column.comment is not None else "null"
+    return [RepairStatement("comment", f"comment on column {q}.{quote_ident(column.name)} is {value};")]
+
+
+def _constraint(change: Change, ctx, table, q: str) -> list[RepairStatement]:
+    _, kind, detail = change.key
+    macros = ctx.macros
+    if change.kind == "constraint.check":
+        check = ctx.check(table, change.pos)
+        name = check.name or change.db_name
+        return [
+            RepairStatement("drop constraint", f"alter table {q} drop constraint {quote_ident(change.db_name)};",
+                            destructive=True),
+            RepairStatement("constraint", f"alter table {q} add constraint {quote_ident(name)} check "
+                                          f"({check.expression}) not valid;", destructive=True),
+            RepairStatement("constraint", f"alter table {q} validate constraint {quote_ident(name)};",
+                            destructive=True),
+        ]
+    replacing = change.kind == "constraint.changed"
+    out = []
+    if replacing:
+        out.append(RepairStatement("drop foreign key" if kind == "foreign key" else "drop constraint",
+                                   f"alter table {q} drop constraint {quote_ident(change.db_name)};",
+                                   destructive=True))
+    columns = ", ".join(quote_ident(c) for c in detail) if kind != "check" else ""
+    if kind == "primary key":
+        name = table.primary_key.name if table.primary_key else None
+        out.append(RepairStatement("constraint", f"alter table {q} add {macros.constraint_name(name)}primary key "
+                                                 f"({columns});", destructive=replacing))
+    elif kind == "unique":
+        unique = next((u for u in table.uniques if tuple(ctx.stored(c) for c in u.columns) == detail), None)
+        nnd = "nulls not distinct " if unique and unique.nulls_not_distinct else ""
+        name = unique.name if unique else None
+        out.append(RepairStatement("constraint", f"alter table {q} add {macros.constraint_name(name)}unique {nnd}"
+                                                 f"({columns});", destructive=replacing))
+    elif kind == "foreign key":
+        fk = next(f for f in table.all_foreign_keys if tuple(ctx.stored(c) for c in f.columns) == detail)
+        out.append(RepairStatement("foreign key", f"alter table {q} add {macros.constraint_name(fk.name)}foreign "
+                                                  f"key ({columns}) {macros.references(fk)};", destructive=replacing))
+    else:
+        check = ctx.check(table, change.pos)
+        if check is not None:
+            out.append(RepairStatement("constraint", f"alter table {q} add {macros.constraint_name(check.name)}"
+                                                     f"check ({check.expression});", destructive=replacing))
+    return out
+
+
+def group(change: Change) -> tuple:
+    """Several differences of one foreign key are one drop and create."""
+    return (change.kind, change.key)
