@@ -81,7 +81,7 @@ create policy "Trip owners add stops"
 create policy "Trip owners remove stops"
   on public.trip_stops for delete
   to authenticated
-  using ( exists (select 1 from public.trips t where t.id = trip_id and t.owner_id = (select auth.uid())) );
+  using ( exists (select 1 from public.trips t where t.id = trip_stops.trip_id and t.owner_id = (select auth.uid())) );
 
 -- Indexes
 create index trip_stops_trip_id_idx on public.trip_stops(trip_id);
