@@ -259,7 +259,7 @@ def test_rls_probe_shows_each_of_the_seeds_holes(fresh_db):
         (102, "V301", "A changes B's row on public.ai_tasks with `update public.ai_tasks set agent_id = default` "
                       '(allowed by "System can update task status")'),
         (136, "V301", "A creates a row owned by B on public.user_sessions with `insert into public.user_sessions "
-                      "(user_id, expires_at) values ('00000000-0000-4000-8000-00000000000b', now())` "
+                      "(user_id, expires_at) values ('00000000-0000-4000-8000-00000000000b', now() + interval '1 minutes')` "
                       '(allowed by "System can create sessions")'),
         (140, "V301", "A changes B's row on public.user_sessions with `update public.user_sessions set "
                       'device_info = default` (allowed by "System can update sessions")'),
@@ -309,7 +309,7 @@ def test_a_failure_that_is_not_an_rls_decision_is_never_ok(fresh_db):
     result = _validate_live(fresh_db, project)
     assert "n/a  delete (no where)          could not test: schema \"audit\" does not exist" in result.rls_report
     [untested] = [d for d in result.diagnostics if d.code == "V302"]
-    assert (untested.severity, untested.pos.line) == ("warning", 108)
+    assert (untested.severity, untested.pos.line) == ("warning", 113)
     assert untested.message.startswith("the RLS probe could not test delete (no where) on public.journal, so it "
                                        "proves nothing about the policies: schema \"audit\" does not exist")
     assert result.rls_report.endswith("30 checks: 29 ok, 0 holes, 1 could not test\n")

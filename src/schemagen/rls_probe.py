@@ -190,7 +190,10 @@ class _Seeder:
             return "'{}'"
         if typ == "uuid":
             return f"'00000000-0000-4000-9000-{n:012d}'"
-        if typ.startswith(("timestamp", "date", "time")):
+        if typ.startswith(("timestamp", "date")):
+            # later columns get later times: checks such as ends_at > starts_at hold
+            return f"now() + interval '{n} minutes'" if typ.startswith("timestamp") else f"current_date + {n}"
+        if typ.startswith("time"):
             return "now()"
         if typ in ("inet", "cidr"):
             return "'127.0.0.1'"

@@ -24,7 +24,10 @@ create table public.trips (
   id uuid primary key default gen_random_uuid(),
   owner_id uuid references public.profiles(id) on delete cascade not null,
   title text not null,
-  visibility text default 'private' not null check (visibility in ('private', 'friends', 'public'))
+  starts_at timestamptz not null,
+  ends_at timestamptz not null,
+  visibility text default 'private' not null check (visibility in ('private', 'friends', 'public')),
+  constraint trips_end_after_start check (ends_at > starts_at)
 );
 
 comment on table public.trips is 'A trip, owned by one user.';
