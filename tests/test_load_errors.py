@@ -200,15 +200,48 @@ def test_dependency_on_a_later_stage(tmp_path):
                        "must have a lower number")
 
 
-def test_reference_to_a_table_created_later_in_the_stage(tmp_path):
+def test_a_table_referencing_one_written_later_is_created_after_it(tmp_path):
+    from schemagen.render import render_project
+
     spec = "stage: 1\ntitle: T\ntables:\n" + GOOD_TABLE.replace(
         "{name: owner, type: uuid}", "{name: owner, type: uuid, references: later.id}") + """\
   - name: later
     columns:
       - {name: id, type: uuid, primary_key: true}
 """
-    assert only(errors_for(tmp_path, spec))[1:] == (
-        8, 47, "E104", "items references public.later, which this stage creates later; move that table above this one")
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "s.yaml").write_text(spec)
+    sql = render_project(load_project(specs))["sql/stage-01-t.sql"]
+    assert sql.index("create table public.later") < sql.index("create table public.items")
+
+
+def test_a_cycle_of_references_is_an_error_naming_its_objects(tmp_path):
+    from schemagen.render import render_project
+
+    spec = """\
+stage: 1
+title: T
+tables:
+  - name: a
+    columns:
+      - {name: id, type: uuid, primary_key: true}
+      - {name: b_id, type: uuid, references: b.id}
+  - name: b
+    columns:
+      - {name: id, type: uuid, primary_key: true}
+      - {name: a_id, type: uuid, references: a.id}
+"""
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "s.yaml").write_text(spec)
+    with pytest.raises(SpecError) as info:
+        render_project(load_project(specs))
+    [d] = info.value.diagnostics
+    assert (d.pos.line, d.code) == (4, "E108")
+    assert d.message == ("these objects need each other to exist first, so no order creates them: table public.a "
+                         "→ table public.b → table public.a; break the cycle (for tables, add the foreign key in "
+                         "sql_after)")
 
 
 def test_reference_without_depends_on(tmp_path):
@@ -284,9 +317,10 @@ def test_a_misspelt_type_is_an_offline_error_with_a_suggestion(tmp_path):
               - {name: id, type: uuid, primary_key: true}
               - {name: at, type: timestampz}
         """)
-    assert only(found)[1:] == (7, 9, "E107", "column at has type 'timestampz', which is neither built in nor "
-                                            "created by a stage; declare types created elsewhere (an "
-                                            "extension's) under external.types; did you mean 'timestamptz'?")
+    assert only(found)[1:] == (7, 9, "E107", "column at has type 'timestampz', which is neither built in, nor "
+                                            "created by a stage (an enum, raw SQL), nor brought by one of its "
+                                            "extensions; declare types created elsewhere under external.types; "
+                                            "did you mean 'timestamptz'?")
 
 
 @pytest.mark.parametrize("written,message", [

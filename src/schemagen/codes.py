@@ -37,8 +37,11 @@ CODES = [
     Code("E106", "any command", "error", False,
          "an invalid combination, such as `with_check` on a select policy or two inline primary keys"),
     Code("E107", "any command", "error", False,
-         "a column type that is neither built into PostgreSQL, created by a stage, nor declared under "
-         "`external.types`"),
+         "a column type that is neither built into PostgreSQL, created by a stage (an enum, raw SQL), brought "
+         "by one of its extensions, nor declared under `external.types`"),
+    Code("E108", "any command", "error", False,
+         "objects of a stage that need each other to exist first (a cycle of references), so no order creates "
+         "them"),
     Code("V101", "validate", "error", True,
          "PostgreSQL's parser cannot read a generated statement (a user's template wrote invalid SQL)"),
     Code("V102", "validate", "error", True, "an expression names a column its table does not have"),

@@ -19,6 +19,11 @@ from . import pgsql, pgtypes
 from .diagnostics import Collector, Diagnostic, SpecError, did_you_mean
 from .spec_schema import check_document
 from .keywords import ALL_KEYWORDS
+from .kinds.enum.model import Enum
+from .kinds.extension.model import EXTENSION_TYPES, Extension
+from .kinds.grant.model import build_grants
+from .kinds.registry import SPEC_KEYS, builder_for
+from .kinds.trigger.model import build as build_trigger
 from .parallel import map_in_processes, worker_count
 from .sqltext import normalize_type, quote_ident, quote_literal, sql_value
 from .sqltokens import LexError, referenced_names, tokenize
@@ -155,6 +160,8 @@ class _StageBuilder:
         types = tuple(self.ident(t, ("external", "types", i), "type")
                       for i, t in enumerate(external.get("types", [])))
         tables = tuple(self.table(t, ("tables", i)) for i, t in enumerate(data["tables"]))
+        objects = tuple(builder_for(kind)(self, item, (key, i))
+                        for key, kind in SPEC_KEYS for i, item in enumerate(data.get(key, [])))
         depends = tuple(data.get("depends_on", []))
         for i, dep in enumerate(depends):
             if dep >= number:
@@ -177,6 +184,7 @@ class _StageBuilder:
             platform=platform,
             sql_before=sql_before,
             sql_after=sql_after,
+            objects=objects,
             notes=data.get("notes"),
             path=self.doc.path,
             pos=self.pos(()),
@@ -337,6 +345,10 @@ class _StageBuilder:
 
         indexes = tuple(self.index(ix, path + ("indexes", i), name, need_column)
                         for i, ix in enumerate(data.get("indexes", [])))
+        triggers = tuple(build_trigger(self, t, path + ("triggers", i), (schema, name), column_names)
+                         for i, t in enumerate(data.get("triggers", [])))
+        self.no_duplicates([t.name for t in triggers], path + ("triggers",), "trigger", "name")
+        grants = build_grants(self, data.get("grants", []), path + ("grants",), "table")
 
         diagram = data.get("diagram", True)
         diagram_columns = None
@@ -367,6 +379,8 @@ class _StageBuilder:
             force_rls=force,
             policies=policies,
             indexes=indexes,
+            triggers=triggers,
+            grants=grants,
             diagram_columns=diagram_columns,
             in_diagram=diagram is not False,
             waivers=self.waivers(data, path),
@@ -670,10 +684,7 @@ class _StageScope:
         stage, error = self.stage, self.error
         owner = self.owners.get(fk.ref_key)
         if owner is not None and owner[0].number == stage.number:
-            if fk.ref_key not in self.created:
-                error(fk.pos, "E104", f"{table.name} references {fk.ref_schema}.{fk.ref_table}, "
-                      "which this stage creates later; move that table above this one")
-            return owner[1]
+            return owner[1]  # created in this stage: the dependency order puts it first
         if owner is not None and owner[0].number in self.reachable:
             return owner[1]
         if fk.ref_key in self.externals:
@@ -708,6 +719,12 @@ def _created_types(stage: m.Stage) -> set[tuple[str | None, str]]:
                     found.add((None, name.ident))
     for declared in stage.external_types:
         found.add(pgtypes.parts(declared)[:2])
+    for obj in stage.objects:
+        if isinstance(obj, Enum):
+            found.add(obj.key)
+        elif isinstance(obj, Extension):
+            found.update((obj.schema, name) for name in EXTENSION_TYPES.get(obj.name, ()))
+            found.update((None, name) for name in EXTENSION_TYPES.get(obj.name, ()))
     return found
 
 
@@ -724,8 +741,9 @@ def _check_types(stages: list[m.Stage], error) -> None:
             if (schema, name) in known or (schema is None and name in names) or (None, name) in known:
                 continue
             shown = f"{schema}.{name}" if schema else name
-            error(column.pos, "E107", f"column {column.name} has type {shown!r}, which is neither built in nor "
-                  "created by a stage; declare types created elsewhere (an extension's) under external.types"
+            error(column.pos, "E107", f"column {column.name} has type {shown!r}, which is neither built in, nor "
+                  "created by a stage (an enum, raw SQL), nor brought by one of its extensions; declare types "
+                  "created elsewhere under external.types"
                   + did_you_mean(shown, pgtypes.known_spellings() + sorted(names)))
 
 

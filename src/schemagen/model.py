@@ -79,6 +79,9 @@ class Stage(_Brief):
     platform: str | None = None
     sql_before: tuple[RawSql, ...] = ()
     sql_after: tuple[RawSql, ...] = ()
+    #: The stage's objects besides tables (extensions, enums, functions, views, schema grants), in
+    #: spec order; each kind's model lives in its folder under ``kinds/``.
+    objects: tuple = ()
     notes: str | None = None
     path: str = ""
     pos: SourcePos = field(default=NOWHERE, compare=False)
@@ -100,6 +103,10 @@ class Project(_Brief):
 
     def table(self, schema: str, name: str) -> Table | None:
         return next((t for t in self.tables if t.key == (schema, name)), None)
+
+    def objects(self, kind: type) -> tuple:
+        """Every stage's objects of one kind (``project.objects(Function)``)."""
+        return tuple(o for s in self.stages for o in s.objects if isinstance(o, kind))
 
     @property
     def external_keys(self) -> set[tuple[str, str]]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from typing import Literal, NamedTuple
 
-FragmentKind = Literal["expression", "default", "type", "statements"]
+FragmentKind = Literal["expression", "default", "type", "statements", "returns", "query", "plpgsql"]
 
 #: Each kind is parsed inside the construct the templates write it into; the text
 #: after the fragment starts on a new line, so nothing in it can swallow the rest.
@@ -28,6 +28,8 @@ _WRAPPERS: dict[str, tuple[str, str]] = {
     "default": ("create table t (c int default ", "\n)"),
     "type": ("create table t (c ", "\n)"),
     "statements": ("", "\n"),
+    "returns": ("create function f() returns ", "\nlanguage sql as 'select 1'"),
+    "query": ("create view v as ", "\n"),
 }
 
 #: Statements that would end the transaction schemagen applies a stage in.
@@ -90,7 +92,19 @@ def _lex_problem(text: str, kind: FragmentKind) -> Problem | None:
 
 
 def fragment_problem(kind: FragmentKind, text: str) -> Problem | None:
-    """Why ``text`` is not exactly one ``kind`` in PostgreSQL's grammar, or None."""
+    """Why ``text`` is not exactly one ``kind`` in PostgreSQL's grammar, or None.
+
+    ``plpgsql`` is a whole ``create function`` statement whose body PostgreSQL's PL/pgSQL
+    parser reads; the body sits in a dollar quote its text does not contain, so it is only
+    judged for its syntax.
+    """
+    if kind == "plpgsql":
+        parser = _parser()
+        try:
+            parser.parse_plpgsql_json(text)
+        except parser.ParseError as exc:
+            return Problem(f"is not valid PL/pgSQL: {exc.args[0].split(', at index')[0]}")
+        return None
     problem = _lex_problem(text, kind)
     if problem:
         return problem
@@ -120,6 +134,16 @@ def _shape_problem(kind: FragmentKind, statements: list[dict]) -> Problem | None
     if len(statements) != 1:
         return Problem("is more than one statement")
     name, body = _node(statements[0]["stmt"])
+    if kind == "returns":
+        if name != "CreateFunctionStmt" or len(body.get("options", [])) != 2 or any(
+                p["FunctionParameter"].get("mode") != "FUNC_PARAM_TABLE" for p in body.get("parameters", [])):
+            return Problem("is not one return type (a type, setof <type>, table (…), trigger or void)")
+        return None
+    if kind == "query":
+        if name != "ViewStmt" or set(body) - {"view", "query", "withCheckOption"} or \
+                body.get("withCheckOption", "NO_CHECK_OPTION") != "NO_CHECK_OPTION":
+            return Problem("is not one query")
+        return None
     if kind == "expression":
         targets = body.get("targetList", [])
         extra = set(body) - {"targetList", "limitOption", "op"}

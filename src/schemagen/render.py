@@ -106,6 +106,9 @@ def build_environment(user_templates: Path | None = None) -> jinja2.Environment:
         mermaid_label=mermaid_label,
         mermaid_attribute=mermaid_attribute,
         stage_list=stage_list,
+        arguments=function_arguments,
+        signature=function_signature,
+        trigger_event=trigger_event,
     )
     env.globals.update(
         diagram_rows=diagram_rows,
@@ -159,6 +162,31 @@ def plain_column_ddl(table: m.Table, column: m.Column, *, with_default: bool = T
     if column.not_null or column.name in table.primary_key_columns:
         ddl += " not null"
     return ddl
+
+
+def function_arguments(function) -> str:
+    """``mode name type default expr``, as a function's signature lists them."""
+    out = []
+    for arg in function.args:
+        parts = [arg.mode] if arg.mode != "in" else []
+        if arg.name:
+            parts.append(quote_ident(arg.name))
+        parts.append(arg.type)
+        if arg.default is not None:
+            parts.append(f"default {arg.default}")
+        out.append(" ".join(parts))
+    return ", ".join(out)
+
+
+def function_signature(function) -> str:
+    """``schema.name(type, …)``: how comments, grants and drops name one overload."""
+    return f"{qualified(function.schema, function.name)}({', '.join(function.identity_types)})"
+
+
+def trigger_event(event) -> str:
+    if event.columns:
+        return f"{event.kind} of {', '.join(quote_ident(c) for c in event.columns)}"
+    return event.kind
 
 
 _MERMAID_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
@@ -268,18 +296,72 @@ def template_errors():
         raise TemplateProblem(f"template error: {where}{exc}") from None
 
 
-def table_blocks(env: jinja2.Environment, stage: m.Stage) -> dict[tuple[str, str], str]:
-    """Each table's SQL block, rendered once for both the migration and the document."""
-    with template_errors():
-        template = env.get_template("table.sql.j2")
-        return {table.key: template.render(table=table) for table in stage.tables}
+class Block(NamedTuple):
+    """One piece of a stage's migration: an object's statements, in their place in the order."""
+
+    kind: str
+    text: str
+    #: How the stage document heads its section ("" for blocks it does not show: raw SQL, schemas).
+    title: str
+    table: m.Table | None = None
 
 
-def stage_sql(env: jinja2.Environment, stage: m.Stage,
-              blocks: dict[tuple[str, str], str] | None = None) -> str:
-    blocks = blocks if blocks is not None else table_blocks(env, stage)
+#: Each kind's template, and the name the object has in it.
+TEMPLATES = {"extension": ("extension.sql.j2", "extension"), "enum": ("enum.sql.j2", "enum"),
+             "function": ("function.sql.j2", "function"), "view": ("view.sql.j2", "view"),
+             "trigger": ("trigger.sql.j2", "trigger"), "grant": ("schema_grant.sql.j2", "grant"),
+             "policy": ("policy.sql.j2", "policy"), "index": ("index.sql.j2", "index")}
+
+
+def _title(node) -> str:
+    obj = node.obj
+    if node.kind == "table":
+        return obj.name if obj.schema == "public" else f"{obj.schema}.{obj.name}"
+    if node.kind in ("raw before", "raw after", "schema"):
+        return ""
+    return node.label[0].upper() + node.label[1:]
+
+
+def stage_blocks(env: jinja2.Environment, stage: m.Stage) -> list[Block]:
+    """The stage's objects, in dependency order, each rendered once (for the migration and the
+    document). A table's policies and indexes stay in its block, the house style, unless the
+    order moved one after another object (a helper function it calls)."""
+    from dataclasses import replace
+
+    from .order import nodes, sort
+
+    ordered = sort(nodes(stage))
+    blocks: list[Block] = []
     with template_errors():
-        return env.get_template("stage.sql.j2").render(stage=stage, table_sql=blocks)
+        table_template = env.get_template("table.sql.j2")
+        i = 0
+        while i < len(ordered):
+            node = ordered[i]
+            i += 1
+            if node.kind == "table":
+                inline: dict[str, list] = {"policy": [], "index": []}
+                while i < len(ordered) and ordered[i].table is node.obj and ordered[i].kind in inline:
+                    inline[ordered[i].kind].append(ordered[i].obj)
+                    i += 1
+                shown = replace(node.obj, policies=tuple(inline["policy"]), indexes=tuple(inline["index"]))
+                blocks.append(Block("table", table_template.render(table=shown), _title(node), node.obj))
+            elif node.kind in ("raw before", "raw after"):
+                blocks.append(Block("raw", sql_comment(node.obj.name) + "\n" + node.obj.sql, ""))
+            elif node.kind == "schema":
+                blocks.append(Block("schema", f"create schema if not exists {quote_ident(node.obj)};", ""))
+            else:
+                name, variable = TEMPLATES[node.kind]
+                text = env.get_template(name).render({variable: node.obj, "table": node.table})
+                blocks.append(Block(node.kind, text, _title(node), node.table))
+    return blocks
+
+
+def stage_sql(env: jinja2.Environment, stage: m.Stage, blocks: list[Block] | None = None) -> str:
+    blocks = blocks if blocks is not None else stage_blocks(env, stage)
+    table_sql = {b.table.key: b.text for b in blocks if b.kind == "table"}
+    with template_errors():
+        return env.get_template("stage.sql.j2").render(stage=stage, blocks=[b.text.strip() for b in blocks],
+                                                       table_sql=table_sql)
 
 
 def render_project(project: m.Project, findings: Sequence[Diagnostic] = (),
@@ -296,11 +378,12 @@ def _render_project(project: m.Project, findings: Sequence[Diagnostic], env: jin
     out: dict[str, str] = {}
     for stage in project.stages:
         mine = [f for f in findings if f.pos.path == stage.path]
-        blocks = table_blocks(env, stage)
+        blocks = stage_blocks(env, stage)
         out[f"sql/{stage.file_stem}.sql"] = stage_sql(env, stage, blocks)
         out[f"er/{stage.file_stem}.mmd"] = er.render(tables=stage.tables)
         out[f"docs/{stage.file_stem}.md"] = doc.render(
-            stage=stage, table_sql=blocks, checklist=checklist(mine), readiness=readiness(stage, mine))
+            stage=stage, sections=[b for b in blocks if b.title], checklist=checklist(mine),
+            readiness=readiness(stage, mine))
     out["er/schema.mmd"] = er.render(tables=project.tables)
     out["docs/README.md"] = index.render(project=project)
     out[MANIFEST] = "".join(f"{path}\n" for path in sorted(out))

@@ -52,6 +52,23 @@ begin
 end
 $$;
 
+-- Extensions live in their own schema, on the search path (Supabase's init scripts).
+create schema if not exists extensions;
+grant usage on schema extensions to anon, authenticated, service_role;
+create extension if not exists "uuid-ossp" with schema extensions;
+create extension if not exists pgcrypto with schema extensions;
+do $$
+begin
+  if exists (select from pg_roles where rolname = 'postgres') then
+    grant all on schema extensions to postgres;
+    alter role postgres set search_path = "$user", public, extensions;
+  end if;
+exception when insufficient_privilege then
+  null;  -- a user's own server (validate --db): its roles keep their settings
+end
+$$;
+select set_config('search_path', '"$user", public, extensions', false);
+
 create schema if not exists auth;
 grant usage on schema auth to anon, authenticated, service_role;
 

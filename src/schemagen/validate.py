@@ -165,7 +165,9 @@ def validate_live(session: Session, project: m.Project, rendered: dict[str, str]
     applied = result.diagnostics
     pinpointed = set(expected.problem_tables) & applied.refused_tables
     stand_ins = {id(applied.created_by[table]) for table in pinpointed}
-    result.diagnostics = [d for d in applied if id(d) not in stand_ins] + list(expected.problems)
+    said = {d.pos for d in applied if id(d) not in stand_ins}
+    result.diagnostics = [d for d in applied if id(d) not in stand_ins] + [
+        d for d in expected.problems if d.pos not in said]  # an object refused already is not refused again
     for table in applied.refused_tables:
         expected.unverified.add("table", table)
     schemas = {t.schema for t in project.tables} | {"public"}

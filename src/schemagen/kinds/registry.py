@@ -30,3 +30,18 @@ KINDS = (
 )
 
 FAMILIES = tuple(family for kind in KINDS for family in kind.families)
+
+
+#: Top-level spec keys whose items are objects of a kind (each kind's ``model.build`` reads one),
+#: in the order a stage lists them. Tables, and what nests in them, the loader reads itself.
+SPEC_KEYS = (
+    ("extensions", "extension"),
+    ("enums", "enum"),
+    ("functions", "function"),
+    ("views", "view"),
+    ("grants", "grant"),
+)
+
+
+def builder_for(kind: str):
+    return importlib.import_module(f"schemagen.kinds.{kind}.model").build

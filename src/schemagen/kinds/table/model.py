@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ...model import NOWHERE, SourcePos, Waiver, _Brief
+from ..grant.model import Grant
 from ..index.model import Index
 from ..policy.model import Policy
+from ..trigger.model import Trigger
 
 FkAction = Literal["cascade", "set null", "restrict", "no action", "set default"]
 
@@ -117,6 +119,8 @@ class Table(_Brief):
     force_rls: bool = False
     policies: tuple[Policy, ...] = ()
     indexes: tuple[Index, ...] = ()
+    triggers: tuple[Trigger, ...] = ()
+    grants: tuple[Grant, ...] = ()
     #: Columns the ER diagram shows; ``None`` shows them all.
     diagram_columns: tuple[DiagramColumn, ...] | None = None
     in_diagram: bool = True

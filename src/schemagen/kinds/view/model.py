@@ -1,0 +1,44 @@
+"""A view or materialized view: a query, with security_invoker so the tables' RLS applies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...model import NOWHERE, SourcePos, Waiver, _Brief
+from ..grant.model import Grant, build_grants
+
+
+@dataclass(frozen=True, repr=False)
+class View(_Brief):
+    schema: str
+    name: str
+    query: str
+    materialized: bool = False
+    security_invoker: bool | None = None
+    comment: str | None = None
+    grants: tuple[Grant, ...] = ()
+    waivers: tuple[Waiver, ...] = ()
+    pos: SourcePos = field(default=NOWHERE, compare=False)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.schema, self.name)
+
+
+def build(builder, data: dict[str, Any], path: tuple) -> View:
+    materialized = data.get("materialized", False)
+    if materialized and "security_invoker" in data:
+        builder.error(path + ("security_invoker",), "E106", "a materialized view stores its rows; "
+                      "security_invoker applies to plain views only", key=True)
+    return View(
+        schema=builder.ident(data.get("schema", "public"), path + ("schema",), "schema"),
+        name=builder.ident(data["name"], path + ("name",), "view name"),
+        query=builder.fragment(data["query"], path + ("query",), "query", "query"),
+        materialized=materialized,
+        security_invoker=data.get("security_invoker"),
+        comment=data.get("comment"),
+        grants=build_grants(builder, data.get("grants", []), path + ("grants",), "view"),
+        waivers=builder.waivers(data, path),
+        pos=builder.pos(path),
+    )

@@ -1,0 +1,193 @@
+"""A stage's objects in dependency order: whatever an object uses is made before it.
+
+Each object becomes a node that says what it provides (a relation, a function, a
+type) and what it requires; names nothing in the stage provides (earlier stages', the
+platform's) are not dependencies. A stable topological sort puts every node as
+early as its requirements allow, breaking ties by the house order: schemas,
+extensions, types, tables (each followed by its policies and indexes), functions,
+views, triggers, schema grants, in spec order within each. The house style wins
+wherever dependencies leave a choice, which is why Stage 5, whose order is already
+a valid one, comes out exactly as written; a policy that calls a helper function
+moves after the helper, and a table referencing one written after it moves after
+that one. A cycle is a spec error naming its objects.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+
+from . import model as m
+from . import pgtypes
+from .diagnostics import Diagnostic, SpecError
+from .references import Ref, references
+
+#: House order of the kinds.
+RANKS = {"schema": 0, "raw before": 1, "extension": 2, "enum": 3, "table": 4, "function": 5, "view": 6,
+         "trigger": 7, "grant": 8, "raw after": 9}
+
+#: Index methods and operator classes that extensions bring.
+_EXTENSION_PREFIXES = (("vector_", "vector"), ("halfvec_", "vector"), ("sparsevec_", "vector"),
+                       ("gin_trgm", "pg_trgm"), ("gist_trgm", "pg_trgm"))
+_EXTENSION_METHODS = {"hnsw": "vector", "ivfflat": "vector"}
+
+
+@dataclass(eq=False)
+class Node:
+    kind: str
+    obj: object
+    rank: tuple
+    pos: m.SourcePos
+    #: For a table's policies and indexes: the table they belong to.
+    table: m.Table | None = None
+    provides: set[Ref] = field(default_factory=set)
+    requires: set[Ref] = field(default_factory=set)
+    label: str = ""
+
+
+def _type_ref(type_text: str) -> Ref | None:
+    schema, name, _ = pgtypes.parts(type_text.removeprefix("setof ").strip())
+    if schema in (None, "pg_catalog") and pgtypes.builtin_name(name):
+        return None
+    return ("type", schema or "public", name)
+
+
+def _schema_ref(schema: str) -> set[Ref]:
+    return set() if schema == "public" else {("schema", "", schema)}
+
+
+def nodes(stage: m.Stage) -> list[Node]:
+    from .kinds.enum.model import Enum
+    from .kinds.extension.model import EXTENSION_TYPES, Extension
+    from .kinds.function.model import Function
+    from .kinds.grant.model import SchemaGrant
+    from .kinds.view.model import View
+
+    out: list[Node] = []
+    for i, raw in enumerate(stage.sql_before):
+        out.append(Node("raw before", raw, (RANKS["raw before"], i), raw.pos, label=f"raw SQL {raw.name!r}"))
+    schemas = dict.fromkeys(t.schema for t in stage.tables)
+    schemas.update(dict.fromkeys(getattr(o, "schema", None) for o in stage.objects
+                                 if not isinstance(o, (Extension, SchemaGrant))))
+    for i, schema in enumerate(s for s in schemas if s and s != "public"):
+        out.append(Node("schema", schema, (RANKS["schema"], i), stage.pos, provides={("schema", "", schema)},
+                        label=f"schema {schema}"))
+    for i, obj in enumerate(stage.objects):
+        if isinstance(obj, Extension):
+            if not obj.created_here:
+                continue
+            provides = {("extension", "", obj.name)}
+            for type_name in EXTENSION_TYPES.get(obj.name, ()):
+                provides |= {("type", obj.schema or "public", type_name), ("type", "public", type_name)}
+            out.append(Node("extension", obj, (RANKS["extension"], i), obj.pos, provides=provides,
+                            requires=_schema_ref(obj.schema or "public"), label=f"extension {obj.name}"))
+        elif isinstance(obj, Enum):
+            out.append(Node("enum", obj, (RANKS["enum"], i), obj.pos, provides={("type",) + obj.key},
+                            requires=_schema_ref(obj.schema), label=f"type {obj.schema}.{obj.name}"))
+        elif isinstance(obj, Function):
+            requires = _schema_ref(obj.schema)
+            for type_text in [a.type for a in obj.args] + [obj.returns]:
+                ref = _type_ref(type_text)
+                if ref and not type_text.lower().startswith("table"):
+                    requires.add(ref)
+            for arg in obj.args:
+                requires |= references(arg.default)
+            if obj.language == "sql":  # PostgreSQL checks a SQL body when it is created
+                requires |= references(obj.body)
+            out.append(Node("function", obj, (RANKS["function"], i), obj.pos, provides={("function",) + obj.key},
+                            requires=requires - {("function",) + obj.key},
+                            label=f"function {obj.schema}.{obj.name}"))
+        elif isinstance(obj, View):
+            out.append(Node("view", obj, (RANKS["view"], i), obj.pos,
+                            provides={("relation",) + obj.key, ("type",) + obj.key},
+                            requires=_schema_ref(obj.schema) | references(obj.query),
+                            label=f"view {obj.schema}.{obj.name}"))
+        elif isinstance(obj, SchemaGrant):
+            out.append(Node("grant", obj, (RANKS["grant"], i), obj.pos, requires=_schema_ref(obj.schema),
+                            label=f"grant on {obj.schema}"))
+    for t, table in enumerate(stage.tables):
+        out.extend(_table_nodes(table, t))
+    for i, raw in enumerate(stage.sql_after):
+        out.append(Node("raw after", raw, (RANKS["raw after"], i), raw.pos, label=f"raw SQL {raw.name!r}"))
+    return out
+
+
+def _table_nodes(table: m.Table, t: int) -> list[Node]:
+    me = ("relation", table.schema, table.name)
+    requires = _schema_ref(table.schema)
+    for column in table.columns:
+        ref = _type_ref(column.type)
+        if ref:
+            requires.add(ref)
+        if column.default is not None and column.default.literal is None:
+            requires |= references(column.default.sql)
+    for check in table.all_checks:
+        requires |= references(check.expression)
+    for fk in table.all_foreign_keys:
+        requires.add(("relation", fk.ref_schema, fk.ref_table))
+    label = f"table {table.schema}.{table.name}"
+    out = [Node("table", table, (RANKS["table"], t, 0), table.pos, table=table,
+                provides={me, ("type", table.schema, table.name)}, requires=requires - {me}, label=label)]
+    for p, policy in enumerate(table.policies):
+        out.append(Node("policy", policy, (RANKS["table"], t, 1, p), policy.pos, table=table,
+                        requires={me} | references(policy.using) | references(policy.with_check),
+                        label=f'policy "{policy.name}" on {table.schema}.{table.name}'))
+    for x, index in enumerate(table.indexes):
+        requires = {me} | references(index.where)
+        for element in index.elements:
+            requires |= references(element.expression)
+            for prefix, extension in _EXTENSION_PREFIXES:
+                if (element.opclass or "").startswith(prefix):
+                    requires.add(("extension", "", extension))
+        if index.method in _EXTENSION_METHODS:
+            requires.add(("extension", "", _EXTENSION_METHODS[index.method]))
+        out.append(Node("index", index, (RANKS["table"], t, 2, x), index.pos, table=table, requires=requires,
+                        label=f"index {index.name}"))
+    for g, trigger in enumerate(table.triggers):
+        out.append(Node("trigger", trigger, (RANKS["trigger"], t, g), trigger.pos, table=table,
+                        requires={me, ("function",) + trigger.function} | references(trigger.when),
+                        label=f"trigger {trigger.name} on {table.schema}.{table.name}"))
+    return out
+
+
+def sort(items: list[Node]) -> list[Node]:
+    """Kahn's algorithm, always taking the ready node first in the house order."""
+    providers: dict[Ref, list[Node]] = {}
+    for node in items:
+        for ref in node.provides:
+            providers.setdefault(ref, []).append(node)
+    waiting: dict[int, set[int]] = {}
+    dependents: dict[int, list[Node]] = {}
+    for node in items:
+        needs = {id(p) for ref in node.requires for p in providers.get(ref, ()) if p is not node}
+        waiting[id(node)] = needs
+        for provider_id in needs:
+            dependents.setdefault(provider_id, []).append(node)
+    ready = [(node.rank, n, node) for n, node in enumerate(items) if not waiting[id(node)]]
+    heapq.heapify(ready)
+    order_of = {id(node): n for n, node in enumerate(items)}
+    out: list[Node] = []
+    while ready:
+        _, _, node = heapq.heappop(ready)
+        out.append(node)
+        for dependent in dependents.get(id(node), ()):
+            needs = waiting[id(dependent)]
+            needs.discard(id(node))
+            if not needs:
+                heapq.heappush(ready, (dependent.rank, order_of[id(dependent)], dependent))
+    if len(out) < len(items):
+        raise SpecError([_cycle(items, waiting)])
+    return out
+
+
+def _cycle(items: list[Node], waiting: dict[int, set[int]]) -> Diagnostic:
+    by_id = {id(node): node for node in items}
+    stuck = [node for node in items if waiting[id(node)]]
+    node, seen = stuck[0], []
+    while node not in seen:
+        seen.append(node)
+        node = by_id[next(iter(waiting[id(node)]))]
+    loop = seen[seen.index(node):] + [node]
+    return Diagnostic(loop[0].pos, "E108", "error", "these objects need each other to exist first, so no order "
+                      "creates them: " + " → ".join(n.label for n in loop) + "; break the cycle (for tables, "
+                      "add the foreign key in sql_after)")
