@@ -75,7 +75,14 @@ def postgres():
         if os.environ.get("CI"):
             pytest.fail(f"CI must run the live tests: {exc}")
         pytest.skip(str(exc))
+    from schemagen import live
+    from schemagen.load import load_project
+
     server = pgserver.start()
+    # A Supabase cluster has its roles before any project does; the --db tests rely on that.
+    admin = live.connect(server, admin=True)
+    live.install_platform(admin, load_project(STAGE5_SPECS))
+    admin.close()
     yield server
     server.stop()
 

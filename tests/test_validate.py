@@ -406,3 +406,23 @@ sql_before:
     rendered = render_project(project, ())["sql/stage-01-t.sql"]
     first = statements(stage, rendered)[0]
     assert (first.kind, first.pos) == ("raw", stage.sql_before[0].pos)
+
+
+def test_a_server_without_the_platforms_roles_is_a_one_line_error(postgres, tmp_path):
+    """validate --db installs the platform slice as the given user; one who may not create
+    service_role (bypassrls) on a server that lacks it gets told so, not a traceback."""
+    from schemagen import live as live_module
+
+    admin = live_module.connect(postgres, admin=True)
+    admin.run("create role plain_user login createdb")
+    try:
+        specs = write_spec(tmp_path, BASE.replace("USING_HERE", "user_id = (select auth.uid())"))
+        url = f"postgresql://plain_user@127.0.0.1:{postgres.settings['port']}/postgres"
+        code, out, err = run("validate", "--specs", str(specs), "--db", url)
+        assert (code, out) == (2, "")
+        assert err.startswith("schemagen: cannot install the platform slice in the scratch database on 127.0.0.1: ")
+        assert err.endswith("the server needs the platform's roles (anon, authenticated, service_role), or a user "
+                            "allowed to create them\n") and err.count("\n") == 1
+    finally:
+        admin.run("drop role plain_user")
+        admin.close()

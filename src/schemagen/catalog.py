@@ -15,6 +15,8 @@ from .kinds.registry import FAMILIES, KINDS
 @dataclass
 class Catalog:
     facts: dict[str, dict] = field(default_factory=lambda: {family: {} for family in FAMILIES})
+    #: The schemas read: an object elsewhere was not looked for, so it cannot be called missing.
+    schemas: frozenset[str] = frozenset()
 
     def __getitem__(self, family: str) -> dict:
         return self.facts[family]
@@ -39,7 +41,10 @@ class Catalog:
 
 def introspect(session, schemas: list[str]) -> Catalog:
     """Read the catalog of the given schemas, every kind."""
-    catalog = Catalog()
-    for kind in KINDS:  # tables first: the other kinds keep to the tables read
-        catalog.facts.update(kind.part("catalog").read(session, schemas, set(catalog.tables)))
+    catalog = Catalog(schemas=frozenset(schemas))
+    table_kind = next(kind for kind in KINDS if kind.name == "table")
+    catalog.facts.update(table_kind.part("catalog").read(session, schemas, set()))
+    for kind in KINDS:  # tables first: the kinds on tables keep to the tables read
+        if kind is not table_kind:
+            catalog.facts.update(kind.part("catalog").read(session, schemas, set(catalog.tables)))
     return catalog

@@ -13,6 +13,8 @@ destructive and, without consent, is only listed as a comment, like migra's
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from . import model as m
 from .compare import changes
 from .kinds.base import PHASES, Change, RepairStatement, pg_name
@@ -42,9 +44,9 @@ def drift(session, project: m.Project, schemas: list[str]) -> list[Change]:
         raise DriftProblem(f"schema {', '.join(unknown)} does not exist in this database; "
                            "pass --schema with one that does")
     scoped = m.Project(tuple(
-        m.Stage(s.number, s.title, s.slug, s.status, s.depends_on,
-                tuple(t for t in s.tables if t.schema in schemas), s.external_tables, s.external_roles,
-                s.platform, path=s.path, pos=s.pos)
+        replace(s, tables=tuple(t for t in s.tables if t.schema in schemas),
+                objects=tuple(o for o in s.objects if getattr(o, "schema", None) in schemas or
+                              not hasattr(o, "schema") or o.schema is None))
         for s in project.stages))
     try:
         expected = expected_catalog(session, scoped)
@@ -57,12 +59,13 @@ def drift(session, project: m.Project, schemas: list[str]) -> list[Change]:
         raise
     actual = introspect(session, schemas)
     fallback = project.stages[0].pos
-    found = changes(expected, actual, fallback, project.external_keys)
+    found = changes(expected, actual, fallback, project.external_keys, set(schemas))
     # What PostgreSQL refused to spell here (a policy calling a function this database lacks) cannot be
     # compared: it is a difference of its own, said where the spec writes it.
+    recreated = {c.pos for c in found if c.kind.endswith(".missing")}  # made anew by the repair: nothing to compare
     found += [Change("note.unverifiable", (d.pos.order, d.message), d.message.replace("PostgreSQL rejects",
                                                                                        "cannot compare", 1), d.pos)
-              for d in expected.problems]
+              for d in expected.problems if d.pos not in recreated]
     return sorted(found, key=lambda c: (c.pos.order, c.kind, repr(c.key)))
 
 
@@ -74,9 +77,27 @@ class RepairContext:
 
     def __init__(self, project: m.Project, env):
         self.project = project
+        self.env = env
         self.macros = env.get_template("macros.sql.j2").module
         self.table_template = env.get_template("table.sql.j2")
         self.tables = {(t.schema, pg_name(t.name)): t for t in project.tables}
+
+    def render(self, template: str, **variables) -> str:
+        return self.env.get_template(template).render(**variables)
+
+    def function(self, key: tuple[str, str], pos: m.SourcePos):
+        from .kinds.function.model import Function
+
+        return next(f for f in self.project.objects(Function) if f.key == key and f.pos == pos)
+
+    def view(self, key: tuple[str, str]):
+        from .kinds.view.model import View
+
+        return next(v for v in self.project.objects(View) if v.key == key)
+
+    def trigger(self, key: tuple[str, str, str]):
+        table = self.tables[key[:2]]
+        return table, next(t for t in table.triggers if pg_name(t.name) == key[2])
 
     @staticmethod
     def stored(name: str) -> str:
@@ -117,6 +138,7 @@ def repair_sql(found: list[Change], project: m.Project, env, *, allow_destructiv
     if any(s.destructive for s in statements) and not allow_destructive:
         lines.append("-- destructive statements are commented out; review them, then rerun with "
                      "--allow-destructive to include them")
+    statements = list(dict.fromkeys(statements))  # one repair may need what another already wrote
     for phase in PHASES:
         for statement in (s for s in statements if s.phase == phase):
             if statement.destructive and not allow_destructive:

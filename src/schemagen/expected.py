@@ -16,6 +16,7 @@ from .catalog import Catalog
 from .diagnostics import Diagnostic
 from .kinds.base import Positions, Unverified
 from .kinds.registry import KINDS
+from .raw_objects import RawObjects, raw_objects
 
 
 @dataclass
@@ -28,15 +29,16 @@ class Expected:
     problem_tables: list[tuple[str, str]] = field(default_factory=list)
     #: What PostgreSQL could not spell, so is not compared (its problem is reported instead).
     unverified: Unverified = field(default_factory=Unverified)
+    #: What the specs' raw SQL creates: theirs, so never "extra", but only checked by name.
+    raw: RawObjects = field(default_factory=RawObjects)
 
 
 def expected_catalog(session, project: m.Project) -> Expected:
     from .normalize import Normalizer
 
     normalizer = Normalizer()
-    expected = Expected(Catalog())
-    tables = list(project.tables)
-    builders = [kind.part("catalog").expect(tables, normalizer, expected.positions, expected.unverified)
+    expected = Expected(Catalog(), raw=raw_objects(project))
+    builders = [kind.part("catalog").expect(project, normalizer, expected.positions, expected.unverified)
                 for kind in KINDS]
     normalizer.run(session)
     for build in builders:

@@ -80,6 +80,7 @@ class Normalizer:
         self.token = secrets.token_hex(3)
         self._counter = 0
         self.values: dict[tuple[str, str | None], Request] = {}
+        self.alone: dict[tuple[str, str], Request] = {}
         self.contexts: dict[tuple[str | None, tuple], _Context] = {}
         self.problems: list[Diagnostic] = []
         #: The spec table each problem belongs to, in step with ``problems``.
@@ -121,6 +122,16 @@ class Normalizer:
         request.owners.append(owner)
         return request
 
+    def standalone(self, kind: str, statement: str, owner: Owner) -> Request:
+        """An object made on its own in the first scratch schema (a function, a view): ``statement``
+        has ``{schema}`` where the scratch schema's name goes."""
+        request = self.alone.get((kind, statement))
+        if request is None:
+            request = self.alone[(kind, statement)] = Request(kind, statement, name=f"_sg_{kind[0]}{self._counter}")
+            self._counter += 1
+        request.owners.append(owner)
+        return request
+
     def check(self, table: m.Table, expression: str, owner: Owner) -> Request:
         return self._table_request("check", table, f"check ({expression})", expression, owner)
 
@@ -132,6 +143,16 @@ class Normalizer:
             sql += f" with check ({policy.with_check})"
         texts = f"{policy.using or ''} {policy.with_check or ''}"
         return self._table_request("policy", table, sql, texts, owner)
+
+    def trigger(self, table: m.Table, trigger, owner: Owner) -> Request:
+        """A trigger with a ``when`` condition, on the table's scratch stand-in (the function is real)."""
+        from .render import trigger_event
+        from .sqltext import qualified
+
+        events = " or ".join(trigger_event(e) for e in trigger.events)
+        sql = (f"{trigger.timing} {events} on {{table}} for each {trigger.for_each} when ({trigger.when}) "
+               f"execute function {qualified(*trigger.function)}()")
+        return self._table_request("trigger", table, sql, trigger.when or "", owner)
 
     def index(self, table: m.Table, index: m.Index, owner: Owner) -> Request:
         from .render import index_key_sql
@@ -148,7 +169,7 @@ class Normalizer:
 
     def run(self, session) -> None:
         """Make every scratch object, read PostgreSQL's spelling back, and roll it all away."""
-        if not self.values and not self.contexts:
+        if not self.values and not self.contexts and not self.alone:
             return
         schemas = self._place_contexts()
         with session.scratch():
@@ -156,6 +177,7 @@ class Normalizer:
                 raise exc  # no scratch schema, no normalising (a user without create on the database)
             self._run_values(session, schemas[0])
             self._run_contexts(session)
+            self._run_alone(session, schemas[0])
 
     def _place_contexts(self) -> list[str]:
         """Scratch schemas, so that no two scratch tables of one schema share a name."""
@@ -188,13 +210,15 @@ class Normalizer:
             request.failed = True
             self._report(request, exc, f"v{i - 1}")
         rows = session.query(
-            "select a.attname, format_type(a.atttypid, a.atttypmod), pg_get_expr(d.adbin, d.adrelid) "
+            "select a.attname, format_type(a.atttypid, a.atttypmod), pg_get_expr(d.adbin, d.adrelid), "
+            "format_type(a.atttypid, null) "
             "from pg_attribute a left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum "
             "where a.attrelid = :t::regclass and a.attnum > 0", t=f"{schema}._sg_values")
-        for name, type_name, default in rows:
+        for name, type_name, default, bare_type in rows:
             i = int(name[1:])
             if i not in failed:
-                requests[i].result = (type_name, default)
+                # (the type as a column has it, its default, the type as a signature has it: no modifier)
+                requests[i].result = (type_name, default, bare_type)
 
     def _run_contexts(self, session) -> None:
         statements: list[str] = []
@@ -210,6 +234,8 @@ class Normalizer:
                     statements.append(f"alter table {table} add constraint {name} {request.sql}")
                 elif request.kind == "policy":
                     statements.append(f"create policy {name} on {table} {request.sql}")
+                elif request.kind == "trigger":
+                    statements.append(f"create trigger {name} " + request.sql.replace("{table}", table))
                 else:
                     unique = request.sql.startswith("unique ")
                     statements.append(f"create {'unique ' if unique else ''}index {name} on {table} "
@@ -248,6 +274,35 @@ class Normalizer:
             by_name[(schema, table, name)].result = facts
         for (schema, table, name), facts in read_index_rows(session, schemas).items():
             by_name[(schema, table, name)].result = facts
+        if any(r.kind == "trigger" for c in self.contexts.values() for r in c.requests):
+            from .kinds.trigger.catalog import read_rows as read_trigger_rows
+
+            for (schema, table, name), facts in read_trigger_rows(session, schemas).items():
+                by_name[(schema, table, name)].result = facts
+
+    def _run_alone(self, session, schema: str) -> None:
+        if not self.alone:
+            return
+        requests = list(self.alone.values())
+        # bodies are checked when the real function is made; here only its spelling is wanted
+        statements = ["set local check_function_bodies = off"]
+        statements += [r.sql.replace("{schema}", quote_ident(schema), 1).replace("{name}", quote_ident(r.name), 1)
+                       for r in requests]
+        for index, exc in session.apply(statements):
+            if index:
+                requests[index - 1].failed = True
+                self._report(requests[index - 1], exc)
+        readers = {"function": "schemagen.kinds.function.catalog", "view": "schemagen.kinds.view.catalog"}
+        import importlib
+
+        for kind, module in readers.items():
+            wanted = {r.name: r for r in requests if r.kind == kind and not r.failed}
+            if not wanted:
+                continue
+            for key, facts in importlib.import_module(module).read_rows(session, [schema]).items():
+                request = wanted.get(key[1])
+                if request is not None:
+                    request.result = (key, facts)
 
     # --- telling -----------------------------------------------------------------------
 

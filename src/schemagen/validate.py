@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from . import model as m
-from .db import ConnectionProblem, Session, connect, database_message
+from .db import ConnectionProblem, ContainmentBroken, Session, connect, database_message
 from .diagnostics import Diagnostic, sort_diagnostics
 
 
@@ -87,7 +87,15 @@ def scratch_database(params: dict[str, object], project: m.Project) -> Iterator[
             session = Session(connect({**params, "database": name}))
             try:
                 for sql in platform_statements(project):
-                    session.execute(sql)
+                    try:
+                        session.execute(sql)
+                    except ContainmentBroken:
+                        raise
+                    except Exception as exc:
+                        raise ConnectionProblem(
+                            f"cannot install the platform slice in the scratch database on {params['host']}: "
+                            f"{database_message(exc)}; the server needs the platform's roles (anon, authenticated, "
+                            "service_role), or a user allowed to create them") from None
                 yield session
             finally:
                 session.close()
@@ -153,7 +161,7 @@ def validate_live(session: Session, project: m.Project, rendered: dict[str, str]
     """Apply the stages in ``session`` (the platform already there), compare the catalog with the
     specs and exercise the policies."""
     from .catalog import introspect
-    from .compare import differences
+    from .compare import differences, spec_schemas
     from .expected import expected_catalog
     from .live import apply_stages
     from .rls_probe import Probe, format_report
@@ -170,11 +178,11 @@ def validate_live(session: Session, project: m.Project, rendered: dict[str, str]
         d for d in expected.problems if d.pos not in said]  # an object refused already is not refused again
     for table in applied.refused_tables:
         expected.unverified.add("table", table)
-    schemas = {t.schema for t in project.tables} | {"public"}
-    # One read serves both: the comparison ignores the platform's auth tables, the probe needs them.
+    schemas = spec_schemas(project)
+    # One read serves both: the comparison keeps to the specs' schemas, the probe needs auth's tables too.
     actual = introspect(session, sorted(schemas | {"auth"}))
     ignored = project.external_keys | {key for key in actual.tables if key[0] not in schemas}
-    result.diagnostics += differences(expected, actual, project.stages[0].pos, ignored)
+    result.diagnostics += differences(expected, actual, project.stages[0].pos, ignored, schemas)
     if probe:
         reports, holes = Probe(session, actual).run(project)
         with_rls = sum(1 for t in project.tables if t.rls)

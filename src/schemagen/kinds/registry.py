@@ -24,9 +24,15 @@ class Kind:
 
 
 KINDS = (
+    Kind("extension", ("extension",)),
+    Kind("enum", ("enum",)),
     Kind("table", ("table", "constraint")),
+    Kind("function", ("function",)),
+    Kind("view", ("view",)),
     Kind("policy", ("policy",)),
     Kind("index", ("index",)),
+    Kind("trigger", ("trigger",)),
+    Kind("grant", ("privilege",)),
 )
 
 FAMILIES = tuple(family for kind in KINDS for family in kind.families)

@@ -58,17 +58,17 @@ def read_index_rows(session, schemas: list[str]) -> dict[tuple[str, str, str], I
 
 
 def read(session, schemas: list[str], tables: set[tuple[str, str]]) -> dict[str, dict]:
-    """The indexs of the tables read (a scratch schema's are the normaliser's business)."""
+    """The indexes of the tables read (a scratch schema's are the normaliser's business)."""
     return {"index": {key: facts for key, facts in read_index_rows(session, schemas).items() if key[:2] in tables}}
 
 
-def expect(tables: list[m.Table], normalizer, positions: Positions,
+def expect(project: m.Project, normalizer, positions: Positions,
            unverified: Unverified) -> Callable[[], dict[str, dict]]:
     from ...normalize import Owner
 
     asked = [(table, index, normalizer.index(table, index, Owner(index.pos, f"index {index.name}",
                                                                   table.schema, table.name)))
-             for table in tables for index in table.indexes]
+             for table in project.tables for index in table.indexes]
 
     def facts() -> dict[str, dict]:
         out = {}
@@ -77,6 +77,7 @@ def expect(tables: list[m.Table], normalizer, positions: Positions,
             positions[key] = index.pos
             if request.failed or request.result is None:
                 unverified.add("index", key)
+                out[key] = None
                 continue
             out[key] = request.result
         return {"index": out}

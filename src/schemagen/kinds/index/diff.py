@@ -20,11 +20,13 @@ def compare(want, have, report, unverified) -> None:
         if key[:2] in present:
             report.add("index.missing", key, f"index {key[2]} on {key[0]}.{key[1]} is missing from the database")
     for key in sorted(theirs.keys() - mine.keys()):
-        if key[:2] in present and ("index", key) not in unverified:
+        if key[:2] in present and ("index", key) not in unverified and report.extra("index", key):
             report.add("index.extra", key, f"the database has index {key[2]} on {key[0]}.{key[1]}, which the "
                                            "spec does not define", at=("table", key[:2]))
     for key in sorted(mine.keys() & theirs.keys()):
         a, b = theirs[key], mine[key]
+        if b is None:
+            continue
         for facet, x, y in (("method", a.method, b.method), ("unique", a.unique, b.unique),
                             ("keys", ", ".join(a.keys), ", ".join(b.keys)),
                             ("include", ", ".join(a.include) or None, ", ".join(b.include) or None),

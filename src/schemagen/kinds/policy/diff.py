@@ -23,11 +23,13 @@ def compare(want, have, report, unverified) -> None:
         if key[:2] in present:
             report.add("policy.missing", key, f'policy "{key[2]}" on {key[0]}.{key[1]} is missing from the database')
     for key in sorted(theirs.keys() - mine.keys()):
-        if key[:2] in present and ("policy", key) not in unverified:
+        if key[:2] in present and ("policy", key) not in unverified and report.extra("policy", key):
             report.add("policy.extra", key, f'the database has policy "{key[2]}" on {key[0]}.{key[1]}, which the '
                                             "spec does not define", at=("table", key[:2]))
     for key in sorted(mine.keys() & theirs.keys()):
         a, b = theirs[key], mine[key]
+        if b is None:  # could not be spelt: reported where it failed
+            continue
         for facet, x, y in (("command", a.command, b.command), ("roles", ", ".join(a.roles), ", ".join(b.roles)),
                             ("type", "permissive" if a.permissive else "restrictive",
                              "permissive" if b.permissive else "restrictive"),

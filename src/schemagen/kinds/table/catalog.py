@@ -120,13 +120,13 @@ def read(session, schemas: list[str], tables: set[TableKey] | None = None) -> di
     return {"table": found, "constraint": constraints}
 
 
-def expect(tables: list[m.Table], normalizer, positions: Positions,
+def expect(project: m.Project, normalizer, positions: Positions,
            unverified: Unverified) -> Callable[[], dict[str, dict]]:
     """Ask the normaliser for every type, default and check; the facts, once it has answered."""
     from ...normalize import Owner
 
     asked = []
-    for table in tables:
+    for table in project.tables:
         types = [normalizer.type(c.type, Owner(c.pos, f"the type of {table.name}.{c.name}", table.schema,
                                                 table.name, c.name)) for c in table.columns]
         defaults = [normalizer.default(c.type, c.default.sql, Owner(c.pos, f"the default of {table.name}.{c.name}",

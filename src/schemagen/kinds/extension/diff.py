@@ -1,0 +1,44 @@
+"""Extensions: declared ones missing or in another schema (others are the platform's), and the repair."""
+
+from __future__ import annotations
+
+from ...sqltext import quote_ident, quote_literal, sql_comment
+from ..base import Change, RepairStatement
+
+PREFIXES = ("extension",)
+
+
+def compare(want, have, report, unverified) -> None:
+    mine, theirs = want["extension"], have["extension"]
+    for key in sorted(mine):
+        facts = mine[key]
+        at = ("extension", key)
+        other = theirs.get(key)
+        if other is None:
+            who = "" if facts.created_here else " (the platform provides it)"
+            report.add("extension.missing", key, f"extension {key[0]}{who} is missing from the database", at=at,
+                       want=facts)
+            continue
+        if facts.schema is not None and other.schema != facts.schema:
+            report.add("extension.schema", key, f"extension {key[0]} is in schema {other.schema} in the database, "
+                                                f"{facts.schema} in the spec", at=at, want=facts)
+        if facts.created_here and other.comment != facts.comment:
+            report.add("extension.comment", key, f"comment on extension {key[0]} differs", at=at, want=facts)
+
+
+def repair(change: Change, ctx) -> list[RepairStatement]:
+    name = quote_ident(change.key[0])
+    facts = change.want
+    if change.kind == "extension.missing":
+        if not facts.created_here:
+            return [RepairStatement("note", sql_comment(f"{change.message}: ask the platform to enable it"))]
+        schema = f" with schema {quote_ident(facts.schema)}" if facts.schema else ""
+        return [RepairStatement("extension", f"create extension if not exists {name}{schema};")]
+    if change.kind == "extension.schema":
+        return [RepairStatement("extension", f"alter extension {name} set schema {quote_ident(facts.schema)};")]
+    value = quote_literal(facts.comment) if facts.comment is not None else "null"
+    return [RepairStatement("comment", f"comment on extension {name} is {value};")]
+
+
+def group(change: Change) -> tuple:
+    return (change.kind, change.key)

@@ -1,0 +1,102 @@
+"""Triggers in a catalog (not the ones PostgreSQL makes for foreign keys), keyed by schema, table and
+name: when they fire, on what, for each row or statement, the function, and the ``when`` condition."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from ... import model as m
+from ..base import Positions, Unverified
+
+
+@dataclass(frozen=True)
+class TriggerFacts:
+    timing: str
+    events: tuple[str, ...]
+    for_each: str
+    function: tuple[str, str]
+    when: str | None
+    comment: str | None = None
+
+
+TRIGGERS_SQL = """
+select n.nspname, c.relname, t.tgname, t.tgtype::int,
+       array(select a.attname from unnest(t.tgattr::int2[]) with ordinality k(n, i)
+             join pg_attribute a on a.attrelid = t.tgrelid and a.attnum = k.n order by k.i)::text[],
+       pn.nspname, p.proname, pg_get_triggerdef(t.oid, true), obj_description(t.oid, 'pg_trigger')
+from pg_trigger t
+join pg_class c on c.oid = t.tgrelid join pg_namespace n on n.oid = c.relnamespace
+join pg_proc p on p.oid = t.tgfoid join pg_namespace pn on pn.oid = p.pronamespace
+where not t.tgisinternal and n.nspname = any(:schemas)
+"""
+
+_WHEN = re.compile(r" WHEN \((.*)\) EXECUTE (?:FUNCTION|PROCEDURE) ", re.S)
+
+
+def _decode(tgtype: int, columns: list[str]) -> tuple[str, tuple[str, ...], str]:
+    """pg_trigger.tgtype's bits: row (1), before (2), insert (4), delete (8), update (16),
+    truncate (32), instead (64)."""
+    timing = "instead of" if tgtype & 64 else ("before" if tgtype & 2 else "after")
+    events = []
+    for bit, event in ((4, "insert"), (16, "update"), (8, "delete"), (32, "truncate")):
+        if tgtype & bit:
+            events.append(f"update of {', '.join(columns)}" if event == "update" and columns else event)
+    return timing, tuple(events), "row" if tgtype & 1 else "statement"
+
+
+def read_rows(session, schemas: list[str]) -> dict[tuple[str, str, str], TriggerFacts]:
+    out = {}
+    for schema, table, name, tgtype, columns, fschema, fname, definition, comment in \
+            session.query(TRIGGERS_SQL, schemas=schemas):
+        timing, events, for_each = _decode(tgtype, columns)
+        when = _WHEN.search(definition)
+        out[(schema, table, name)] = TriggerFacts(timing, events, for_each, (fschema, fname),
+                                                  when.group(1) if when else None, comment)
+    return out
+
+
+def read(session, schemas: list[str], tables: set) -> dict[str, dict]:
+    return {"trigger": read_rows(session, schemas)}
+
+
+def _events(trigger) -> tuple[str, ...]:
+    order = ("insert", "update", "delete", "truncate")
+    out = []
+    for kind in order:
+        for event in trigger.events:
+            if event.kind == kind:
+                out.append(f"update of {', '.join(event.columns)}" if event.columns else kind)
+    return tuple(dict.fromkeys(out))
+
+
+def expect(project: m.Project, normalizer, positions: Positions, unverified: Unverified) -> Callable[[], dict]:
+    from ...normalize import Owner
+
+    asked = []
+    for table in project.tables:
+        for trigger in table.triggers:
+            request = None
+            if trigger.when is not None:
+                owner = Owner(trigger.pos, f"trigger {trigger.name}", table.schema, table.name)
+                request = normalizer.trigger(table, trigger, owner)
+            asked.append((trigger, request))
+
+    def facts() -> dict:
+        out = {}
+        for trigger, request in asked:
+            key = trigger.key
+            positions[("trigger", key)] = trigger.pos
+            when = None
+            if request is not None:
+                if request.failed or request.result is None:
+                    unverified.add("trigger", key)
+                    out[key] = None
+                    continue
+                when = request.result.when
+            out[key] = TriggerFacts(trigger.timing, _events(trigger), trigger.for_each, trigger.function, when,
+                                    trigger.comment)
+        return {"trigger": out}
+
+    return facts

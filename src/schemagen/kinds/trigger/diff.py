@@ -1,0 +1,55 @@
+"""Triggers: missing, extra, changed (PostgreSQL alters a trigger's name only, so a changed trigger is
+dropped and created again, in one transaction, which loses nothing), and the comment."""
+
+from __future__ import annotations
+
+from ...sqltext import qualified, quote_ident, quote_literal
+from ..base import Change, RepairStatement
+
+PREFIXES = ("trigger",)
+
+
+def compare(want, have, report, unverified) -> None:
+    present = want.tables.keys() | have.tables.keys()
+    mine, theirs = want["trigger"], have["trigger"]
+    for key in sorted(mine.keys() - theirs.keys()):
+        report.add("trigger.missing", key, f"trigger {key[2]} on {key[0]}.{key[1]} is missing from the database",
+                   at=("trigger", key))
+    for key in sorted(theirs.keys() - mine.keys()):
+        if ("trigger", key) in unverified or not report.extra("trigger", key) or key[:2] not in present:
+            continue
+        report.add("trigger.extra", key, f"the database has trigger {key[2]} on {key[0]}.{key[1]}, which no spec "
+                                         "defines", at=("table", key[:2]))
+    for key in sorted(mine.keys() & theirs.keys()):
+        a, b = theirs[key], mine[key]
+        if b is None:
+            continue
+        for facet in ("timing", "events", "for_each", "function", "when"):
+            x, y = getattr(a, facet), getattr(b, facet)
+            if x != y:
+                report.add("trigger.changed", key, f"{facet.replace('_', ' ')} of trigger {key[2]} on "
+                                                   f"{key[0]}.{key[1]} is {x!r} in the database, {y!r} in the spec",
+                           at=("trigger", key))
+        if a.comment != b.comment:
+            report.add("trigger.comment", key, f"comment on trigger {key[2]} on {key[0]}.{key[1]} differs",
+                       at=("trigger", key), want=b)
+
+
+def repair(change: Change, ctx) -> list[RepairStatement]:
+    schema, table_name, name = change.key
+    drop = f"drop trigger {quote_ident(name)} on {qualified(schema, table_name)};"
+    if change.kind == "trigger.extra":
+        return [RepairStatement("drop trigger", drop, destructive=True)]
+    table, trigger = ctx.trigger(change.key)
+    if change.kind == "trigger.comment":
+        value = quote_literal(trigger.comment) if trigger.comment is not None else "null"
+        return [RepairStatement("comment", f"comment on trigger {quote_ident(name)} on "
+                                           f"{qualified(schema, table_name)} is {value};")]
+    create = ctx.render("trigger.sql.j2", trigger=trigger, table=table).strip()
+    if change.kind == "trigger.missing":
+        return [RepairStatement("trigger", create)]
+    return [RepairStatement("drop trigger", drop), RepairStatement("trigger", create)]
+
+
+def group(change: Change) -> tuple:
+    return ("trigger.changed" if change.kind == "trigger.changed" else change.kind, change.key)

@@ -1,0 +1,70 @@
+"""Views and materialized views in a catalog: the query as PostgreSQL prints it back,
+security_invoker, and the comment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable
+
+from ... import model as m
+from ..base import Positions, Unverified
+from .model import View
+
+
+@dataclass(frozen=True)
+class ViewFacts:
+    definition: str
+    materialized: bool
+    security_invoker: bool | None
+    comment: str | None = None
+
+
+VIEWS_SQL = """
+select n.nspname, c.relname, pg_get_viewdef(c.oid, true), c.relkind = 'm',
+       (select option_value from pg_options_to_table(c.reloptions) where option_name = 'security_invoker'),
+       obj_description(c.oid, 'pg_class')
+from pg_class c join pg_namespace n on n.oid = c.relnamespace
+where c.relkind in ('v', 'm') and n.nspname = any(:schemas)
+  and not exists (select from pg_depend d where d.objid = c.oid and d.deptype = 'e')
+"""
+
+
+def read_rows(session, schemas: list[str]) -> dict[tuple[str, str], ViewFacts]:
+    out = {}
+    for schema, name, definition, materialized, invoker, comment in session.query(VIEWS_SQL, schemas=schemas):
+        flag = None if invoker is None else invoker.lower() in ("true", "on", "1", "yes")
+        out[(schema, name)] = ViewFacts(definition.strip(), materialized, flag, comment)
+    return out
+
+
+def read(session, schemas: list[str], tables: set) -> dict[str, dict]:
+    return {"view": read_rows(session, schemas)}
+
+
+def scratch_statement(view: View) -> str:
+    if view.materialized:
+        return f"create materialized view {{schema}}.{{name}} as {view.query}\nwith no data"
+    return f"create view {{schema}}.{{name}} as {view.query}\n"
+
+
+def expect(project: m.Project, normalizer, positions: Positions, unverified: Unverified) -> Callable[[], dict]:
+    from ...normalize import Owner
+
+    asked = [(view, normalizer.standalone("view", scratch_statement(view),
+                                          Owner(view.pos, f"view {view.schema}.{view.name}", view.schema)))
+             for view in project.objects(View)]
+
+    def facts() -> dict:
+        out = {}
+        for view, request in asked:
+            positions[("view", view.key)] = view.pos
+            if request.failed or request.result is None:
+                unverified.add("view", view.key)
+                out[view.key] = None
+                continue
+            _, scratch = request.result
+            out[view.key] = replace(scratch, materialized=view.materialized,
+                                    security_invoker=view.security_invoker, comment=view.comment)
+        return {"view": out}
+
+    return facts
