@@ -299,10 +299,12 @@ class _StageBuilder:
                            f"foreign_key; this one has {', '.join(kinds) or 'none'}")
                 continue
             kind = kinds[0]
-            allowed = {"primary_key": {"name"}, "unique": {"name", "nulls_not_distinct"},
-                       "check": {"name"},
+            allowed = {"primary_key": {"name", "deferrable", "initially_deferred"},
+                       "unique": {"name", "nulls_not_distinct", "deferrable", "initially_deferred"},
+                       "check": {"name", "not_valid"},
                        "foreign_key": {"name", "references", "on_delete", "on_update", "label",
-                                       "diagram", "cardinality"}}[kind] | {kind}
+                                       "diagram", "cardinality", "deferrable", "initially_deferred",
+                                       "not_valid"}}[kind] | {kind}
             for key in con:
                 if key not in allowed:
                     self.error(at + (key,), "E106", f"'{key}' does not apply to a {kind} constraint; "
@@ -310,7 +312,8 @@ class _StageBuilder:
             if kind == "check":
                 expression = self.fragment(con["check"], at + ("check",), "check")
                 self.check_names(expression, at + ("check",), column_names, "check")
-                checks.append(m.Check(expression, name=con.get("name"), pos=self.pos(at)))
+                checks.append(m.Check(expression, name=con.get("name"), not_valid=con.get("not_valid", False),
+                                      pos=self.pos(at)))
                 continue
             cols = tuple(con[kind])
             for j, col in enumerate(cols):
@@ -318,10 +321,12 @@ class _StageBuilder:
             if kind == "primary_key":
                 if pk is not None or any(c.primary_key for c in columns):
                     self.error(at, "E106", f"{schema}.{name} has more than one primary key; keep one")
-                pk = m.PrimaryKey(cols, con.get("name"), self.pos(at))
+                pk = m.PrimaryKey(cols, con.get("name"), con.get("deferrable", False),
+                                  con.get("initially_deferred", False), self.pos(at))
             elif kind == "unique":
-                uniques.append(m.UniqueConstraint(cols, con.get("name"),
-                                                  con.get("nulls_not_distinct", False), self.pos(at)))
+                uniques.append(m.UniqueConstraint(cols, con.get("name"), con.get("nulls_not_distinct", False),
+                                                  con.get("deferrable", False), con.get("initially_deferred", False),
+                                                  self.pos(at)))
             else:
                 if "references" not in con:
                     self.error(at, "E101", "a foreign_key constraint needs 'references: {table, columns}'")
@@ -363,8 +368,11 @@ class _StageBuilder:
             diagram_columns = tuple(picked)
 
         for i, col in enumerate(columns):
-            if col.check is not None and col.check.values is None:
-                self.check_names(col.check.expression, path + ("columns", i, "check"), column_names, "check")
+            for check in col.checks:
+                if check.values is None:
+                    self.check_names(check.expression, path + ("columns", i, "check"), column_names, "check")
+            if col.generated is not None:
+                self.check_names(col.generated, path + ("columns", i, "generated"), column_names, "generated")
 
         return m.Table(
             schema=schema,
@@ -411,23 +419,20 @@ class _StageBuilder:
         if default is not None and "identity" in data:
             self.error(path + ("identity",), "E106",
                        "an identity column cannot also have a default; remove one of them")
-        check = None
-        if "check" in data:
-            raw = data["check"]
-            at = path + ("check",)
-            if isinstance(raw, str):
-                check = m.Check(self.fragment(raw, at, "check"), column=name, pos=self.pos(at))
-            elif ("in" in raw) == ("expression" in raw):
-                self.error(at, "E106", "a check needs exactly one of 'in' (a list of allowed values) "
-                           "or 'expression'")
-            elif "in" in raw:
-                values = tuple(raw["in"])
-                constants = [self.constant(v, at + ("in", j)) for j, v in enumerate(values)]
-                expression = f"{quote_ident(name)} in ({', '.join(constants)})"
-                check = m.Check(expression, raw.get("name"), name, values, self.pos(at))
-            else:
-                check = m.Check(self.fragment(raw["expression"], at + ("expression",), "check"),
-                                raw.get("name"), name, pos=self.pos(at))
+        raw_checks = data.get("check", [])
+        checks = []
+        for j, raw in enumerate(raw_checks if isinstance(raw_checks, list) else [raw_checks]):
+            at = path + (("check", j) if isinstance(raw_checks, list) else ("check",))
+            check = self.column_check(raw, at, name)
+            if check is not None:
+                checks.append(check)
+        generated = None
+        if "generated" in data:
+            generated = self.fragment(data["generated"], path + ("generated",), "generated")
+            for other in ("default", "identity"):
+                if other in data:
+                    self.error(path + ("generated",), "E106", f"a generated column cannot also have {other}; "
+                               "remove one of them", key=True)
         references = None
         if "references" in data:
             references = self.reference(data["references"], path + ("references",), name)
@@ -440,11 +445,28 @@ class _StageBuilder:
             default=default,
             identity=data.get("identity"),
             references=references,
-            check=check,
+            checks=tuple(checks),
             comment=data.get("comment"),
+            generated=generated,
+            collation=self.ident(data["collate"], path + ("collate",), "collation") if "collate" in data else None,
             waivers=self.waivers(data, path),
             pos=self.pos(path),
         )
+
+    def column_check(self, raw: str | dict[str, Any], at: Path, name: str) -> m.Check | None:
+        if isinstance(raw, str):
+            return m.Check(self.fragment(raw, at, "check"), column=name, pos=self.pos(at))
+        if ("in" in raw) == ("expression" in raw):
+            self.error(at, "E106", "a check needs exactly one of 'in' (a list of allowed values) or 'expression'")
+            return None
+        not_valid = raw.get("not_valid", False)
+        if "in" in raw:
+            values = tuple(raw["in"])
+            constants = [self.constant(v, at + ("in", j)) for j, v in enumerate(values)]
+            expression = f"{quote_ident(name)} in ({', '.join(constants)})"
+            return m.Check(expression, raw.get("name"), name, values, not_valid, self.pos(at))
+        return m.Check(self.fragment(raw["expression"], at + ("expression",), "check"), raw.get("name"), name,
+                       not_valid=not_valid, pos=self.pos(at))
 
     def reference(self, raw: str | dict[str, Any], path: Path, column: str) -> m.ForeignKey | None:
         if isinstance(raw, str):
@@ -517,10 +539,18 @@ class _StageBuilder:
         derived = name is None
         if derived:
             name = derive_index_name(table, name_parts)
+        parameters = tuple((self.ident(key, path + ("with", key), "storage parameter"),
+                            self.constant(value, path + ("with", key)))
+                           for key, value in data.get("with", {}).items())
+        for key, _ in parameters:
+            if not re.fullmatch(r"[a-z_][a-z0-9_]*", key):
+                self.error(path + ("with", key), "E105", f"storage parameter {key!r} is not a parameter name "
+                           "(lowercase letters, digits, _)", key=True)
         return m.Index(
             name=name,
             elements=tuple(elements),
             method=data.get("method", "btree"),
+            parameters=parameters,
             unique=data.get("unique", False),
             where=where,
             include=include,
@@ -539,6 +569,9 @@ def _fk_options(raw: dict[str, Any]) -> dict[str, Any]:
         "label": raw.get("label", "references"),
         "in_diagram": raw.get("diagram", True),
         "cardinality": raw.get("cardinality", "||--o{"),
+        "deferrable": raw.get("deferrable", False) or raw.get("initially_deferred", False),
+        "initially_deferred": raw.get("initially_deferred", False),
+        "not_valid": raw.get("not_valid", False),
     }
 
 

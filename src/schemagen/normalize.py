@@ -144,6 +144,11 @@ class Normalizer:
         texts = f"{policy.using or ''} {policy.with_check or ''}"
         return self._table_request("policy", table, sql, texts, owner)
 
+    def generated(self, table: m.Table, column: m.Column, owner: Owner) -> Request:
+        """A generated column's expression: a column of that type added to the table's stand-in."""
+        sql = f"{column.type} generated always as ({column.generated}) stored"
+        return self._table_request("generated", table, sql, column.generated or "", owner)
+
     def trigger(self, table: m.Table, trigger, owner: Owner) -> Request:
         """A trigger with a ``when`` condition, on the table's scratch stand-in (the function is real)."""
         from .render import trigger_event
@@ -160,6 +165,8 @@ class Normalizer:
         sql = f"using {index.method} (" + ", ".join(index_key_sql(e) for e in index.elements) + ")"
         if index.include:
             sql += " include (" + ", ".join(quote_ident(c) for c in index.include) + ")"
+        if index.parameters:
+            sql += " with (" + ", ".join(f"{name} = {value}" for name, value in index.parameters) + ")"
         if index.where is not None:
             sql += f" where {index.where}"
         texts = " ".join([e.expression or "" for e in index.elements] + [index.where or ""])
@@ -236,6 +243,8 @@ class Normalizer:
                     statements.append(f"create policy {name} on {table} {request.sql}")
                 elif request.kind == "trigger":
                     statements.append(f"create trigger {name} " + request.sql.replace("{table}", table))
+                elif request.kind == "generated":
+                    statements.append(f"alter table {table} add column {name} {request.sql}")
                 else:
                     unique = request.sql.startswith("unique ")
                     statements.append(f"create {'unique ' if unique else ''}index {name} on {table} "
@@ -274,6 +283,16 @@ class Normalizer:
             by_name[(schema, table, name)].result = facts
         for (schema, table, name), facts in read_index_rows(session, schemas).items():
             by_name[(schema, table, name)].result = facts
+        generated = {(c.schema, c.name, r.name): r for c in self.contexts.values() for r in c.requests
+                     if r.kind == "generated" and not r.failed}
+        if generated:
+            for schema, table, name, expression in session.query(
+                    "select n.nspname, c.relname, a.attname, pg_get_expr(d.adbin, d.adrelid) from pg_attribute a "
+                    "join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace "
+                    "join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum "
+                    "where n.nspname = any(:s) and a.attgenerated = 's'", s=schemas):
+                if (schema, table, name) in generated:
+                    generated[(schema, table, name)].result = expression
         if any(r.kind == "trigger" for c in self.contexts.values() for r in c.requests):
             from .kinds.trigger.catalog import read_rows as read_trigger_rows
 

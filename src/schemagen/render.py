@@ -155,8 +155,12 @@ def plain_column_ddl(table: m.Table, column: m.Column, *, with_default: bool = T
     """A column as ``add column`` and scratch tables need it: type, identity, default, not null;
     its constraints (keys, references, checks) are added on their own."""
     ddl = f"{quote_ident(column.name)} {column.type}"
+    if column.collation:
+        ddl += f" collate {quote_ident(column.collation)}"
     if column.identity:
         ddl += f" generated {column.identity} as identity"
+    if column.generated is not None:
+        ddl += f" generated always as ({column.generated}) stored"
     if with_default and column.default:
         ddl += f" default {column.default.sql}"
     if column.not_null or column.name in table.primary_key_columns:

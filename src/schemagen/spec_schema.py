@@ -87,13 +87,21 @@ class _Checker:
             schema = self.root["$defs"][name]
         return schema
 
+    def branches(self, schema: dict[str, Any]) -> list[dict[str, Any]]:
+        """An anyOf's alternatives, with nested anyOfs (a $ref to one) spread out."""
+        out = []
+        for branch in schema["anyOf"]:
+            branch = self.resolve(branch)
+            out.extend(self.branches(branch) if "anyOf" in branch else [branch])
+        return out
+
     def error(self, path: Path, code: str, message: str, *, key: bool = False) -> None:
         self.errors.add(Diagnostic(self.doc.pos(path, key=key), code, "error", message))
 
     def check(self, value: Any, schema: dict[str, Any], path: Path) -> None:
         schema = self.resolve(schema)
         if "anyOf" in schema:
-            branches = [self.resolve(b) for b in schema["anyOf"]]
+            branches = self.branches(schema)
             for branch in branches:
                 if "type" not in branch or _type_matches(value, branch["type"]):
                     self.check(value, branch, path)

@@ -17,6 +17,8 @@ class IndexFacts:
     keys: tuple[str, ...]
     include: tuple[str, ...]
     predicate: str | None
+    #: Storage parameters as PostgreSQL lists them: ``('m=16', 'ef_construction=64')``.
+    parameters: tuple[str, ...] = ()
 
 
 INDEXES_SQL = """
@@ -24,7 +26,7 @@ select n.nspname, c.relname, ic.relname, am.amname, i.indisunique, i.indnkeyatts
        array(select pg_get_indexdef(i.indexrelid, k, true) from generate_series(1, i.indnatts) k)::text[],
        array(select (i.indoption[k - 1] & 1) = 1 from generate_series(1, i.indnkeyatts) k)::bool[],
        array(select (i.indoption[k - 1] & 2) = 2 from generate_series(1, i.indnkeyatts) k)::bool[],
-       pg_get_expr(i.indpred, i.indrelid)
+       pg_get_expr(i.indpred, i.indrelid), coalesce(ic.reloptions, '{}')::text[]
 from pg_index i
 join pg_class ic on ic.oid = i.indexrelid
 join pg_class c on c.oid = i.indrelid
@@ -49,11 +51,11 @@ def _key_text(expr: str, desc: bool, nulls_first: bool) -> str:
 
 def read_index_rows(session, schemas: list[str]) -> dict[tuple[str, str, str], IndexFacts]:
     out = {}
-    for schema, table, name, method, unique, nkey, natts, exprs, desc, nulls_first, predicate in \
+    for schema, table, name, method, unique, nkey, natts, exprs, desc, nulls_first, predicate, options in \
             session.query(INDEXES_SQL, schemas=schemas):
         out[(schema, table, name)] = IndexFacts(
             method, unique, tuple(_key_text(exprs[i], desc[i], nulls_first[i]) for i in range(nkey)),
-            tuple(exprs[nkey:natts]), predicate)
+            tuple(exprs[nkey:natts]), predicate, tuple(sorted(options)))
     return out
 
 

@@ -30,7 +30,8 @@ def compare(want, have, report, unverified) -> None:
         for facet, x, y in (("method", a.method, b.method), ("unique", a.unique, b.unique),
                             ("keys", ", ".join(a.keys), ", ".join(b.keys)),
                             ("include", ", ".join(a.include) or None, ", ".join(b.include) or None),
-                            ("predicate", a.predicate, b.predicate)):
+                            ("predicate", a.predicate, b.predicate),
+                            ("parameters", ", ".join(a.parameters) or None, ", ".join(b.parameters) or None)):
             if x != y:
                 report.add("index.changed", key, f"{facet} of index {key[2]} is {_sql(x)} in the database, "
                                                  f"{_sql(y)} in the spec")

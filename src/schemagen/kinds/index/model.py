@@ -28,5 +28,7 @@ class Index(_Brief):
     include: tuple[str, ...] = ()
     #: True when the name came from the naming convention rather than the spec.
     derived_name: bool = False
+    #: Storage parameters, ``with (m = 16, ef_construction = 64)``, as (name, SQL value) pairs.
+    parameters: tuple[tuple[str, str], ...] = ()
     waivers: tuple[Waiver, ...] = ()
     pos: SourcePos = field(default=NOWHERE, compare=False)

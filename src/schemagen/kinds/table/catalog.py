@@ -27,6 +27,10 @@ class ColumnFacts:
     not_null: bool
     identity: str | None
     comment: str | None
+    #: ``generated always as (…) stored``: the expression (a generated column has no default).
+    generated: str | None = None
+    #: A collation other than the type's own.
+    collation: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,10 @@ class ConstraintFacts:
     ref_columns: tuple[str, ...] = ()
     on_delete: str | None = None
     on_update: str | None = None
+    deferrable: bool = False
+    initially_deferred: bool = False
+    #: False for a constraint added ``not valid`` and not validated since.
+    validated: bool = field(default=True, compare=False)
 
 
 TABLES_SQL = """
@@ -66,8 +74,10 @@ order by 2, 3
 COLUMNS_SQL = """
 select a.attrelid::int, a.attname, format_type(a.atttypid, a.atttypmod),
        pg_get_expr(d.adbin, d.adrelid), a.attnotnull, a.attidentity::text,
-       col_description(a.attrelid, a.attnum)
+       col_description(a.attrelid, a.attnum), a.attgenerated::text,
+       case when a.attcollation <> t.typcollation then co.collname end
 from pg_attribute a left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+join pg_type t on t.oid = a.atttypid left join pg_collation co on co.oid = a.attcollation
 where a.attrelid = any(:oids) and a.attnum > 0 and not a.attisdropped
 order by a.attrelid, a.attnum
 """
@@ -79,7 +89,7 @@ select con.conrelid::int, con.contype::text, pg_get_constraintdef(con.oid, true)
        fn.nspname, f.relname,
        array(select a.attname from unnest(con.confkey) with ordinality k(n, i)
              join pg_attribute a on a.attrelid = con.confrelid and a.attnum = k.n order by k.i)::text[],
-       con.confdeltype::text, con.confupdtype::text
+       con.confdeltype::text, con.confupdtype::text, con.condeferrable, con.condeferred, con.convalidated
 from pg_constraint con
 left join pg_class f on f.oid = con.confrelid
 left join pg_namespace fn on fn.oid = f.relnamespace
@@ -95,20 +105,25 @@ def read(session, schemas: list[str], tables: set[TableKey] | None = None) -> di
     keys = {row[0]: (row[1], row[2]) for row in rows}
     oids = list(keys)
     columns: dict[int, list[ColumnFacts]] = {}
-    for relid, name, typ, default, not_null, identity, comment in session.query(COLUMNS_SQL, oids=oids):
+    for relid, name, typ, default, not_null, identity, comment, generated, collation in \
+            session.query(COLUMNS_SQL, oids=oids):
+        expression = default if generated == "s" else None
         columns.setdefault(relid, []).append(ColumnFacts(
-            name, typ, default, not_null, {"a": "always", "d": "by default"}.get(identity), comment))
+            name, typ, None if generated == "s" else default, not_null,
+            {"a": "always", "d": "by default"}.get(identity), comment, expression, collation))
     found = {}
     for oid, _, _, comment, rls, force in rows:
         key = keys[oid]
         found[key] = TableFacts(key[0], key[1], tuple(columns.get(oid, ())), comment, rls, force)
     constraints: dict[tuple, ConstraintFacts] = {}
-    for relid, contype, definition, conname, cols, ref_schema, ref_name, ref_cols, on_delete, on_update in \
-            session.query(CONSTRAINTS_SQL, oids=oids):
+    for relid, contype, definition, conname, cols, ref_schema, ref_name, ref_cols, on_delete, on_update, \
+            deferrable, deferred, validated in session.query(CONSTRAINTS_SQL, oids=oids):
         table = keys[relid]
         kind = KINDS[contype]
+        definition = definition.removesuffix(" NOT VALID")
         if kind == "check":
-            constraints[(table, kind, definition)] = ConstraintFacts(kind, tuple(cols), definition, conname)
+            constraints[(table, kind, definition)] = ConstraintFacts(kind, tuple(cols), definition, conname,
+                                                                     validated=validated)
             continue
         constraints[(table, kind, tuple(cols))] = ConstraintFacts(
             kind, tuple(cols), definition, conname,
@@ -116,6 +131,7 @@ def read(session, schemas: list[str], tables: set[TableKey] | None = None) -> di
             ref_columns=tuple(ref_cols or ()),
             on_delete=FK_ACTIONS.get(on_delete) if kind == "foreign key" else None,
             on_update=FK_ACTIONS.get(on_update) if kind == "foreign key" else None,
+            deferrable=deferrable, initially_deferred=deferred, validated=validated,
         )
     return {"table": found, "constraint": constraints}
 
@@ -135,18 +151,21 @@ def expect(project: m.Project, normalizer, positions: Positions,
         checks = [(check, normalizer.check(table, check.expression,
                                            Owner(check.pos, f"a check on {table.name}", table.schema, table.name)))
                   for check in table.all_checks]
-        asked.append((table, types, defaults, checks))
+        generated = [normalizer.generated(table, c, Owner(c.pos, f"the generated column {table.name}.{c.name}",
+                                                          table.schema, table.name))
+                     if c.generated is not None else None for c in table.columns]
+        asked.append((table, types, defaults, checks, generated))
 
     def facts() -> dict[str, dict]:
         tables_out: dict[TableKey, TableFacts] = {}
         constraints: dict[tuple, ConstraintFacts] = {}
-        for table, types, defaults, checks in asked:
+        for table, types, defaults, checks, generated in asked:
             key = (table.schema, pg_name(table.name))
             if any(request.failed for request in types):
                 unverified.add("table", key)  # reported by the normaliser; comparing would only repeat it
                 continue
             columns = []
-            for column, type_request, default in zip(table.columns, types, defaults, strict=True):
+            for column, type_request, default, made in zip(table.columns, types, defaults, generated, strict=True):
                 type_name = type_request.result[0]
                 default_sql = None
                 if default is not None and default.failed:
@@ -154,8 +173,13 @@ def expect(project: m.Project, normalizer, positions: Positions,
                 elif default is not None:
                     default_sql = default.result[1]
                 not_null = column.not_null or column.name in table.primary_key_columns or bool(column.identity)
+                expression = None
+                if made is not None and made.failed:
+                    unverified.add("generated", key, pg_name(column.name))
+                elif made is not None:
+                    expression = made.result
                 columns.append(ColumnFacts(pg_name(column.name), type_name, default_sql, not_null, column.identity,
-                                           column.comment))
+                                           column.comment, expression, column.collation))
                 positions[("column", key, pg_name(column.name))] = column.pos
             tables_out[key] = TableFacts(key[0], key[1], tuple(columns), table.comment, table.rls, table.force_rls)
             positions[("table", key)] = table.pos
@@ -166,7 +190,8 @@ def expect(project: m.Project, normalizer, positions: Positions,
                 elif request.result is not None:
                     definition, columns = request.result
                     constraints[(key, "check", definition)] = ConstraintFacts(
-                        "check", columns, definition, pg_name(check.name) if check.name else "")
+                        "check", columns, definition, pg_name(check.name) if check.name else "",
+                        validated=not check.not_valid)
                     positions[(key, "check", definition)] = check.pos
         return {"table": tables_out, "constraint": constraints}
 
@@ -179,26 +204,35 @@ def _structural(table: m.Table, key: TableKey, constraints: dict, positions: Pos
     Within one ``create table`` PostgreSQL keeps a single index for identical key and unique
     definitions, so a unique that repeats the primary key (or an earlier unique) is not expected.
     """
-    seen: set[frozenset[str]] = set()
+    seen: set[tuple] = set()  # identical definitions: same columns in the same order, same deferral
     if table.primary_key_columns:
         cols = tuple(pg_name(c) for c in table.primary_key_columns)
-        constraints[(key, "primary key", cols)] = ConstraintFacts("primary key", cols, "")
+        pk = table.primary_key
+        facts = ConstraintFacts("primary key", cols, "",
+                                deferrable=bool(pk and (pk.deferrable or pk.initially_deferred)),
+                                initially_deferred=bool(pk and pk.initially_deferred))
+        constraints[(key, "primary key", cols)] = facts
         pos = table.primary_key.pos if table.primary_key else table.column(table.primary_key_columns[0]).pos
         positions[(key, "primary key", cols)] = pos
-        seen.add(frozenset(cols))
-    uniques = [((c.name,), c.pos) for c in table.columns if c.unique]
-    uniques += [(u.columns, u.pos) for u in table.uniques]
-    for columns, pos in uniques:
+        seen.add((cols, facts.deferrable, facts.initially_deferred, False))
+    uniques = [((c.name,), c.pos, None) for c in table.columns if c.unique]
+    uniques += [(u.columns, u.pos, u) for u in table.uniques]
+    for columns, pos, unique in uniques:
         cols = tuple(pg_name(c) for c in columns)
-        if frozenset(cols) in seen:
+        facts = ConstraintFacts("unique", cols, "",
+                                deferrable=bool(unique and (unique.deferrable or unique.initially_deferred)),
+                                initially_deferred=bool(unique and unique.initially_deferred))
+        identity = (cols, facts.deferrable, facts.initially_deferred, bool(unique and unique.nulls_not_distinct))
+        if identity in seen or (cols, facts.deferrable, facts.initially_deferred, False) in seen:
             continue
-        seen.add(frozenset(cols))
-        constraints[(key, "unique", cols)] = ConstraintFacts("unique", cols, "")
+        seen.add(identity)
+        constraints[(key, "unique", cols)] = facts
         positions[(key, "unique", cols)] = pos
     for fk in table.all_foreign_keys:
         cols = tuple(pg_name(c) for c in fk.columns)
         constraints[(key, "foreign key", cols)] = ConstraintFacts(
             "foreign key", cols, "", ref_table=(fk.ref_schema, pg_name(fk.ref_table)),
             ref_columns=tuple(pg_name(c) for c in fk.ref_columns),
-            on_delete=fk.on_delete or "no action", on_update=fk.on_update or "no action")
+            on_delete=fk.on_delete or "no action", on_update=fk.on_update or "no action",
+            deferrable=fk.deferrable, initially_deferred=fk.initially_deferred, validated=not fk.not_valid)
         positions[(key, "foreign key", cols)] = fk.pos

@@ -66,9 +66,11 @@ def _table(report, key, want, have, unverified) -> None:
                        at=col_at)
             continue
         facets = [("type", other.type, column.type), ("identity", other.identity, column.identity),
-                  ("comment", other.comment, column.comment)]
+                  ("comment", other.comment, column.comment), ("collation", other.collation, column.collation)]
         if ("default", key, column.name) not in unverified:
             facets.insert(1, ("default", other.default, column.default))
+        if ("generated", key, column.name) not in unverified:
+            facets.append(("generated", other.generated, column.generated))
         for facet, a, b in facets:
             if a != b:
                 report.add(f"column.{facet}", col_key, f"{facet} of {name}.{column.name} is {_sql(a)} in the "
@@ -125,9 +127,18 @@ def _constraints(report, want, have, present, unverified) -> None:
                    have=facts)
     for key in sorted(want.constraints.keys() & have.constraints.keys(), key=repr):
         a, b = have.constraints[key], want.constraints[key]
+        what = _constraint_text(key, b)
+        if b.validated and not a.validated:
+            report.add("constraint.not_validated", key, f"{what} was added not valid and never validated in the "
+                                                        "database", db_name=a.name)
+        if (a.deferrable, a.initially_deferred) != (b.deferrable, b.initially_deferred):
+            def timing(f) -> str:
+                return "initially deferred" if f.initially_deferred else ("deferrable" if f.deferrable
+                                                                         else "not deferrable")
+            report.add("constraint.changed", key, f"{what} is {timing(a)} in the database, {timing(b)} in the spec",
+                       db_name=a.name)
         if key[1] != "foreign key":
             continue
-        what = _constraint_text(key, b)
         if (a.ref_table, a.ref_columns) != (b.ref_table, b.ref_columns):
             report.add("constraint.changed", key, f"{what} references {_label(a.ref_table)}"
                                                   f"({', '.join(a.ref_columns)}) in the database", db_name=a.name)
@@ -204,6 +215,14 @@ def _column(change: Change, ctx, table, q: str) -> list[RepairStatement]:
     if kind == "column.type":
         return [RepairStatement("column", f"{alter} type {column.type} using {quote_ident(column.name)}::"
                                           f"{column.type};", destructive=not _widening(change.have, change.want))]
+    if kind == "column.collation":
+        collate = f" collate {quote_ident(column.collation)}" if column.collation else ""
+        return [RepairStatement("column", f"{alter} type {column.type}{collate};")]
+    if kind == "column.generated":  # PostgreSQL 15 cannot change a generation expression in place
+        ddl = plain_column_ddl(table, column)
+        return [RepairStatement("drop column", f"alter table {q} drop column {quote_ident(column.name)};",
+                                destructive=True),
+                RepairStatement("column", f"alter table {q} add column {ddl};", destructive=True)]
     if kind == "column.default":
         return [RepairStatement("column", f"{alter} set default {column.default.sql};" if column.default
                                 else f"{alter} drop default;")]
@@ -223,6 +242,8 @@ def _column(change: Change, ctx, table, q: str) -> list[RepairStatement]:
 def _constraint(change: Change, ctx, table, q: str) -> list[RepairStatement]:
     _, kind, detail = change.key
     macros = ctx.macros
+    if change.kind == "constraint.not_validated":
+        return [RepairStatement("constraint", f"alter table {q} validate constraint {quote_ident(change.db_name)};")]
     if change.kind == "constraint.check":
         check = ctx.check(table, change.pos)
         name = check.name or change.db_name

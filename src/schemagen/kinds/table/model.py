@@ -35,6 +35,8 @@ class Check(_Brief):
     name: str | None = None
     column: str | None = None
     values: tuple[str | int | float | bool, ...] | None = None
+    #: Added ``not valid``: existing rows are not checked (so it cannot sit in ``create table``).
+    not_valid: bool = False
     pos: SourcePos = field(default=NOWHERE, compare=False)
 
 
@@ -55,6 +57,9 @@ class ForeignKey(_Brief):
     cardinality: str = "||--o{"
     #: Declared on the column line (``references`` inline) or as a table constraint.
     inline: bool = False
+    deferrable: bool = False
+    initially_deferred: bool = False
+    not_valid: bool = False
     pos: SourcePos = field(default=NOWHERE, compare=False)
 
     @property
@@ -67,6 +72,8 @@ class UniqueConstraint(_Brief):
     columns: tuple[str, ...]
     name: str | None = None
     nulls_not_distinct: bool = False
+    deferrable: bool = False
+    initially_deferred: bool = False
     pos: SourcePos = field(default=NOWHERE, compare=False)
 
 
@@ -74,6 +81,8 @@ class UniqueConstraint(_Brief):
 class PrimaryKey(_Brief):
     columns: tuple[str, ...]
     name: str | None = None
+    deferrable: bool = False
+    initially_deferred: bool = False
     pos: SourcePos = field(default=NOWHERE, compare=False)
 
 
@@ -87,8 +96,11 @@ class Column(_Brief):
     default: Default | None = None
     identity: Literal["always", "by default"] | None = None
     references: ForeignKey | None = None
-    check: Check | None = None
+    checks: tuple[Check, ...] = ()
     comment: str | None = None
+    #: ``generated always as (…) stored``: computed from the row's other columns.
+    generated: str | None = None
+    collation: str | None = None
     waivers: tuple[Waiver, ...] = ()
     pos: SourcePos = field(default=NOWHERE, compare=False)
 
@@ -96,6 +108,11 @@ class Column(_Brief):
     def nullable(self) -> bool:
         """Primary-key and identity columns are implicitly not null in PostgreSQL."""
         return not (self.not_null or self.primary_key or self.identity)
+
+    @property
+    def check(self) -> Check | None:
+        """The column's first check (most have one)."""
+        return self.checks[0] if self.checks else None
 
 
 @dataclass(frozen=True, repr=False)
@@ -153,7 +170,7 @@ class Table(_Brief):
 
     @property
     def all_checks(self) -> tuple[Check, ...]:
-        inline = tuple(c.check for c in self.columns if c.check is not None)
+        inline = tuple(check for c in self.columns for check in c.checks)
         return inline + self.checks
 
 

@@ -25,11 +25,15 @@ class RedundantUnique(Rule):
     checklist = "Proper indexes"
 
     def check_table(self, table: Table, stage: Stage, project: Project) -> Iterator[Finding]:
-        seen = {frozenset(table.primary_key_columns): "the primary key"} if table.primary_key_columns else {}
-        uniques = [((c.name,), c.pos, c.waivers) for c in table.columns if c.unique]
-        uniques += [(u.columns, u.pos, ()) for u in table.uniques]
-        for columns, pos, waivers in uniques:
-            key = frozenset(columns)
+        pk = table.primary_key
+        seen = {}
+        if table.primary_key_columns:
+            seen[(table.primary_key_columns, bool(pk and (pk.deferrable or pk.initially_deferred)))] = \
+                "the primary key"
+        uniques = [((c.name,), c.pos, c.waivers, False) for c in table.columns if c.unique]
+        uniques += [(u.columns, u.pos, (), u.deferrable or u.initially_deferred) for u in table.uniques]
+        for columns, pos, waivers, deferrable in uniques:
+            key = (columns, deferrable)  # the same columns in the same order: PostgreSQL keeps one index
             if key in seen:
                 yield Finding(pos, f"unique ({', '.join(columns)}) on {table.schema}.{table.name} repeats "
                                    f"{seen[key]}; PostgreSQL keeps one index for both, so remove it",

@@ -8,9 +8,12 @@ create table public.trips (
   id uuid primary key default gen_random_uuid(),
   owner_id uuid references auth.users(id) on delete cascade not null,
   title text not null,
+  slug text collate "C" unique,
+  title_search tsvector generated always as (to_tsvector('simple', title)) stored,
   status trip_status default 'planned' not null,
+  budget numeric(10, 2) constraint trips_budget_positive check (budget > 0),
   updated_at timestamptz default now() not null
-);
+);alter table public.trips add constraint trips_budget_cap check (budget < 1000000) not valid;
 
 comment on table public.trips is 'A trip, shared with its members.';
 
@@ -26,6 +29,8 @@ create policy "Owners change trips"
 -- Indexes
 create index trips_owner_id_idx on public.trips(owner_id);
 create index trips_title_trgm_idx on public.trips using gin(title extensions.gin_trgm_ops);
+create index trips_updated_idx on public.trips(updated_at desc) with (fillfactor = 80);
+create index trips_title_search_idx on public.trips using gin(title_search);
 
 -- Grants
 revoke all on table public.trips from anon;
@@ -33,7 +38,8 @@ revoke all on table public.trips from anon;
 create table public.trip_members (
   trip_id uuid references public.trips(id) on delete cascade not null,
   user_id uuid references auth.users(id) on delete cascade not null,
-  primary key (trip_id, user_id)
+  primary key (trip_id, user_id),
+  constraint trip_members_user_trip_key unique (user_id, trip_id) deferrable initially deferred
 );
 
 comment on table public.trip_members is 'Who may see a trip besides its owner.';
