@@ -13,7 +13,8 @@ create table public.trips (
   status trip_status default 'planned' not null,
   budget numeric(10, 2) constraint trips_budget_positive check (budget > 0),
   updated_at timestamptz default now() not null
-);alter table public.trips add constraint trips_budget_cap check (budget < 1000000) not valid;
+);
+alter table public.trips add constraint trips_budget_cap check (budget < 1000000) not valid;
 
 comment on table public.trips is 'A trip, shared with its members.';
 
