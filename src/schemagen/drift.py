@@ -90,6 +90,14 @@ class RepairContext:
 
         return next(f for f in self.project.objects(Function) if f.key == key and f.pos == pos)
 
+    def object(self, kind: str, key: tuple):
+        """The spec object of a kind folder's model with this key (a domain, a sequence)."""
+        import importlib
+
+        module = importlib.import_module(f"schemagen.kinds.{kind}.model")
+        cls = getattr(module, kind.capitalize())
+        return next(o for o in self.project.objects(cls) if o.key == key)
+
     def view(self, key: tuple[str, str]):
         from .kinds.view.model import View
 

@@ -19,6 +19,7 @@ from . import pgsql, pgtypes
 from .diagnostics import Collector, Diagnostic, SpecError, did_you_mean
 from .spec_schema import check_document
 from .keywords import ALL_KEYWORDS
+from .kinds.domain.model import Domain
 from .kinds.enum.model import Enum
 from .kinds.extension.model import EXTENSION_TYPES, Extension
 from .kinds.grant.model import build_grants
@@ -753,7 +754,7 @@ def _created_types(stage: m.Stage) -> set[tuple[str | None, str]]:
     for declared in stage.external_types:
         found.add(pgtypes.parts(declared)[:2])
     for obj in stage.objects:
-        if isinstance(obj, Enum):
+        if isinstance(obj, (Enum, Domain)):
             found.add(obj.key)
         elif isinstance(obj, Extension):
             found.update((obj.schema, name) for name in EXTENSION_TYPES.get(obj.name, ()))

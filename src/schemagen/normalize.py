@@ -311,7 +311,8 @@ class Normalizer:
             if index:
                 requests[index - 1].failed = True
                 self._report(requests[index - 1], exc)
-        readers = {"function": "schemagen.kinds.function.catalog", "view": "schemagen.kinds.view.catalog"}
+        readers = {"function": "schemagen.kinds.function.catalog", "view": "schemagen.kinds.view.catalog",
+                   "domain": "schemagen.kinds.domain.catalog"}
         import importlib
 
         for kind, module in readers.items():

@@ -23,8 +23,8 @@ from .diagnostics import Diagnostic, SpecError
 from .references import Ref, references
 
 #: House order of the kinds.
-RANKS = {"schema": 0, "raw before": 1, "extension": 2, "enum": 3, "table": 4, "function": 5, "view": 6,
-         "trigger": 7, "grant": 8, "raw after": 9}
+RANKS = {"schema": 0, "raw before": 1, "extension": 2, "enum": 3, "domain": 3, "sequence": 3, "table": 4,
+         "function": 5, "view": 6, "trigger": 7, "sequence owner": 8, "publication": 8, "grant": 8, "raw after": 9}
 
 #: Index methods and operator classes that extensions bring.
 _EXTENSION_PREFIXES = (("vector_", "vector"), ("halfvec_", "vector"), ("sparsevec_", "vector"),
@@ -61,6 +61,9 @@ def nodes(stage: m.Stage) -> list[Node]:
     from .kinds.extension.model import EXTENSION_TYPES, Extension
     from .kinds.function.model import Function
     from .kinds.grant.model import SchemaGrant
+    from .kinds.domain.model import Domain
+    from .kinds.publication.model import Publication
+    from .kinds.sequence.model import Sequence
     from .kinds.view.model import View
 
     out: list[Node] = []
@@ -68,7 +71,7 @@ def nodes(stage: m.Stage) -> list[Node]:
         out.append(Node("raw before", raw, (RANKS["raw before"], i), raw.pos, label=f"raw SQL {raw.name!r}"))
     schemas = dict.fromkeys(t.schema for t in stage.tables)
     schemas.update(dict.fromkeys(getattr(o, "schema", None) for o in stage.objects
-                                 if not isinstance(o, (Extension, SchemaGrant))))
+                                 if not isinstance(o, (Extension, SchemaGrant, Publication))))
     for i, schema in enumerate(s for s in schemas if s and s != "public"):
         out.append(Node("schema", schema, (RANKS["schema"], i), stage.pos, provides={("schema", "", schema)},
                         label=f"schema {schema}"))
@@ -102,6 +105,25 @@ def nodes(stage: m.Stage) -> list[Node]:
                             provides={("relation",) + obj.key, ("type",) + obj.key},
                             requires=_schema_ref(obj.schema) | references(obj.query),
                             label=f"view {obj.schema}.{obj.name}"))
+        elif isinstance(obj, Domain):
+            requires = _schema_ref(obj.schema) | references(obj.default)
+            for check in obj.checks:
+                requires |= references(check)
+            ref = _type_ref(obj.type)
+            if ref:
+                requires.add(ref)
+            out.append(Node("domain", obj, (RANKS["domain"], i), obj.pos, provides={("type",) + obj.key},
+                            requires=requires, label=f"domain {obj.schema}.{obj.name}"))
+        elif isinstance(obj, Sequence):
+            out.append(Node("sequence", obj, (RANKS["sequence"], i), obj.pos, provides={("relation",) + obj.key},
+                            requires=_schema_ref(obj.schema), label=f"sequence {obj.schema}.{obj.name}"))
+            if obj.owned_by:  # after its table, which may well use the sequence in a default
+                out.append(Node("sequence owner", obj, (RANKS["sequence owner"], i), obj.pos,
+                                requires={("relation",) + obj.key, ("relation", obj.schema, obj.owned_by[0])},
+                                label=f"owner of sequence {obj.schema}.{obj.name}"))
+        elif isinstance(obj, Publication):
+            out.append(Node("publication", obj, (RANKS["publication"], i), obj.pos,
+                            requires={("relation",) + t for t in obj.tables}, label=f"publication {obj.name}"))
         elif isinstance(obj, SchemaGrant):
             out.append(Node("grant", obj, (RANKS["grant"], i), obj.pos, requires=_schema_ref(obj.schema),
                             label=f"grant on {obj.schema}"))

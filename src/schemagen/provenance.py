@@ -56,6 +56,9 @@ class _Index:
         from .kinds.extension.model import Extension
         from .kinds.function.model import Function
         from .kinds.grant.model import SchemaGrant
+        from .kinds.domain.model import Domain
+        from .kinds.publication.model import Publication
+        from .kinds.sequence.model import Sequence
         from .kinds.view.model import View
 
         self.stage = stage
@@ -81,6 +84,12 @@ class _Index:
                 self.by[("relation", obj.schema, obj.name)] = ("view", obj.pos, None)
             elif isinstance(obj, SchemaGrant):
                 self.by.setdefault(("schema grant", obj.schema), ("grant", obj.pos, None))
+            elif isinstance(obj, Domain):
+                self.by[("type", obj.schema, obj.name)] = ("domain", obj.pos, None)
+            elif isinstance(obj, Sequence):
+                self.by[("relation", obj.schema, obj.name)] = ("sequence", obj.pos, None)
+            elif isinstance(obj, Publication):
+                self.by[("publication", obj.name)] = ("publication", obj.pos, None)
 
     def get(self, key: tuple, kind: str | None = None) -> Found | None:
         found = self.by.get(key)
@@ -123,6 +132,12 @@ def _find(index: _Index, node: str, body: dict) -> Found | None:
         return index.get(("relation",) + _relation(body["into"]["rel"]))
     if node == "CreateEnumStmt":
         return index.get(("type",) + _qualified(_names(body["typeName"])))
+    if node == "CreateDomainStmt":
+        return index.get(("type",) + _qualified(_names(body["domainname"])))
+    if node in ("CreateSeqStmt", "AlterSeqStmt"):
+        return index.get(("relation",) + _relation(body["sequence"]))
+    if node in ("CreatePublicationStmt", "AlterPublicationStmt"):
+        return index.get(("publication", body["pubname"]))
     if node == "CreateExtensionStmt":
         return index.get(("extension", body["extname"]))
     if node == "CommentStmt":
@@ -156,6 +171,12 @@ def _comment(index: _Index, body: dict) -> Found | None:
         return index.get(("type",) + _qualified(_names(target["TypeName"]["names"])), "comment")
     if kind == "OBJECT_EXTENSION":
         return index.get(("extension", target["String"]["sval"]), "comment")
+    if kind == "OBJECT_DOMAIN":
+        return index.get(("type",) + _qualified(_names(target["TypeName"]["names"])), "comment")
+    if kind == "OBJECT_SEQUENCE":
+        return index.get(("relation",) + _qualified(_names(target["List"]["items"])), "comment")
+    if kind == "OBJECT_PUBLICATION":
+        return index.get(("publication", target["String"]["sval"]), "comment")
     return None
 
 

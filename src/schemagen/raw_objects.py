@@ -40,7 +40,8 @@ def _relation(range_var: dict) -> tuple[str, str]:
 #: Statement kinds that change or make nothing drift compares (or nothing at all).
 _NEUTRAL = {"CommentStmt", "VariableSetStmt", "SelectStmt", "InsertStmt", "UpdateStmt", "DeleteStmt",
             "AlterTableStmt", "GrantStmt", "GrantRoleStmt", "AlterDefaultPrivilegesStmt", "DropStmt",
-            "CreateSchemaStmt", "AlterEnumStmt", "AlterFunctionStmt", "AlterOwnerStmt"}
+            "CreateSchemaStmt", "AlterEnumStmt", "AlterFunctionStmt", "AlterOwnerStmt", "AlterSeqStmt",
+            "AlterPublicationStmt"}
 
 
 def raw_objects(project: m.Project) -> RawObjects:
@@ -84,6 +85,12 @@ def _created(node: str, body: dict) -> tuple | None:
         return ("view", _relation(body["into"]["rel"]))
     if node == "CreateExtensionStmt":
         return ("extension", (body["extname"],))
+    if node == "CreateDomainStmt":
+        return ("domain", _qualified(_names(body["domainname"])))
+    if node == "CreateSeqStmt":
+        return ("sequence", _relation(body["sequence"]))
+    if node == "CreatePublicationStmt":
+        return ("publication", (body["pubname"],))
     return None
 
 

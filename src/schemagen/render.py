@@ -109,6 +109,7 @@ def build_environment(user_templates: Path | None = None) -> jinja2.Environment:
         arguments=function_arguments,
         signature=function_signature,
         trigger_event=trigger_event,
+        qualified_pair=lambda pair: qualified(*pair),
     )
     env.globals.update(
         diagram_rows=diagram_rows,
@@ -314,7 +315,9 @@ class Block(NamedTuple):
 TEMPLATES = {"extension": ("extension.sql.j2", "extension"), "enum": ("enum.sql.j2", "enum"),
              "function": ("function.sql.j2", "function"), "view": ("view.sql.j2", "view"),
              "trigger": ("trigger.sql.j2", "trigger"), "grant": ("schema_grant.sql.j2", "grant"),
-             "policy": ("policy.sql.j2", "policy"), "index": ("index.sql.j2", "index")}
+             "policy": ("policy.sql.j2", "policy"), "index": ("index.sql.j2", "index"),
+             "domain": ("domain.sql.j2", "domain"), "sequence": ("sequence.sql.j2", "sequence"),
+             "publication": ("publication.sql.j2", "publication")}
 
 
 def _title(node) -> str:
@@ -353,6 +356,10 @@ def stage_blocks(env: jinja2.Environment, stage: m.Stage) -> list[Block]:
                 blocks.append(Block("raw", sql_comment(node.obj.name) + "\n" + node.obj.sql, ""))
             elif node.kind == "schema":
                 blocks.append(Block("schema", f"create schema if not exists {quote_ident(node.obj)};", ""))
+            elif node.kind == "sequence owner":
+                sequence = node.obj
+                owner = ".".join(quote_ident(p) for p in (sequence.schema,) + sequence.owned_by)
+                blocks.append(Block("sequence", f"alter sequence {qualified(*sequence.key)} owned by {owner};", ""))
             else:
                 name, variable = TEMPLATES[node.kind]
                 text = env.get_template(name).render({variable: node.obj, "table": node.table})

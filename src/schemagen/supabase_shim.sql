@@ -69,6 +69,19 @@ end
 $$;
 select set_config('search_path', '"$user", public, extensions', false);
 
+-- Realtime streams the tables stages add to this publication (empty at first, as on Supabase).
+do $$
+begin
+  if not exists (select from pg_publication where pubname = 'supabase_realtime') then
+    create publication supabase_realtime;
+    -- Supabase's init scripts ran as postgres, which so owns it and may add tables to it
+    if exists (select from pg_roles where rolname = 'postgres') then
+      alter publication supabase_realtime owner to postgres;
+    end if;
+  end if;
+end
+$$;
+
 create schema if not exists auth;
 grant usage on schema auth to anon, authenticated, service_role;
 

@@ -26,12 +26,15 @@ class Kind:
 KINDS = (
     Kind("extension", ("extension",)),
     Kind("enum", ("enum",)),
+    Kind("domain", ("domain",)),
+    Kind("sequence", ("sequence",)),
     Kind("table", ("table", "constraint")),
     Kind("function", ("function",)),
     Kind("view", ("view",)),
     Kind("policy", ("policy",)),
     Kind("index", ("index",)),
     Kind("trigger", ("trigger",)),
+    Kind("publication", ("publication",)),
     Kind("grant", ("privilege",)),
 )
 
@@ -43,8 +46,11 @@ FAMILIES = tuple(family for kind in KINDS for family in kind.families)
 SPEC_KEYS = (
     ("extensions", "extension"),
     ("enums", "enum"),
+    ("domains", "domain"),
+    ("sequences", "sequence"),
     ("functions", "function"),
     ("views", "view"),
+    ("publications", "publication"),
     ("grants", "grant"),
 )
 

@@ -4,6 +4,12 @@ comment on extension pg_trgm is 'Fuzzy search on trip titles.';
 create type public.trip_status as enum ('planned', 'active', 'done');
 comment on type public.trip_status is 'Where a trip stands.';
 
+create domain public.money_amount as numeric(12, 2) check (value >= 0);
+comment on domain public.money_amount is 'Never negative.';
+
+create sequence public.trip_number as bigint start with 1000;
+comment on sequence public.trip_number is 'Human trip numbers, in order.';
+
 create table public.trips (
   id uuid primary key default gen_random_uuid(),
   owner_id uuid references auth.users(id) on delete cascade not null,
@@ -11,6 +17,8 @@ create table public.trips (
   slug text collate "C" unique,
   title_search tsvector generated always as (to_tsvector('simple', title)) stored,
   status trip_status default 'planned' not null,
+  number bigint default nextval('public.trip_number') not null,
+  deposit money_amount,
   budget numeric(10, 2) constraint trips_budget_positive check (budget > 0),
   updated_at timestamptz default now() not null
 );
@@ -100,5 +108,7 @@ create trigger trips_set_updated_at
   before update on public.trips
   for each row
   execute function public.set_updated_at();
+
+alter publication supabase_realtime add table public.trips, public.trip_members;
 
 grant usage on schema extensions to authenticated;

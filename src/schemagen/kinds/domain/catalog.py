@@ -1,0 +1,68 @@
+"""Domains in a catalog: base type, not null, default and checks as PostgreSQL prints them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable
+
+from ... import model as m
+from ..base import Positions, Unverified
+from .model import Domain
+
+
+@dataclass(frozen=True)
+class DomainFacts:
+    type: str
+    not_null: bool
+    default: str | None
+    checks: tuple[str, ...]
+    comment: str | None = None
+
+
+DOMAINS_SQL = """
+select n.nspname, t.typname, format_type(t.typbasetype, t.typtypmod), t.typnotnull, t.typdefault,
+       array(select pg_get_constraintdef(c.oid, true) from pg_constraint c where c.contypid = t.oid
+             order by 1)::text[], obj_description(t.oid, 'pg_type')
+from pg_type t join pg_namespace n on n.oid = t.typnamespace
+where t.typtype = 'd' and n.nspname = any(:schemas)
+  and not exists (select from pg_depend d where d.objid = t.oid and d.deptype = 'e')
+"""
+
+
+def read_rows(session, schemas: list[str]) -> dict[tuple[str, str], DomainFacts]:
+    return {(schema, name): DomainFacts(base, not_null, default, tuple(checks), comment)
+            for schema, name, base, not_null, default, checks, comment in session.query(DOMAINS_SQL, schemas=schemas)}
+
+
+def read(session, schemas: list[str], tables: set) -> dict[str, dict]:
+    return {"domain": read_rows(session, schemas)}
+
+
+def scratch_statement(domain: Domain) -> str:
+    sql = f"create domain {{schema}}.{{name}} as {domain.type}"
+    if domain.default is not None:
+        sql += f" default {domain.default}"
+    if domain.not_null:
+        sql += " not null"
+    return sql + "".join(f" check ({check}\n)" for check in domain.checks)
+
+
+def expect(project: m.Project, normalizer, positions: Positions, unverified: Unverified) -> Callable[[], dict]:
+    from ...normalize import Owner
+
+    asked = [(domain, normalizer.standalone("domain", scratch_statement(domain),
+                                            Owner(domain.pos, f"domain {domain.schema}.{domain.name}", domain.schema)))
+             for domain in project.objects(Domain)]
+
+    def facts() -> dict:
+        out = {}
+        for domain, request in asked:
+            positions[("domain", domain.key)] = domain.pos
+            if request.failed or request.result is None:
+                unverified.add("domain", domain.key)
+                out[domain.key] = None
+                continue
+            out[domain.key] = replace(request.result[1], comment=domain.comment)
+        return {"domain": out}
+
+    return facts
