@@ -508,6 +508,7 @@ class _StageBuilder:
             using=using,
             with_check=with_check,
             permissive=data.get("as", "permissive") == "permissive",
+            comment=data.get("comment"),
             waivers=self.waivers(data, path),
             pos=self.pos(path),
         )
@@ -552,6 +553,7 @@ class _StageBuilder:
             elements=tuple(elements),
             method=data.get("method", "btree"),
             parameters=parameters,
+            comment=data.get("comment"),
             unique=data.get("unique", False),
             where=where,
             include=include,

@@ -3,7 +3,7 @@ schema, table and name, with keys and predicates as PostgreSQL prints them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from ... import model as m
@@ -19,6 +19,7 @@ class IndexFacts:
     predicate: str | None
     #: Storage parameters as PostgreSQL lists them: ``('m=16', 'ef_construction=64')``.
     parameters: tuple[str, ...] = ()
+    comment: str | None = field(default=None, compare=False)
 
 
 INDEXES_SQL = """
@@ -26,7 +27,7 @@ select n.nspname, c.relname, ic.relname, am.amname, i.indisunique, i.indnkeyatts
        array(select pg_get_indexdef(i.indexrelid, k, true) from generate_series(1, i.indnatts) k)::text[],
        array(select (i.indoption[k - 1] & 1) = 1 from generate_series(1, i.indnkeyatts) k)::bool[],
        array(select (i.indoption[k - 1] & 2) = 2 from generate_series(1, i.indnkeyatts) k)::bool[],
-       pg_get_expr(i.indpred, i.indrelid), coalesce(ic.reloptions, '{}')::text[]
+       pg_get_expr(i.indpred, i.indrelid), coalesce(ic.reloptions, '{}')::text[], obj_description(ic.oid, 'pg_class')
 from pg_index i
 join pg_class ic on ic.oid = i.indexrelid
 join pg_class c on c.oid = i.indrelid
@@ -51,11 +52,11 @@ def _key_text(expr: str, desc: bool, nulls_first: bool) -> str:
 
 def read_index_rows(session, schemas: list[str]) -> dict[tuple[str, str, str], IndexFacts]:
     out = {}
-    for schema, table, name, method, unique, nkey, natts, exprs, desc, nulls_first, predicate, options in \
+    for schema, table, name, method, unique, nkey, natts, exprs, desc, nulls_first, predicate, options, comment in \
             session.query(INDEXES_SQL, schemas=schemas):
         out[(schema, table, name)] = IndexFacts(
             method, unique, tuple(_key_text(exprs[i], desc[i], nulls_first[i]) for i in range(nkey)),
-            tuple(exprs[nkey:natts]), predicate, tuple(sorted(options)))
+            tuple(exprs[nkey:natts]), predicate, tuple(sorted(options)), comment)
     return out
 
 
@@ -81,7 +82,7 @@ def expect(project: m.Project, normalizer, positions: Positions,
                 unverified.add("index", key)
                 out[key] = None
                 continue
-            out[key] = request.result
+            out[key] = replace(request.result, comment=index.comment)
         return {"index": out}
 
     return facts

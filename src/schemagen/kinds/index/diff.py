@@ -3,7 +3,7 @@ is dropped and created again: PostgreSQL alters an index's name, not its definit
 
 from __future__ import annotations
 
-from ...sqltext import qualified
+from ...sqltext import qualified, quote_literal
 from ..base import Change, RepairStatement
 
 PREFIXES = ("index",)
@@ -27,6 +27,8 @@ def compare(want, have, report, unverified) -> None:
         a, b = theirs[key], mine[key]
         if b is None:
             continue
+        if a.comment != b.comment:
+            report.add("index.comment", key, f"comment on index {key[2]} differs between the database and the spec")
         for facet, x, y in (("method", a.method, b.method), ("unique", a.unique, b.unique),
                             ("keys", ", ".join(a.keys), ", ".join(b.keys)),
                             ("include", ", ".join(a.include) or None, ", ".join(b.include) or None),
@@ -43,9 +45,12 @@ def repair(change: Change, ctx) -> list[RepairStatement]:
                                 destructive=True)]
     table = ctx.table(change.key[:2])
     index = next(i for i in table.indexes if ctx.stored(i.name) == change.key[2])
-    create = ctx.macros.index_def(index, table).strip()
+    create = ctx.macros.index_def(index, table).strip() + str(ctx.macros.index_comment(index, table))
     if change.kind == "index.missing":
         return [RepairStatement("index", create)]
+    if change.kind == "index.comment":
+        value = quote_literal(index.comment) if index.comment is not None else "null"
+        return [RepairStatement("comment", f"comment on index {qualified(table.schema, index.name)} is {value};")]
     return [RepairStatement("drop index", f"drop index {qualified(table.schema, index.name)};", destructive=True),
             RepairStatement("index", create, destructive=True)]
 

@@ -30,5 +30,6 @@ class Index(_Brief):
     derived_name: bool = False
     #: Storage parameters, ``with (m = 16, ef_construction = 64)``, as (name, SQL value) pairs.
     parameters: tuple[tuple[str, str], ...] = ()
+    comment: str | None = None
     waivers: tuple[Waiver, ...] = ()
     pos: SourcePos = field(default=NOWHERE, compare=False)

@@ -18,21 +18,24 @@ class PolicyFacts:
     permissive: bool
     using: str | None
     with_check: str | None
+    comment: str | None = None
 
 
 POLICIES_SQL = """
 select n.nspname, c.relname, p.polname, p.polpermissive,
        case when p.polroles = '{0}' then array['public']
             else array(select rolname from pg_roles where oid = any(p.polroles)) end::text[],
-       p.polcmd::text, pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)
+       p.polcmd::text, pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid),
+       obj_description(p.oid, 'pg_policy')
 from pg_policy p join pg_class c on c.oid = p.polrelid join pg_namespace n on n.oid = c.relnamespace
 where n.nspname = any(:schemas)
 """
 
 
 def read_policy_rows(session, schemas: list[str]) -> dict[tuple[str, str, str], PolicyFacts]:
-    return {(schema, table, name): PolicyFacts(COMMANDS[cmd], tuple(sorted(roles)), permissive, using, with_check)
-            for schema, table, name, permissive, roles, cmd, using, with_check
+    return {(schema, table, name): PolicyFacts(COMMANDS[cmd], tuple(sorted(roles)), permissive, using, with_check,
+                                               comment)
+            for schema, table, name, permissive, roles, cmd, using, with_check, comment
             in session.query(POLICIES_SQL, schemas=schemas)}
 
 
@@ -60,7 +63,7 @@ def expect(project: m.Project, normalizer, positions: Positions,
                 continue
             scratch: PolicyFacts = request.result
             out[key] = PolicyFacts(policy.command, tuple(sorted(policy.roles or ("public",))), policy.permissive,
-                                   scratch.using, scratch.with_check)
+                                   scratch.using, scratch.with_check, policy.comment)
         return {"policy": out}
 
     return facts

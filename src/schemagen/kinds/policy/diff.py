@@ -6,7 +6,7 @@ permissive/restrictive type cannot be altered, so those are a drop and a create.
 
 from __future__ import annotations
 
-from ...sqltext import qualified, quote_ident
+from ...sqltext import qualified, quote_ident, quote_literal
 from ..base import Change, RepairStatement
 
 PREFIXES = ("policy",)
@@ -33,7 +33,8 @@ def compare(want, have, report, unverified) -> None:
         for facet, x, y in (("command", a.command, b.command), ("roles", ", ".join(a.roles), ", ".join(b.roles)),
                             ("type", "permissive" if a.permissive else "restrictive",
                              "permissive" if b.permissive else "restrictive"),
-                            ("using", a.using, b.using), ("with check", a.with_check, b.with_check)):
+                            ("using", a.using, b.using), ("with check", a.with_check, b.with_check),
+                            ("comment", a.comment, b.comment)):
             if x != y:
                 report.add(f"policy.{facet.replace(' ', '_')}", key,
                            f'{facet} of policy "{key[2]}" on {key[0]}.{key[1]} is {_sql(x)} in the database, '
@@ -46,9 +47,14 @@ def repair(change: Change, ctx) -> list[RepairStatement]:
                                                f"{qualified(*change.key[:2])};", destructive=True)]
     table = ctx.table(change.key[:2])
     policy = next(p for p in table.policies if ctx.stored(p.name) == change.key[2])
-    create = RepairStatement("policy", ctx.macros.policy_def(policy, table).strip() + ";")
+    create = RepairStatement("policy", ctx.macros.policy_def(policy, table).strip() + ";"
+                             + str(ctx.macros.policy_comment(policy, table)))
     if change.kind == "policy.missing":
         return [create]
+    if change.kind == "policy.comment":
+        value = quote_literal(policy.comment) if policy.comment is not None else "null"
+        return [RepairStatement("comment", f"comment on policy {quote_ident(policy.name)} on "
+                                           f"{qualified(*table.key)} is {value};")]
     if change.kind in ("policy.command", "policy.type"):
         return [RepairStatement("drop policy", f"drop policy {quote_ident(policy.name)} on {qualified(*table.key)};",
                                 destructive=True),

@@ -18,5 +18,6 @@ class Policy(_Brief):
     using: str | None = None
     with_check: str | None = None
     permissive: bool = True
+    comment: str | None = None
     waivers: tuple[Waiver, ...] = ()
     pos: SourcePos = field(default=NOWHERE, compare=False)

@@ -34,11 +34,13 @@ create policy "Owners change trips"
   to authenticated
   using ( owner_id = (select auth.uid()) )
   with check ( owner_id = (select auth.uid()) );
+comment on policy "Owners change trips" on public.trips is 'Only the owner edits a trip; members read it.';
 
 -- Indexes
 create index trips_owner_id_idx on public.trips(owner_id);
 create index trips_title_trgm_idx on public.trips using gin(title extensions.gin_trgm_ops);
 create index trips_updated_idx on public.trips(updated_at desc) with (fillfactor = 80);
+comment on index public.trips_updated_idx is 'Recent trips first.';
 create index trips_title_search_idx on public.trips using gin(title_search);
 
 -- Grants
