@@ -30,6 +30,15 @@ def schemas_to_read(project: m.Project, requested: list[str] | None) -> list[str
     return sorted(set(requested) if requested else {t.schema for t in project.tables})
 
 
+def in_scope(obj, schemas: list[str]) -> bool:
+    """Whether ``--schema`` keeps a spec object. Extensions, schema grants and publications belong
+    to the database, not to a schema: their ``schema`` is a setting, so they are always compared."""
+    if getattr(obj, "database_wide", False):
+        return True
+    schema = getattr(obj, "schema", None)
+    return schema is None or schema in schemas
+
+
 def drift(session, project: m.Project, schemas: list[str]) -> list[Change]:
     """Differences between the database and the specs, read inside ``session`` (whose scratch
     work is rolled back)."""
@@ -45,8 +54,7 @@ def drift(session, project: m.Project, schemas: list[str]) -> list[Change]:
                            "pass --schema with one that does")
     scoped = m.Project(tuple(
         replace(s, tables=tuple(t for t in s.tables if t.schema in schemas),
-                objects=tuple(o for o in s.objects if getattr(o, "schema", None) in schemas or
-                              not hasattr(o, "schema") or o.schema is None))
+                objects=tuple(o for o in s.objects if in_scope(o, schemas)))
         for s in project.stages))
     try:
         expected = expected_catalog(session, scoped)
@@ -106,6 +114,25 @@ class RepairContext:
     def trigger(self, key: tuple[str, str, str]):
         table = self.tables[key[:2]]
         return table, next(t for t in table.triggers if pg_name(t.name) == key[2])
+
+    def recreate(self, kind: str, key: tuple) -> list[RepairStatement] | None:
+        """Drop and make again, from the specs, a view, policy or trigger that stands in the way of a
+        change; None when the specs do not define it (then only a person can say how to make it)."""
+        if kind not in ("view", "policy", "trigger"):
+            return None
+        module = next(k for k in KINDS if k.name == kind).part("diff")
+        try:
+            return module.recreate(key, self)
+        except (KeyError, StopIteration):
+            return None
+
+    def column_default(self, schema: str, table: str, column: str, database_default: str | None) -> str | None:
+        """A column's default as the spec writes it, else as the database has it."""
+        spec_table = self.tables.get((schema, table))
+        spec_column = next((c for c in spec_table.columns if pg_name(c.name) == column), None) if spec_table else None
+        if spec_column is None:
+            return database_default
+        return spec_column.default.sql if spec_column.default is not None else None
 
     @staticmethod
     def stored(name: str) -> str:

@@ -1,10 +1,18 @@
 """Enum types: missing, extra, values added (``alter type … add value``, in place) or removed and
-reordered (which PostgreSQL cannot do in place: a note with the way), and the comment."""
+reordered, and the comment.
+
+PostgreSQL cannot remove or reorder enum values in place. As migra does, the repair renames the
+old type, creates the spec's, moves every column across through text, and drops the old one;
+views, policies and triggers that use those columns are dropped first and made again from the
+specs. It is destructive (a row holding a removed value makes it fail), so it needs consent, and
+anything else that depends on the type (a function's argument, a domain) stops it with a note."""
 
 from __future__ import annotations
 
-from ...sqltext import qualified, quote_literal, sql_comment
-from ..base import Change, RepairStatement
+from dataclasses import replace
+
+from ...sqltext import qualified, quote_ident, quote_literal, sql_comment
+from ..base import NAME_BYTES, Change, RepairStatement, pg_name
 
 PREFIXES = ("enum",)
 
@@ -53,18 +61,44 @@ def repair(change: Change, ctx) -> list[RepairStatement]:
             out.append(RepairStatement("type", f"alter type {name} add value {quote_literal(value)}{place};"))
         return out
     if change.kind == "enum.values":
-        old, new = change.have.values, change.want.values
-        renamed = [(a, b) for a, b in zip(old, new, strict=False) if a != b]
-        if len(old) == len(new) and len(renamed) == 1:  # one value differs in place: likely a rename
-            a, b = renamed[0]
-            hint = (f"if {a!r} was renamed, keep its rows with: alter type {name} rename value "
-                    f"{quote_literal(a)} to {quote_literal(b)};")
-        else:
-            hint = ("PostgreSQL cannot remove or reorder enum values; create the new type, move each column to "
-                    "it (alter column … type new using col::text::new), then drop the old type")
-        return [RepairStatement("note", sql_comment(f"{change.message}: {hint}"))]
+        return _replace_type(change, ctx)
     value = quote_literal(change.want.comment) if change.want.comment is not None else "null"
     return [RepairStatement("comment", f"comment on type {name} is {value};")]
+
+
+def _replace_type(change: Change, ctx) -> list[RepairStatement]:
+    schema, type_name = change.key
+    old, new = change.have.values, change.want.values
+    renamed = [(a, b) for a, b in zip(old, new, strict=False) if a != b]
+    if len(old) == len(new) and len(renamed) == 1:  # one value differs in place: likely a rename
+        a, b = renamed[0]
+        return [RepairStatement("note", sql_comment(
+            f"{change.message}: if {a!r} was renamed, keep its rows with: alter type {qualified(*change.key)} "
+            f"rename value {quote_literal(a)} to {quote_literal(b)};"))]
+    remade = [ctx.recreate(d.kind, d.key) for d in change.have.dependents]
+    blockers = [d.description for d, statements in zip(change.have.dependents, remade, strict=True)
+                if statements is None]
+    if blockers:
+        return [RepairStatement("note", sql_comment(
+            f"{change.message}: PostgreSQL cannot remove or reorder enum values, and the type cannot be "
+            f"replaced while {', '.join(blockers)} depends on it; drop that, rerun drift, then make it again"))]
+    name = qualified(schema, type_name)
+    retired = pg_name(type_name[:NAME_BYTES - 8] + "__retired")
+    sql = [f"alter type {name} rename to {quote_ident(retired)};",
+           ctx.render("enum.sql.j2", enum=ctx.object("enum", change.key)).strip()]
+    for use in change.have.uses:
+        column = quote_ident(use.column)
+        target = name + ("[]" if use.is_array else "")
+        default = ctx.column_default(use.schema, use.table, use.column, use.default)
+        steps = [f"alter column {column} drop default"] if use.default is not None else []
+        steps.append(f"alter column {column} type {target} using {column}::text{'[]' if use.is_array else ''}"
+                     f"::{target}")
+        if default is not None:
+            steps.append(f"alter column {column} set default {default}")
+        sql.append(f"alter table {qualified(use.schema, use.table)} {', '.join(steps)};")
+    sql.append(f"drop type {qualified(schema, retired)};")
+    statements = [replace(s, destructive=True) for made in remade for s in made]
+    return statements + [RepairStatement("type", "\n".join(sql), destructive=True)]
 
 
 def group(change: Change) -> tuple:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from ... import model as m
@@ -17,17 +17,32 @@ class ExtensionFacts:
     comment: str | None = None
     #: Created by the stage, or relied on (the platform's): what a repair may do.
     created_here: bool = True
+    #: Whether this user may move it: it must own the extension and every object in it.
+    movable: bool = field(default=True, compare=False)
 
 
+#: ``alter extension … set schema`` checks ownership of each member object; on Supabase the
+#: platform's admin owns them, so ``postgres`` cannot move an extension it enabled.
 EXTENSIONS_SQL = """
-select e.extname, n.nspname, obj_description(e.oid, 'pg_extension')
+select e.extname, n.nspname, obj_description(e.oid, 'pg_extension'),
+       pg_has_role(e.extowner, 'USAGE') and not exists (
+         select from pg_depend d
+         left join pg_proc p on d.classid = 'pg_proc'::regclass and p.oid = d.objid
+         left join pg_type t on d.classid = 'pg_type'::regclass and t.oid = d.objid
+         left join pg_class c on d.classid = 'pg_class'::regclass and c.oid = d.objid
+         left join pg_operator o on d.classid = 'pg_operator'::regclass and o.oid = d.objid
+         left join pg_opclass oc on d.classid = 'pg_opclass'::regclass and oc.oid = d.objid
+         left join pg_opfamily f on d.classid = 'pg_opfamily'::regclass and f.oid = d.objid
+         where d.refclassid = 'pg_extension'::regclass and d.refobjid = e.oid and d.deptype = 'e'
+           and not pg_has_role(coalesce(p.proowner, t.typowner, c.relowner, o.oprowner, oc.opcowner, f.opfowner,
+                                        e.extowner), 'USAGE'))
 from pg_extension e join pg_namespace n on n.oid = e.extnamespace
 """
 
 
 def read(session, schemas: list[str], tables: set) -> dict[str, dict]:
-    return {"extension": {(name,): ExtensionFacts(schema, comment)
-                          for name, schema, comment in session.query(EXTENSIONS_SQL)}}
+    return {"extension": {(name,): ExtensionFacts(schema, comment, movable=movable)
+                          for name, schema, comment, movable in session.query(EXTENSIONS_SQL)}}
 
 
 def expect(project: m.Project, normalizer, positions: Positions, unverified: Unverified) -> Callable[[], dict]:

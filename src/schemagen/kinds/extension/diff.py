@@ -21,7 +21,7 @@ def compare(want, have, report, unverified) -> None:
             continue
         if facts.schema is not None and other.schema != facts.schema:
             report.add("extension.schema", key, f"extension {key[0]} is in schema {other.schema} in the database, "
-                                                f"{facts.schema} in the spec", at=at, want=facts)
+                                                f"{facts.schema} in the spec", at=at, want=facts, have=other)
         if facts.created_here and other.comment != facts.comment:
             report.add("extension.comment", key, f"comment on extension {key[0]} differs", at=at, want=facts)
 
@@ -35,6 +35,10 @@ def repair(change: Change, ctx) -> list[RepairStatement]:
         schema = f" with schema {quote_ident(facts.schema)}" if facts.schema else ""
         return [RepairStatement("extension", f"create extension if not exists {name}{schema};")]
     if change.kind == "extension.schema":
+        if not change.have.movable:
+            return [RepairStatement("note", sql_comment(
+                f"{change.message}: only the owner of its objects can move it (on Supabase, drop the extension "
+                f"and enable it again in schema {facts.schema}, which drops what uses it)"))]
         return [RepairStatement("extension", f"alter extension {name} set schema {quote_ident(facts.schema)};")]
     value = quote_literal(facts.comment) if facts.comment is not None else "null"
     return [RepairStatement("comment", f"comment on extension {name} is {value};")]

@@ -25,6 +25,9 @@ EXTENSION_METHODS = {"hnsw": "vector", "ivfflat": "vector"}
 
 @dataclass(frozen=True, repr=False)
 class Extension(_Brief):
+    #: Compared whatever ``--schema`` says: the database holds it, not a schema.
+    database_wide = True
+
     name: str
     #: Where its objects go; None for the extension's own choice.
     schema: str | None = None

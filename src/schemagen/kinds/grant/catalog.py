@@ -10,37 +10,54 @@ business, so it is never read as a difference.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Callable
 
 from ... import model as m
 from ..base import Positions, Unverified
 
+#: Each row: the object, the grantee and the privilege, then whether this user may revoke that
+#: grant (it made it, or owns the object, which a grant by the owner needs) and may grant the
+#: privilege anew (it owns the object, or holds the privilege with grant option). A repair that
+#: would be a silent no-op (PostgreSQL only warns) becomes a note instead.
+AUTHORITY = """
+  a.grantor = (select oid from pg_roles where rolname = current_user)
+    or (a.grantor = {owner} and pg_has_role({owner}, 'USAGE')),
+  pg_has_role({owner}, 'USAGE'),
+  a.is_grantable and a.grantee <> 0
+    and case when a.grantee = 0 then false else pg_has_role(a.grantee, 'USAGE') end
+"""
+
 PRIVILEGE_SQL = {
-    "table": """
-select n.nspname, c.relname, '', coalesce(r.rolname, 'public'), lower(a.privilege_type)
+    "table": f"""
+select n.nspname, c.relname, '', coalesce(r.rolname, 'public'), lower(a.privilege_type),
+{AUTHORITY.format(owner="c.relowner")}
 from pg_class c join pg_namespace n on n.oid = c.relnamespace
 cross join lateral aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) a
 left join pg_roles r on r.oid = a.grantee
 where c.relkind in ('r', 'p', 'v', 'm') and n.nspname = any(:schemas)
 """,
-    "column": """
-select n.nspname, c.relname, att.attname, coalesce(r.rolname, 'public'), lower(a.privilege_type)
+    "column": f"""
+select n.nspname, c.relname, att.attname, coalesce(r.rolname, 'public'), lower(a.privilege_type),
+{AUTHORITY.format(owner="c.relowner")}
 from pg_attribute att join pg_class c on c.oid = att.attrelid join pg_namespace n on n.oid = c.relnamespace
 cross join lateral aclexplode(att.attacl) a
 left join pg_roles r on r.oid = a.grantee
 where att.attacl is not null and n.nspname = any(:schemas)
 """,
-    "function": """
+    "function": f"""
 select n.nspname, p.proname, array_to_string(array(select format_type(t, null)
                                                    from unnest(p.proargtypes::oid[]) t), ', '),
-       coalesce(r.rolname, 'public'), lower(a.privilege_type)
+       coalesce(r.rolname, 'public'), lower(a.privilege_type),
+{AUTHORITY.format(owner="p.proowner")}
 from pg_proc p join pg_namespace n on n.oid = p.pronamespace
 cross join lateral aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
 left join pg_roles r on r.oid = a.grantee
 where n.nspname = any(:schemas)
 """,
-    "schema": """
-select '', n.nspname, '', coalesce(r.rolname, 'public'), lower(a.privilege_type)
+    "schema": f"""
+select '', n.nspname, '', coalesce(r.rolname, 'public'), lower(a.privilege_type),
+{AUTHORITY.format(owner="n.nspowner")}
 from pg_namespace n
 cross join lateral aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a
 left join pg_roles r on r.oid = a.grantee
@@ -48,7 +65,8 @@ left join pg_roles r on r.oid = a.grantee
     "default": """
 select coalesce(n.nspname, ''), d.defaclobjtype::text,
        case when owner.rolname = current_user then '' else owner.rolname end,
-       coalesce(r.rolname, 'public'), lower(a.privilege_type)
+       coalesce(r.rolname, 'public'), lower(a.privilege_type),
+       pg_has_role(d.defaclrole, 'USAGE'), pg_has_role(d.defaclrole, 'USAGE'), false
 from pg_default_acl d join pg_roles owner on owner.oid = d.defaclrole
 left join pg_namespace n on n.oid = d.defaclnamespace
 cross join lateral aclexplode(d.defaclacl) a
@@ -60,15 +78,42 @@ left join pg_roles r on r.oid = a.grantee
 DEFAULT_ON = {"r": "tables", "f": "functions", "S": "sequences", "T": "types", "n": "schemas"}
 
 
+@dataclass(frozen=True)
+class Held:
+    """A privilege a role holds; whether this user can take it away (every grant of it is its own
+    or the object's owner's, and it owns the object)."""
+
+    revocable: bool
+
+
+@dataclass
+class Authority:
+    """What this user may grant on one object: everything (it owns it) or what it holds with grant option."""
+
+    owner: bool = False
+    grant_options: set[str] = field(default_factory=set)
+
+    def may_grant(self, privilege: str) -> bool:
+        return self.owner or privilege in self.grant_options
+
+
 def read(session, schemas: list[str], tables: set) -> dict[str, dict]:
-    held: dict[tuple, bool] = {}
+    held: dict[tuple, Held] = {}
+    authority: dict[tuple, Authority] = {}
     for kind, sql in PRIVILEGE_SQL.items():
         params = {} if kind in ("schema", "default") else {"schemas": schemas}
-        for a, b, c, role, privilege in session.query(sql, **params):
+        for a, b, c, role, privilege, revocable, owner, grant_option in session.query(sql, **params):
             if kind == "default":
                 b = DEFAULT_ON.get(b, b)
-            held[("table" if kind == "column" else kind, a, b, c, role, privilege)] = True
-    return {"privilege": held}
+            kind_key = "table" if kind == "column" else kind
+            key = (kind_key, a, b, c, role, privilege)
+            earlier = held.get(key)
+            held[key] = Held(revocable and (earlier is None or earlier.revocable))
+            on = authority.setdefault((kind_key, a, b, c), Authority())
+            on.owner = on.owner or owner
+            if grant_option:
+                on.grant_options.add(privilege)
+    return {"privilege": held, "privilege.authority": authority}
 
 
 def expect(project: m.Project, normalizer, positions: Positions, unverified: Unverified) -> Callable[[], dict]:

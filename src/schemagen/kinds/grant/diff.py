@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...sqltext import qualified, quote_ident
+from ...sqltext import qualified, quote_ident, sql_comment
 from ..base import Change, RepairStatement
 
 PREFIXES = ("privilege",)
@@ -31,18 +31,27 @@ def _label(key: tuple) -> str:
 
 def compare(want, have, report, unverified) -> None:
     mine, theirs = want["privilege"], have["privilege"]
+    authority = have.facts.get("privilege.authority", {})
     for key in sorted(mine, key=repr):
-        holds = theirs.get(key, False)
-        if mine[key] and not holds:
+        held = theirs.get(key)
+        if mine[key] and held is None:
             report.add("privilege.missing", key, f"the spec grants {_label(key)}, which the database does not",
-                       at=("privilege", key))
-        elif not mine[key] and holds:
+                       at=("privilege", key), have=authority.get(key[:4]))
+        elif not mine[key] and held is not None:
             report.add("privilege.extra", key, f"the spec revokes {_label(key)}, which the database still grants",
-                       at=("privilege", key))
+                       at=("privilege", key), have=held)
 
 
 def repair(change: Change, ctx) -> list[RepairStatement]:
     key = change.key
+    if change.kind == "privilege.missing" and change.have is not None and not change.have.may_grant(key[5]):
+        return [RepairStatement("note", sql_comment(
+            f"{change.message}: this user neither owns it nor holds {key[5]} with grant option, so a grant "
+            "would be ignored; run it as the owner (on Supabase, ask the platform)"))]
+    if change.kind == "privilege.extra" and not change.have.revocable:
+        return [RepairStatement("note", sql_comment(
+            f"{change.message}: another role granted it, so a revoke by this user would be ignored; "
+            "run it as that role or the owner (on Supabase, ask the platform)"))]
     verb, direction = ("grant", "to") if change.kind == "privilege.missing" else ("revoke", "from")
     role = "public" if key[4] == "public" else quote_ident(key[4])
     if key[0] == "default":

@@ -38,6 +38,9 @@ class Grant(_Brief):
 class SchemaGrant(_Brief):
     """Privileges on a schema, or default privileges for the objects a role creates in it."""
 
+    #: Compared whatever ``--schema`` says: the database holds it, not a schema.
+    database_wide = True
+
     schema: str
     privileges: tuple[str, ...]
     roles: tuple[str, ...]

@@ -6,6 +6,8 @@ permissive/restrictive type cannot be altered, so those are a drop and a create.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ...sqltext import qualified, quote_ident, quote_literal
 from ..base import Change, RepairStatement
 
@@ -41,14 +43,25 @@ def compare(want, have, report, unverified) -> None:
                            f"{_sql(y)} in the spec")
 
 
+def _create(policy, table, ctx) -> RepairStatement:
+    return RepairStatement("policy", ctx.macros.policy_def(policy, table).strip() + ";"
+                           + str(ctx.macros.policy_comment(policy, table)))
+
+
+def recreate(key: tuple, ctx) -> list[RepairStatement]:
+    table = ctx.table(key[:2])
+    policy = next(p for p in table.policies if ctx.stored(p.name) == key[2])
+    return [RepairStatement("drop policy", f"drop policy {quote_ident(policy.name)} on {qualified(*table.key)};",
+                            destructive=True), replace(_create(policy, table, ctx), destructive=True)]
+
+
 def repair(change: Change, ctx) -> list[RepairStatement]:
     if change.kind == "policy.extra":
         return [RepairStatement("drop policy", f"drop policy {quote_ident(change.key[2])} on "
                                                f"{qualified(*change.key[:2])};", destructive=True)]
     table = ctx.table(change.key[:2])
     policy = next(p for p in table.policies if ctx.stored(p.name) == change.key[2])
-    create = RepairStatement("policy", ctx.macros.policy_def(policy, table).strip() + ";"
-                             + str(ctx.macros.policy_comment(policy, table)))
+    create = _create(policy, table, ctx)
     if change.kind == "policy.missing":
         return [create]
     if change.kind == "policy.comment":
@@ -56,9 +69,7 @@ def repair(change: Change, ctx) -> list[RepairStatement]:
         return [RepairStatement("comment", f"comment on policy {quote_ident(policy.name)} on "
                                            f"{qualified(*table.key)} is {value};")]
     if change.kind in ("policy.command", "policy.type"):
-        return [RepairStatement("drop policy", f"drop policy {quote_ident(policy.name)} on {qualified(*table.key)};",
-                                destructive=True),
-                RepairStatement("policy", create.sql, destructive=True)]
+        return recreate(change.key, ctx)
     sql = f"alter policy {quote_ident(policy.name)} on {qualified(*table.key)}"
     sql += " to " + (", ".join(quote_ident(r) for r in policy.roles) if policy.roles else "public")
     if policy.using is not None:

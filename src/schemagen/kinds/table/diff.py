@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...sqltext import qualified, quote_ident, quote_literal, sql_comment
+from ...sqltext import qualified, quote_ident, quote_literal
 from ..base import Change, RepairStatement
 
 PREFIXES = ("table", "column", "constraint")
@@ -83,11 +83,6 @@ def _table(report, key, want, have, unverified) -> None:
     for extra in [n for n in have_names if n not in want_names]:
         report.add("column.extra", key + (extra,), f"the database has column {name}.{extra}, which the spec "
                                                    "does not define", at=at)
-    common_have = [n for n in have_names if n in want_names]
-    common_want = [n for n in want_names if n in have_names]
-    if common_have != common_want:
-        report.add("column.order", key, f"columns of {name} are in the order {', '.join(common_have)} in the "
-                                        f"database, {', '.join(common_want)} in the spec", at=at)
 
 
 def _constraint_text(key: tuple, facts) -> str:
@@ -184,9 +179,6 @@ def repair(change: Change, ctx) -> list[RepairStatement]:
         phase = "drop foreign key" if key[1] == "foreign key" else "drop constraint"
         return [RepairStatement(phase, f"alter table {qualified(*key[0])} drop constraint "
                                        f"{quote_ident(change.db_name)};", destructive=True)]
-    if kind == "column.order":
-        return [RepairStatement("note", sql_comment(f"{change.message}: PostgreSQL cannot reorder columns without "
-                                                    "recreating the table, so this is left to you"))]
     table = ctx.table(key[0] if kind.startswith("constraint") else key[:2])
     q = qualified(*table.key)
     if kind == "table.comment":
@@ -263,19 +255,23 @@ def _constraint(change: Change, ctx, table, q: str) -> list[RepairStatement]:
                                    destructive=True))
     columns = ", ".join(quote_ident(c) for c in detail) if kind != "check" else ""
     if kind == "primary key":
-        name = table.primary_key.name if table.primary_key else None
+        pk = table.primary_key
+        name = pk.name if pk else None
+        deferral = macros.deferrable(pk) if pk else ""
         out.append(RepairStatement("constraint", f"alter table {q} add {macros.constraint_name(name)}primary key "
-                                                 f"({columns});", destructive=replacing))
+                                                 f"({columns}){deferral};", destructive=replacing))
     elif kind == "unique":
         unique = next((u for u in table.uniques if tuple(ctx.stored(c) for c in u.columns) == detail), None)
         nnd = "nulls not distinct " if unique and unique.nulls_not_distinct else ""
         name = unique.name if unique else None
+        deferral = macros.deferrable(unique) if unique else ""
         out.append(RepairStatement("constraint", f"alter table {q} add {macros.constraint_name(name)}unique {nnd}"
-                                                 f"({columns});", destructive=replacing))
+                                                 f"({columns}){deferral};", destructive=replacing))
     elif kind == "foreign key":
         fk = next(f for f in table.all_foreign_keys if tuple(ctx.stored(c) for c in f.columns) == detail)
         out.append(RepairStatement("foreign key", f"alter table {q} add {macros.constraint_name(fk.name)}foreign "
-                                                  f"key ({columns}) {macros.references(fk)};", destructive=replacing))
+                                                  f"key ({columns}) {macros.references(fk)}"
+                                                  f"{' not valid' if fk.not_valid else ''};", destructive=replacing))
     else:
         check = ctx.check(table, change.pos)
         if check is not None:

@@ -35,6 +35,12 @@ def compare(want, have, report, unverified) -> None:
                        at=("trigger", key), want=b)
 
 
+def recreate(key: tuple, ctx) -> list[RepairStatement]:
+    table, trigger = ctx.trigger(key)
+    return [RepairStatement("drop trigger", f"drop trigger {quote_ident(key[2])} on {qualified(*key[:2])};"),
+            RepairStatement("trigger", ctx.render("trigger.sql.j2", trigger=trigger, table=table).strip())]
+
+
 def repair(change: Change, ctx) -> list[RepairStatement]:
     schema, table_name, name = change.key
     drop = f"drop trigger {quote_ident(name)} on {qualified(schema, table_name)};"
@@ -48,7 +54,7 @@ def repair(change: Change, ctx) -> list[RepairStatement]:
     create = ctx.render("trigger.sql.j2", trigger=trigger, table=table).strip()
     if change.kind == "trigger.missing":
         return [RepairStatement("trigger", create)]
-    return [RepairStatement("drop trigger", drop), RepairStatement("trigger", create)]
+    return recreate(change.key, ctx)
 
 
 def group(change: Change) -> tuple:

@@ -51,5 +51,12 @@ def repair(change: Change, ctx) -> list[RepairStatement]:
     return [RepairStatement("view", create.replace("create view", "create or replace view", 1))]
 
 
+def recreate(key: tuple, ctx) -> list[RepairStatement]:
+    view = ctx.view(key)
+    kind = "materialized view" if view.materialized else "view"
+    return [RepairStatement("drop view", f"drop {kind} {qualified(*key)};", destructive=True),
+            RepairStatement("view", ctx.render("view.sql.j2", view=view).strip(), destructive=True)]
+
+
 def group(change: Change) -> tuple:
     return (change.kind, change.key)
