@@ -19,6 +19,7 @@ from schemagen.load import load_project
 
 KINDS = CASES / "kinds" / "specs"
 SPEC = KINDS / "stage-01-trips-app.yaml"
+PROFILES = KINDS / "stage-02-profiles.yaml"
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -67,6 +68,39 @@ def test_a_function_that_returns_something_that_is_no_type(tmp_path):
                                                     "language: sql, body: select 1}\n")
     assert (line, code) == (8, "E105")
     assert message.startswith("returns is not one return type")
+
+
+ATTACH_ERRORS = {
+    "unknown table": ("attach:\n  - {schema: storage, table: objects, grants: [{privileges: [select], to: [anon]}]}\n",
+                      "E104", "attach names unknown table storage.objects; declare it under external.tables"),
+    "own table": ("attach:\n  - {table: t, grants: [{privileges: [select], to: [anon]}]}\n",
+                  "E106", "public.t is created by this stage; put its policies"),
+    "unknown column": ("attach:\n  - {schema: auth, table: users, indexes: [{columns: [nickname]}]}\n",
+                       "E104", "index users_nickname_idx names column 'nickname', which auth.users does not have"),
+    "nothing": ("attach:\n  - {schema: auth, table: users}\n", "E101", "attach to auth.users adds nothing"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ATTACH_ERRORS))
+def test_attaching_to_a_table_reports_a_bad_target_at_its_line(tmp_path, case):
+    body, code, message = ATTACH_ERRORS[case]
+    [(line, found_code, found)] = spec_errors(tmp_path, "platform: supabase\n" + body)
+    assert (line, found_code) == (9, code), found
+    assert message in found
+
+
+def test_attaching_to_an_earlier_stage_needs_the_dependency(tmp_path):
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "a.yaml").write_text("stage: 1\ntitle: A\ntables:\n  - name: t\n    columns:\n"
+                                  "      - {name: id, type: uuid, primary_key: true}\n")
+    (specs / "b.yaml").write_text("stage: 2\ntitle: B\ntables: []\nattach:\n"
+                                  "  - {table: t, indexes: [{columns: [id], name: t_id_again}]}\n")
+    with pytest.raises(SpecError) as info:
+        load_project(specs)
+    [d] = info.value.diagnostics
+    assert (d.pos.line, d.code) == (5, "E104")
+    assert "add 1 to depends_on" in d.message
 
 
 @pytest.fixture
@@ -119,6 +153,15 @@ DRIFTS = [
      "the spec grants usage on schema extensions for authenticated, which the database does not"),
     ("extra function", "create function public.stray() returns int language sql as 'select 1'", 4,
      "the database has function public.stray(), which no spec defines"),
+    # What stage 2 attaches to tables it does not create: the platform's auth.users, stage 1's trips.
+    ("attached trigger", "drop trigger on_auth_user_created on auth.users", (PROFILES, 48),
+     "trigger on_auth_user_created on auth.users is missing from the database"),
+    ("attached policy", 'drop policy "Owners delete trips" on trips', (PROFILES, 55),
+     'policy "Owners delete trips" on public.trips is missing from the database'),
+    ("attached index", "drop index trips_status_idx", (PROFILES, 60),
+     "index trips_status_idx on public.trips is missing from the database"),
+    ("attached grant", "revoke select on trips from authenticated", (PROFILES, 63),
+     "the spec grants select on table public.trips for authenticated, which the database does not"),
 ]
 
 
@@ -132,6 +175,7 @@ def test_a_database_built_from_the_kinds_specs_has_zero_drift(kinds_db):
 #: schema): the repair, run as postgres, says so instead of writing a statement PostgreSQL would
 #: ignore or refuse, and the admin's fix brings drift to zero.
 PLATFORM_FIXES = {
+    "attached trigger": (None, None),
     "extension": ("only the owner of its objects can move it", "alter extension pg_trgm set schema extensions"),
     "schema grant": ("neither owns it nor holds usage with grant option",
                      "grant usage on schema extensions to authenticated"),
@@ -147,10 +191,11 @@ def test_each_kind_of_drift_is_reported_and_repaired(kinds_db, kind, change, lin
         assert (code, out) == (0, "")
         return
     assert code == 1
-    assert f"{SPEC}:{line}:" in out and message in out, out
+    path, line = line if isinstance(line, tuple) else (SPEC, line)
+    assert f"{path}:{line}:" in out and message in out, out
     repair = drift(url, "--sql", "--allow-destructive")[1]
     database.run(repair)
-    if kind in PLATFORM_FIXES:
+    if kind in PLATFORM_FIXES and PLATFORM_FIXES[kind][0] is not None:
         note, fix = PLATFORM_FIXES[kind]
         assert note in repair, repair
         assert drift(url)[0] == 1  # the note changed nothing, and drift still says so

@@ -94,10 +94,19 @@ def test_duplicate_yaml_key(tmp_path):
                       "remove one")
 
 
-def test_yaml_boolean_key(tmp_path):
+def test_yaml_1_1_boolean_words_are_text_as_keys(tmp_path):
+    """``on:`` is a spec key (schema grants' ``on: tables``), not YAML 1.1's boolean true."""
     name, line, col, code, message = only(errors_for(tmp_path, "stage: 1\ntitle: T\ntables: []\non: 1\n"))
-    assert (line, col, code) == (4, 1, "E100")
-    assert "quote the key" in message
+    assert (line, col, code) == (4, 1, "E102")
+    assert message == "unknown key 'on' in the top level"
+
+
+def test_a_comma_that_cut_a_flow_mapping_value_says_so(tmp_path):
+    spec = ("stage: 1\ntitle: T\ntables:\n  - name: t\n    columns:\n"
+            "      - {name: a, type: numeric(12, 2)}\n")
+    name, line, col, code, message = only(errors_for(tmp_path, spec))
+    assert (line, code) == (6, "E102")
+    assert "a comma inside {…} separates entries" in message and "quote it" in message
 
 
 def test_duplicate_column(tmp_path):

@@ -17,6 +17,8 @@ class Catalog:
     facts: dict[str, dict] = field(default_factory=lambda: {family: {} for family in FAMILIES})
     #: The schemas read: an object elsewhere was not looked for, so it cannot be called missing.
     schemas: frozenset[str] = frozenset()
+    #: Tables the specs attach policies, indexes or triggers to without creating them (expected side).
+    attached: frozenset[tuple[str, str]] = frozenset()
 
     def __getitem__(self, family: str) -> dict:
         return self.facts[family]

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from . import model as m
-from .compare import changes
+from .compare import changes, spec_schemas
 from .kinds.base import PHASES, Change, RepairStatement, pg_name
 from .kinds.registry import KINDS
 from .sqltext import sql_comment
@@ -27,7 +27,9 @@ class DriftProblem(Exception):
 
 
 def schemas_to_read(project: m.Project, requested: list[str] | None) -> list[str]:
-    return sorted(set(requested) if requested else {t.schema for t in project.tables})
+    if requested:
+        return sorted(set(requested))
+    return sorted({t.schema for t in project.tables} | {a.schema for a in project.attachments})
 
 
 def in_scope(obj, schemas: list[str]) -> bool:
@@ -54,7 +56,8 @@ def drift(session, project: m.Project, schemas: list[str]) -> list[Change]:
                            "pass --schema with one that does")
     scoped = m.Project(tuple(
         replace(s, tables=tuple(t for t in s.tables if t.schema in schemas),
-                objects=tuple(o for o in s.objects if in_scope(o, schemas)))
+                objects=tuple(o for o in s.objects if in_scope(o, schemas)),
+                attachments=tuple(a for a in s.attachments if a.schema in schemas))
         for s in project.stages))
     try:
         expected = expected_catalog(session, scoped)
@@ -67,7 +70,8 @@ def drift(session, project: m.Project, schemas: list[str]) -> list[Change]:
         raise
     actual = introspect(session, schemas)
     fallback = project.stages[0].pos
-    found = changes(expected, actual, fallback, project.external_keys, set(schemas))
+    # What is not the specs' (auth's other tables, when a stage attaches a trigger to auth.users) is never extra.
+    found = changes(expected, actual, fallback, project.external_keys, set(schemas) & spec_schemas(project))
     # What PostgreSQL refused to spell here (a policy calling a function this database lacks) cannot be
     # compared: it is a difference of its own, said where the spec writes it.
     recreated = {c.pos for c in found if c.kind.endswith(".missing")}  # made anew by the repair: nothing to compare
@@ -89,6 +93,9 @@ class RepairContext:
         self.macros = env.get_template("macros.sql.j2").module
         self.table_template = env.get_template("table.sql.j2")
         self.tables = {(t.schema, pg_name(t.name)): t for t in project.tables}
+        self.hosts: dict[tuple[str, str], list] = {}
+        for host in project.hosts:
+            self.hosts.setdefault((host.schema, pg_name(host.name)), []).append(host)
 
     def render(self, template: str, **variables) -> str:
         return self.env.get_template(template).render(**variables)
@@ -111,9 +118,17 @@ class RepairContext:
 
         return next(v for v in self.project.objects(View) if v.key == key)
 
+    def part(self, family: str, key: tuple[str, str, str]):
+        """The table or attachment holding a policy, index or trigger, and that object: a stage may
+        add them to a table another stage (or the platform) creates."""
+        for host in self.hosts[key[:2]]:
+            for obj in getattr(host, family):
+                if pg_name(obj.name) == key[2]:
+                    return host, obj
+        raise KeyError(key)
+
     def trigger(self, key: tuple[str, str, str]):
-        table = self.tables[key[:2]]
-        return table, next(t for t in table.triggers if pg_name(t.name) == key[2])
+        return self.part("triggers", key)
 
     def recreate(self, kind: str, key: tuple) -> list[RepairStatement] | None:
         """Drop and make again, from the specs, a view, policy or trigger that stands in the way of a

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from . import model as m
 from .catalog import Catalog
 from .diagnostics import Diagnostic
-from .kinds.base import Positions, Unverified
+from .kinds.base import Positions, Unverified, pg_name
 from .kinds.registry import KINDS
 from .raw_objects import RawObjects, raw_objects
 
@@ -37,7 +37,8 @@ def expected_catalog(session, project: m.Project) -> Expected:
     from .normalize import Normalizer
 
     normalizer = Normalizer()
-    expected = Expected(Catalog(), raw=raw_objects(project))
+    expected = Expected(Catalog(attached=frozenset((a.schema, pg_name(a.name)) for a in project.attachments)),
+                        raw=raw_objects(project))
     builders = [kind.part("catalog").expect(project, normalizer, expected.positions, expected.unverified)
                 for kind in KINDS]
     normalizer.run(session)

@@ -42,6 +42,8 @@ SUPABASE_AUTH_USERS = m.ExternalTable(
         m.Column("email", "text"),
         m.Column("phone", "text"),
         m.Column("created_at", "timestamptz"),
+        m.Column("raw_user_meta_data", "jsonb"),
+        m.Column("raw_app_meta_data", "jsonb"),
     ),
     provided_by="the Supabase platform",
 )
@@ -161,6 +163,7 @@ class _StageBuilder:
         types = tuple(self.ident(t, ("external", "types", i), "type")
                       for i, t in enumerate(external.get("types", [])))
         tables = tuple(self.table(t, ("tables", i)) for i, t in enumerate(data["tables"]))
+        attachments = tuple(self.attachment(a, ("attach", i)) for i, a in enumerate(data.get("attach", [])))
         objects = tuple(builder_for(kind)(self, item, (key, i))
                         for key, kind in SPEC_KEYS for i, item in enumerate(data.get(key, [])))
         depends = tuple(data.get("depends_on", []))
@@ -186,6 +189,7 @@ class _StageBuilder:
             sql_before=sql_before,
             sql_after=sql_after,
             objects=objects,
+            attachments=attachments,
             notes=data.get("notes"),
             path=self.doc.path,
             pos=self.pos(()),
@@ -392,6 +396,36 @@ class _StageBuilder:
             grants=grants,
             diagram_columns=diagram_columns,
             in_diagram=diagram is not False,
+            waivers=self.waivers(data, path),
+            pos=self.pos(path),
+        )
+
+    def attachment(self, data: dict[str, Any], path: Path) -> m.Attachment:
+        """What a stage adds to a table it does not create. The table's columns are known only
+        once the stages are linked, so the columns its indexes and triggers name are checked there."""
+        schema = self.ident(data.get("schema", "public"), path + ("schema",), "schema")
+        name = self.ident(data["table"], path + ("table",), "table name")
+        if "." in name and "schema" not in data:
+            head, _, tail = name.partition(".")
+            self.error(path + ("table",), "E105",
+                       f"table name {name!r} contains a dot; write 'schema: {head}' and 'table: {tail}'")
+        if not any(data.get(key) for key in ("policies", "indexes", "triggers", "grants")):
+            self.error(path, "E101", f"attach to {schema}.{name} adds nothing; give it policies, indexes, "
+                       "triggers or grants, or remove it")
+        policies = tuple(self.policy(p, path + ("policies", i)) for i, p in enumerate(data.get("policies", [])))
+        self.no_duplicates([p.name for p in policies], path + ("policies",), "policy", "name")
+        indexes = tuple(self.index(ix, path + ("indexes", i), name, lambda *_: None)
+                        for i, ix in enumerate(data.get("indexes", [])))
+        triggers = tuple(build_trigger(self, t, path + ("triggers", i), (schema, name), None)
+                         for i, t in enumerate(data.get("triggers", [])))
+        self.no_duplicates([t.name for t in triggers], path + ("triggers",), "trigger", "name")
+        return m.Attachment(
+            schema=schema,
+            name=name,
+            policies=policies,
+            indexes=indexes,
+            triggers=triggers,
+            grants=build_grants(self, data.get("grants", []), path + ("grants",), "table"),
             waivers=self.waivers(data, path),
             pos=self.pos(path),
         )
@@ -644,6 +678,16 @@ def _link(stages: list[m.Stage]) -> m.Project:
                 else:
                     index_owner[key] = index
 
+    for stage in by_number.values():
+        for attachment in stage.attachments:
+            for index in attachment.indexes:
+                key = (attachment.schema, index.name)
+                if key in index_owner:
+                    error(index.pos, "E103", f"index name '{index.name}' is already used at "
+                          f"{index_owner[key].pos}; index names are unique per schema, so name this one")
+                else:
+                    index_owner[key] = index
+
     _check_types(list(by_number.values()), error)
 
     linked: list[m.Stage] = []
@@ -676,10 +720,53 @@ def _link(stages: list[m.Stage]) -> m.Project:
                 columns=tuple(replace(c, references=scope.resolve(table, c.references)) for c in table.columns),
                 foreign_keys=tuple(scope.resolve(table, fk) for fk in table.foreign_keys),
             ))
-        linked.append(replace(stage, tables=tuple(linked_tables)))
+        attachments = tuple(_link_attachment(a, stage, owners, externals, reachable, roles, error)
+                            for a in stage.attachments)
+        linked.append(replace(stage, tables=tuple(linked_tables), attachments=attachments))
     if errors:
         raise SpecError(errors)
     return m.Project(tuple(linked))
+
+
+def _link_attachment(attachment: m.Attachment, stage: m.Stage, owners, externals, reachable: set[int],
+                     roles: set[str], error) -> m.Attachment:
+    """The attachment with its table's columns, once the table is found where the stage may see it."""
+    label = f"{attachment.schema}.{attachment.name}"
+    owner = owners.get(attachment.key)
+    if owner is not None and owner[0].number == stage.number:
+        error(attachment.pos, "E106", f"{label} is created by this stage; put its policies, indexes, triggers "
+              "and grants on the table itself")
+        return attachment
+    if owner is not None and owner[0].number in reachable:
+        target, provided_by, rls = owner[1], f"stage {owner[0].number}", owner[1].rls
+    elif attachment.key in externals:
+        target, provided_by, rls = externals[attachment.key], externals[attachment.key].provided_by, None
+    elif owner is not None:
+        error(attachment.pos, "E104", f"attach names {label} from stage {owner[0].number}, but stage "
+              f"{stage.number} does not depend on it; add {owner[0].number} to depends_on")
+        return attachment
+    else:
+        known = sorted(f"{k[0]}.{k[1]}" for k in list(owners) + list(externals))
+        error(attachment.pos, "E104", f"attach names unknown table {label}; declare it under external.tables "
+              "if the platform or an earlier stage creates it" + did_you_mean(label, known))
+        return attachment
+    names = [c.name for c in target.columns]
+    for index in attachment.indexes:
+        for column in [e.column for e in index.elements if e.column] + list(index.include):
+            if column not in names:
+                error(index.pos, "E104", f"index {index.name} names column '{column}', which {label} does not "
+                      "have" + did_you_mean(column, names))
+    for trigger in attachment.triggers:
+        for column in (c for event in trigger.events for c in event.columns):
+            if column not in names:
+                error(trigger.pos, "E104", f"trigger {trigger.name} names column '{column}', which {label} does "
+                      "not have" + did_you_mean(column, names))
+    for policy in attachment.policies:
+        for role in policy.roles:
+            if role not in roles:
+                error(policy.pos, "E104", f"policy '{policy.name}' is for unknown role '{role}'; "
+                      "declare it under external.roles" + did_you_mean(role, roles))
+    return replace(attachment, columns=target.columns, rls=rls, provided_by=provided_by)
 
 
 class _StageScope:

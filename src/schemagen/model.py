@@ -82,6 +82,8 @@ class Stage(_Brief):
     #: The stage's objects besides tables (extensions, enums, functions, views, schema grants), in
     #: spec order; each kind's model lives in its folder under ``kinds/``.
     objects: tuple = ()
+    #: Policies, indexes, triggers and grants on tables the stage does not create.
+    attachments: tuple[Attachment, ...] = ()
     notes: str | None = None
     path: str = ""
     pos: SourcePos = field(default=NOWHERE, compare=False)
@@ -101,6 +103,16 @@ class Project(_Brief):
     def tables(self) -> tuple[Table, ...]:
         return tuple(t for s in self.stages for t in s.tables)
 
+    @property
+    def attachments(self) -> tuple[Attachment, ...]:
+        return tuple(a for s in self.stages for a in s.attachments)
+
+    @property
+    def hosts(self) -> tuple[Table | Attachment, ...]:
+        """Every table the specs put policies, indexes, triggers or grants on: their own, and
+        those they attach to."""
+        return self.tables + self.attachments
+
     def table(self, schema: str, name: str) -> Table | None:
         return next((t for t in self.tables if t.key == (schema, name)), None)
 
@@ -119,12 +131,12 @@ class Project(_Brief):
 from .kinds.index.model import Index, IndexElement  # noqa: E402
 from .kinds.policy.model import Policy, PolicyCommand  # noqa: E402
 from .kinds.table.model import (  # noqa: E402
-    Check, Column, Default, DiagramColumn, ExternalTable, FkAction, ForeignKey, PrimaryKey, Table,
+    Attachment, Check, Column, Default, DiagramColumn, ExternalTable, FkAction, ForeignKey, PrimaryKey, Table,
     UniqueConstraint,
 )
 
 __all__ = [
-    "NOWHERE", "Check", "Column", "Default", "DiagramColumn", "ExternalTable", "FkAction", "ForeignKey", "Index",
+    "NOWHERE", "Attachment", "Check", "Column", "Default", "DiagramColumn", "ExternalTable", "FkAction", "ForeignKey", "Index",
     "IndexElement", "Policy", "PolicyCommand", "PrimaryKey", "Project", "RawSql", "SourcePos", "Stage", "Table",
     "UniqueConstraint", "Waiver",
 ]

@@ -72,6 +72,9 @@ def nodes(stage: m.Stage) -> list[Node]:
     schemas = dict.fromkeys(t.schema for t in stage.tables)
     schemas.update(dict.fromkeys(getattr(o, "schema", None) for o in stage.objects
                                  if not isinstance(o, (Extension, SchemaGrant, Publication))))
+    # An extension's schema is made for it, except Supabase's own `extensions`, which every project has.
+    schemas.update(dict.fromkeys(o.schema for o in stage.objects if isinstance(o, Extension) and o.created_here
+                                 and not (stage.platform == "supabase" and o.schema == "extensions")))
     for i, schema in enumerate(s for s in schemas if s and s != "public"):
         out.append(Node("schema", schema, (RANKS["schema"], i), stage.pos, provides={("schema", "", schema)},
                         label=f"schema {schema}"))
@@ -129,8 +132,21 @@ def nodes(stage: m.Stage) -> list[Node]:
                             label=f"grant on {obj.schema}"))
     for t, table in enumerate(stage.tables):
         out.extend(_table_nodes(table, t))
+    for a, attachment in enumerate(stage.attachments):
+        out.extend(_attachment_nodes(attachment, a))
     for i, raw in enumerate(stage.sql_after):
         out.append(Node("raw after", raw, (RANKS["raw after"], i), raw.pos, label=f"raw SQL {raw.name!r}"))
+    return out
+
+
+def _attachment_nodes(attachment: m.Attachment, a: int) -> list[Node]:
+    """What a stage adds to a table it does not create, after the stage's own tables' triggers.
+    The table is no dependency: the platform or an earlier stage made it."""
+    at = (RANKS["trigger"], 10**6 + a)
+    out = _part_nodes(attachment, at + (1,), at + (2,), at + (3,), set())
+    if attachment.grants:
+        out.append(Node("table grants", attachment, at + (4,), attachment.grants[0].pos, table=attachment,
+                        label=f"grants on {attachment.schema}.{attachment.name}"))
     return out
 
 
@@ -150,12 +166,20 @@ def _table_nodes(table: m.Table, t: int) -> list[Node]:
     label = f"table {table.schema}.{table.name}"
     out = [Node("table", table, (RANKS["table"], t, 0), table.pos, table=table,
                 provides={me, ("type", table.schema, table.name)}, requires=requires - {me}, label=label)]
+    return out + _part_nodes(table, (RANKS["table"], t, 1), (RANKS["table"], t, 2), (RANKS["trigger"], t), {me})
+
+
+def _part_nodes(table, policy_rank: tuple, index_rank: tuple, trigger_rank: tuple, me: set[Ref]) -> list[Node]:
+    """A table's policies, indexes and triggers, each needing the table (``me``, when the stage
+    makes it) and whatever its expressions name."""
+    where = f"{table.schema}.{table.name}"
+    out = []
     for p, policy in enumerate(table.policies):
-        out.append(Node("policy", policy, (RANKS["table"], t, 1, p), policy.pos, table=table,
-                        requires={me} | references(policy.using) | references(policy.with_check),
-                        label=f'policy "{policy.name}" on {table.schema}.{table.name}'))
+        out.append(Node("policy", policy, policy_rank + (p,), policy.pos, table=table,
+                        requires=me | references(policy.using) | references(policy.with_check),
+                        label=f'policy "{policy.name}" on {where}'))
     for x, index in enumerate(table.indexes):
-        requires = {me} | references(index.where)
+        requires = me | references(index.where)
         for element in index.elements:
             requires |= references(element.expression)
             for prefix, extension in _EXTENSION_PREFIXES:
@@ -163,12 +187,12 @@ def _table_nodes(table: m.Table, t: int) -> list[Node]:
                     requires.add(("extension", "", extension))
         if index.method in _EXTENSION_METHODS:
             requires.add(("extension", "", _EXTENSION_METHODS[index.method]))
-        out.append(Node("index", index, (RANKS["table"], t, 2, x), index.pos, table=table, requires=requires,
+        out.append(Node("index", index, index_rank + (x,), index.pos, table=table, requires=requires,
                         label=f"index {index.name}"))
     for g, trigger in enumerate(table.triggers):
-        out.append(Node("trigger", trigger, (RANKS["trigger"], t, g), trigger.pos, table=table,
-                        requires={me, ("function",) + trigger.function} | references(trigger.when),
-                        label=f"trigger {trigger.name} on {table.schema}.{table.name}"))
+        out.append(Node("trigger", trigger, trigger_rank + (g,), trigger.pos, table=table,
+                        requires=me | {("function",) + trigger.function} | references(trigger.when),
+                        label=f"trigger {trigger.name} on {where}"))
     return out
 
 

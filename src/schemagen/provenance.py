@@ -73,6 +73,15 @@ class _Index:
                 self.by[("index", table.schema, index.name)] = ("index", index.pos, table)
             for trigger in table.triggers:
                 self.by[("trigger", table.schema, table.name, trigger.name)] = ("trigger", trigger.pos, table)
+        for attachment in stage.attachments:
+            place = (attachment.schema, attachment.name)
+            self.by.setdefault(("relation",) + place, ("attach", attachment.pos, attachment))
+            for policy in attachment.policies:
+                self.by[("policy",) + place + (policy.name,)] = ("policy", policy.pos, attachment)
+            for index in attachment.indexes:
+                self.by[("index", attachment.schema, index.name)] = ("index", index.pos, attachment)
+            for trigger in attachment.triggers:
+                self.by[("trigger",) + place + (trigger.name,)] = ("trigger", trigger.pos, attachment)
         for obj in stage.objects:
             if isinstance(obj, Extension):
                 self.by[("extension", obj.name)] = ("extension", obj.pos, None)

@@ -317,7 +317,8 @@ TEMPLATES = {"extension": ("extension.sql.j2", "extension"), "enum": ("enum.sql.
              "trigger": ("trigger.sql.j2", "trigger"), "grant": ("schema_grant.sql.j2", "grant"),
              "policy": ("policy.sql.j2", "policy"), "index": ("index.sql.j2", "index"),
              "domain": ("domain.sql.j2", "domain"), "sequence": ("sequence.sql.j2", "sequence"),
-             "publication": ("publication.sql.j2", "publication")}
+             "publication": ("publication.sql.j2", "publication"),
+             "table grants": ("table_grants.sql.j2", "attachment")}
 
 
 def _title(node) -> str:

@@ -103,7 +103,7 @@ class _Checker:
         if "anyOf" in schema:
             branches = self.branches(schema)
             for branch in branches:
-                if "type" not in branch or _type_matches(value, branch["type"]):
+                if _branch_fits(value, branch):
                     self.check(value, branch, path)
                     return
             wanted = []
@@ -153,14 +153,26 @@ class _Checker:
             if key in properties:
                 self.check(item, properties[key], path + (key,))
             elif extra is False:
-                self.error(path + (key,), "E102",
-                           f"unknown key '{key}' in {_where(path)}{did_you_mean(key, properties)}",
-                           key=True)
+                hint = did_you_mean(key, properties)
+                if not hint and re.fullmatch(r"\s*[\w.]*\)\s*", key):
+                    hint = ("; a comma inside {…} separates entries, so a value such as numeric(12, 2) "
+                            "was cut in two: quote it")
+                self.error(path + (key,), "E102", f"unknown key '{key}' in {_where(path)}{hint}", key=True)
             elif isinstance(extra, dict):
                 self.check(item, extra, path + (key,))
         for key in schema.get("required", []):
             if key not in value:
                 self.error(path, "E101", f"{_where(path)} is missing the required key '{key}'")
+
+
+def _branch_fits(value: Any, branch: dict[str, Any]) -> bool:
+    """Whether an anyOf alternative is the one meant for this value: by its type, or by the type
+    of its enum's values (so a mapping is checked against the mapping alternative)."""
+    if "type" in branch:
+        return _type_matches(value, branch["type"])
+    if "enum" in branch:
+        return not isinstance(value, (dict, list))
+    return True
 
 
 def check_document(doc: Document) -> list[Diagnostic]:

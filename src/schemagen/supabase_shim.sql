@@ -89,7 +89,9 @@ create table if not exists auth.users (
   id uuid primary key,
   email text,
   phone text,
-  created_at timestamptz default now()
+  created_at timestamptz default now(),
+  raw_user_meta_data jsonb,
+  raw_app_meta_data jsonb
 );
 
 create or replace function auth.uid() returns uuid

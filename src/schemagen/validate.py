@@ -180,7 +180,7 @@ def validate_live(session: Session, project: m.Project, rendered: dict[str, str]
         expected.unverified.add("table", table)
     schemas = spec_schemas(project)
     # One read serves both: the comparison keeps to the specs' schemas, the probe needs auth's tables too.
-    actual = introspect(session, sorted(schemas | {"auth"}))
+    actual = introspect(session, sorted(schemas | {"auth"} | {a.schema for a in project.attachments}))
     ignored = project.external_keys | {key for key in actual.tables if key[0] not in schemas}
     result.diagnostics += differences(expected, actual, project.stages[0].pos, ignored, schemas)
     if probe:

@@ -150,10 +150,8 @@ class _Builder:
             frame.key = _MERGE
             return
         if not isinstance(key, str):
-            hint = (" (YAML reads yes/no/on/off/true/false as booleans: quote the key)"
-                    if isinstance(key, bool) else "")
             shown = "a list or mapping" if isinstance(key, (list, dict)) else repr(key)
-            self.error(where, "E100", f"keys must be text, got {shown}{hint}")
+            self.error(where, "E100", f"keys must be text, got {shown}")
             return
         if key in frame.value:
             first = self.doc.key_marks[frame.path + (key,)]
@@ -172,6 +170,9 @@ class _Builder:
             self.error(where, "E100", "this value holds a NUL character (\\0), which PostgreSQL text cannot "
                                       "hold; remove it")
         tag = event.tag
+        in_key_position = bool(self.stack) and isinstance(self.stack[-1].value, dict) and self.stack[-1].key is _WAITING
+        if tag is None and in_key_position and event.value != "<<":
+            tag = "!"  # every spec key is a name: `on:` is the key "on", not YAML 1.1's boolean true
         if tag in (None, "!"):
             tag = (f"{_STANDARD}str" if tag == "!" or not event.implicit[0]
                    else self.resolver.resolve(yaml.ScalarNode, event.value, event.implicit))
@@ -179,7 +180,6 @@ class _Builder:
                 tag = f"{_STANDARD}str"  # dates and '=' are text here: no spec field holds either
         value: Any
         if tag == f"{_STANDARD}merge":
-            in_key_position = bool(self.stack) and self.stack[-1].key is _WAITING
             value = _MERGE if in_key_position else event.value
         elif tag == f"{_STANDARD}str":
             value = event.value

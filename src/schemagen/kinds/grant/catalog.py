@@ -132,7 +132,7 @@ def expect(project: m.Project, normalizer, positions: Positions, unverified: Unv
                         said.append((("table", schema, name, column, role, privilege), not grant.revoke,
                                      grant.pos))
 
-    for table in project.tables:
+    for table in project.hosts:
         relation(table.schema, table.name, table.grants, "table")
     for view in project.objects(View):
         relation(view.schema, view.name, view.grants, "view")

@@ -71,7 +71,7 @@ def expect(project: m.Project, normalizer, positions: Positions,
 
     asked = [(table, index, normalizer.index(table, index, Owner(index.pos, f"index {index.name}",
                                                                   table.schema, table.name)))
-             for table in project.tables for index in table.indexes]
+             for table in project.hosts for index in table.indexes]
 
     def facts() -> dict[str, dict]:
         out = {}

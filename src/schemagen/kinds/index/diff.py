@@ -14,7 +14,7 @@ def _sql(value: object) -> str:
 
 
 def compare(want, have, report, unverified) -> None:
-    present = want.tables.keys() & have.tables.keys()
+    present = (want.tables.keys() | want.attached) & have.tables.keys()
     mine, theirs = want.indexes, have.indexes
     for key in sorted(mine.keys() - theirs.keys()):
         if key[:2] in present:
@@ -43,8 +43,7 @@ def repair(change: Change, ctx) -> list[RepairStatement]:
     if change.kind == "index.extra":
         return [RepairStatement("drop index", f"drop index {qualified(change.key[0], change.key[2])};",
                                 destructive=True)]
-    table = ctx.table(change.key[:2])
-    index = next(i for i in table.indexes if ctx.stored(i.name) == change.key[2])
+    table, index = ctx.part("indexes", change.key)
     create = ctx.macros.index_def(index, table).strip() + str(ctx.macros.index_comment(index, table))
     if change.kind == "index.missing":
         return [RepairStatement("index", create)]

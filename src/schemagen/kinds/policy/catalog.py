@@ -50,7 +50,7 @@ def expect(project: m.Project, normalizer, positions: Positions,
 
     asked = [(table, policy, normalizer.policy(table, policy, Owner(policy.pos, f'policy "{policy.name}"',
                                                                       table.schema, table.name)))
-             for table in project.tables for policy in table.policies]
+             for table in project.hosts for policy in table.policies]
 
     def facts() -> dict[str, dict]:
         out = {}

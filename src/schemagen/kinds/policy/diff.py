@@ -19,7 +19,7 @@ def _sql(value: object) -> str:
 
 
 def compare(want, have, report, unverified) -> None:
-    present = want.tables.keys() & have.tables.keys()
+    present = (want.tables.keys() | want.attached) & have.tables.keys()
     mine, theirs = want.policies, have.policies
     for key in sorted(mine.keys() - theirs.keys()):
         if key[:2] in present:
@@ -49,8 +49,7 @@ def _create(policy, table, ctx) -> RepairStatement:
 
 
 def recreate(key: tuple, ctx) -> list[RepairStatement]:
-    table = ctx.table(key[:2])
-    policy = next(p for p in table.policies if ctx.stored(p.name) == key[2])
+    table, policy = ctx.part("policies", key)
     return [RepairStatement("drop policy", f"drop policy {quote_ident(policy.name)} on {qualified(*table.key)};",
                             destructive=True), replace(_create(policy, table, ctx), destructive=True)]
 
@@ -59,8 +58,7 @@ def repair(change: Change, ctx) -> list[RepairStatement]:
     if change.kind == "policy.extra":
         return [RepairStatement("drop policy", f"drop policy {quote_ident(change.key[2])} on "
                                                f"{qualified(*change.key[:2])};", destructive=True)]
-    table = ctx.table(change.key[:2])
-    policy = next(p for p in table.policies if ctx.stored(p.name) == change.key[2])
+    table, policy = ctx.part("policies", change.key)
     create = _create(policy, table, ctx)
     if change.kind == "policy.missing":
         return [create]

@@ -32,11 +32,14 @@ def repair(change: Change, ctx) -> list[RepairStatement]:
     if change.kind == "sequence.extra":
         return [RepairStatement("drop table", f"drop sequence {name};", destructive=True)]
     sequence = ctx.object("sequence", change.key)
+    owned_by = sequence.owned_by
+    owner = "none" if not owned_by else ".".join(quote_ident(p) for p in (change.key[0],) + tuple(owned_by))
     if change.kind == "sequence.missing":
-        return [RepairStatement("type", ctx.render("sequence.sql.j2", sequence=sequence).strip())]
+        made = [RepairStatement("type", ctx.render("sequence.sql.j2", sequence=sequence).strip())]
+        if sequence.owned_by:
+            made.append(RepairStatement("grant", f"alter sequence {name} owned by {owner};"))
+        return made
     b = change.want
-    owner = ("none" if b.owned_by is None else
-             ".".join(quote_ident(p) for p in (change.key[0],) + b.owned_by))
     comment = quote_literal(b.comment) if b.comment is not None else "null"
     return [RepairStatement("type", f"alter sequence {name} as {b.type} increment by {b.increment} minvalue {b.min} "
                                     f"maxvalue {b.max} start with {b.start} {'' if b.cycle else 'no '}cycle;"),

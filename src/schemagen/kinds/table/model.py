@@ -175,6 +175,41 @@ class Table(_Brief):
 
 
 @dataclass(frozen=True, repr=False)
+class Attachment(_Brief):
+    """Policies, indexes, triggers and grants a stage adds to a table it does not create: the
+    platform's (``auth.users``, ``storage.objects``) or an earlier stage's. Supabase projects put
+    their ``handle_new_user`` trigger on ``auth.users`` and their bucket policies on
+    ``storage.objects`` this way. ``columns`` and ``rls`` are the target's, filled in when the
+    stages are linked; ``rls`` is None where the specs cannot know (a platform table)."""
+
+    schema: str
+    name: str
+    policies: tuple[Policy, ...] = ()
+    indexes: tuple[Index, ...] = ()
+    triggers: tuple[Trigger, ...] = ()
+    grants: tuple[Grant, ...] = ()
+    columns: tuple[Column, ...] = ()
+    rls: bool | None = None
+    #: Who creates the table: "stage 3", "the Supabase platform".
+    provided_by: str = ""
+    waivers: tuple[Waiver, ...] = ()
+    pos: SourcePos = field(default=NOWHERE, compare=False)
+    comment = None
+    force_rls = False
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.schema, self.name)
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+    @property
+    def primary_key_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.primary_key)
+
+
+@dataclass(frozen=True, repr=False)
 class ExternalTable(_Brief):
     """A table another stage or the platform owns; declared so references resolve."""
 

@@ -75,7 +75,7 @@ def expect(project: m.Project, normalizer, positions: Positions, unverified: Unv
     from ...normalize import Owner
 
     asked = []
-    for table in project.tables:
+    for table in project.hosts:
         for trigger in table.triggers:
             request = None
             if trigger.when is not None:
