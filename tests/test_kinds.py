@@ -201,3 +201,50 @@ def test_each_kind_of_drift_is_reported_and_repaired(kinds_db, kind, change, lin
         assert drift(url)[0] == 1  # the note changed nothing, and drift still says so
         database.admin.run(fix)
     assert drift(url) == CLEAN
+
+
+TOUCH = """\
+stage: 1
+title: Touch
+functions:
+  - name: stamp
+    returns: trigger
+    language: plpgsql
+    body: |
+      begin
+        return jsonb_populate_record(new, jsonb_build_object(tg_argv[0], now()));
+      end;
+tables:
+  - name: notes
+    comment: Notes.
+    columns:
+      - {name: id, type: uuid, primary_key: true, default: gen_random_uuid()}
+      - {name: updated_at, type: timestamptz}
+      - {name: edited_at, type: timestamptz}
+    rls: true
+    triggers:
+      - name: notes_touch
+        timing: before
+        events: [update]
+        function: public.stamp
+        args: [updated_at]
+"""
+
+
+def test_trigger_arguments_reach_the_function_and_are_compared(fresh_db, postgres, tmp_path):
+    """moddatetime-style triggers pass the column to stamp as an argument (TG_ARGV)."""
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "touch.yaml").write_text(TOUCH)
+    fresh_db.build(specs)
+    url = f"postgresql://postgres@127.0.0.1:{postgres.settings['port']}/{fresh_db.name}"
+    fresh_db.run("insert into notes (id) values (gen_random_uuid()); update notes set edited_at = null")
+    assert fresh_db.run("select updated_at is not null from notes") == [[True]]
+    assert run("drift", "--specs", str(specs), "--db", url) == CLEAN
+    fresh_db.run("drop trigger notes_touch on notes; create trigger notes_touch before update on notes "
+                 "for each row execute function stamp('edited_at')")
+    code, out, _ = run("drift", "--specs", str(specs), "--db", url)
+    assert code == 1 and ("args of trigger notes_touch on public.notes is edited_at in the database, "
+                          "updated_at in the spec") in out, out
+    fresh_db.run(run("drift", "--specs", str(specs), "--db", url, "--sql")[1])
+    assert run("drift", "--specs", str(specs), "--db", url) == CLEAN

@@ -766,7 +766,9 @@ def _link_attachment(attachment: m.Attachment, stage: m.Stage, owners, externals
             if role not in roles:
                 error(policy.pos, "E104", f"policy '{policy.name}' is for unknown role '{role}'; "
                       "declare it under external.roles" + did_you_mean(role, roles))
-    return replace(attachment, columns=target.columns, rls=rls, provided_by=provided_by)
+    foreign_keys = target.all_foreign_keys if isinstance(target, m.Table) else ()
+    return replace(attachment, columns=target.columns, all_foreign_keys=foreign_keys, rls=rls,
+                   provided_by=provided_by)
 
 
 class _StageScope:

@@ -11,7 +11,7 @@ from typing import NamedTuple, Sequence
 
 from ..codes import WAIVABLE
 from ..diagnostics import Diagnostic, did_you_mean, sort_diagnostics
-from ..model import Project, Stage, Waiver
+from ..model import Project, Stage, Table, Waiver
 from . import rules as _rules  # noqa: F401  (registers the rules)
 from .registry import CHECKLIST, RULES
 
@@ -20,11 +20,17 @@ STALE_WAIVER = "SG019"
 
 def _all_waivers(project: Project) -> list[Waiver]:
     found: list[Waiver] = []
-    for table in project.tables:
-        found.extend(table.waivers)
-        for group in (table.columns, table.policies, table.indexes):
+    for host in project.hosts:
+        found.extend(host.waivers)
+        columns = host.columns if isinstance(host, Table) else ()  # an attachment's are its target's
+        for group in (columns, host.policies, host.indexes, host.triggers, host.grants):
             for obj in group:
                 found.extend(obj.waivers)
+    for stage in project.stages:
+        for obj in stage.objects:
+            found.extend(getattr(obj, "waivers", ()))
+            for grant in getattr(obj, "grants", ()):
+                found.extend(grant.waivers)
     return found
 
 

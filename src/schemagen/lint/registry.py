@@ -11,7 +11,7 @@ import inspect
 from typing import ClassVar, Iterable, Iterator, NamedTuple
 
 from ..diagnostics import Severity
-from ..model import Policy, Project, SourcePos, Stage, Table, Waiver
+from ..model import Attachment, Policy, Project, SourcePos, Stage, Table, Waiver
 
 #: The stage document's checklist, in order. The first four items are the ones the
 #: Stage 5 seed ticks by hand; schemagen measures them and adds what the
@@ -28,6 +28,8 @@ CHECKLIST = (
     "Every table has a primary key",
     "Names fit PostgreSQL's 63-byte limit",
     "Diagrams agree with the tables",
+    "Functions, views, grants and extensions are safe to expose",
+    "Triggers call trigger functions",
     "Waivers are current",
 )
 
@@ -59,13 +61,27 @@ class Rule:
         for stage in project.stages:
             for table in stage.tables:
                 yield from self.check_table(table, stage, project)
+            for attachment in stage.attachments:
+                yield from self.check_attachment(attachment, stage, project)
 
     def check_table(self, table: Table, stage: Stage, project: Project) -> Iterator[Finding]:
+        return iter(())
+
+    def check_attachment(self, attachment: Attachment, stage: Stage, project: Project) -> Iterator[Finding]:
+        """What a stage adds to a table it does not create (policies on storage.objects, say)."""
         return iter(())
 
 
 class PolicyRule(Rule):
     """A rule that judges one policy at a time; the policy's and its table's waivers apply."""
+
+    #: Whether the rule can judge a policy on a table the stage does not create, where it sees
+    #: the policy but not the table's own indexes or other policies.
+    on_attachments: ClassVar[bool] = True
+
+    def check_attachment(self, attachment: Attachment, stage: Stage, project: Project) -> Iterator[Finding]:
+        if self.on_attachments:
+            yield from self.check_table(attachment, stage, project)
 
     def check_table(self, table: Table, stage: Stage, project: Project) -> Iterator[Finding]:
         for policy in table.policies:

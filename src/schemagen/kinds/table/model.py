@@ -189,6 +189,8 @@ class Attachment(_Brief):
     triggers: tuple[Trigger, ...] = ()
     grants: tuple[Grant, ...] = ()
     columns: tuple[Column, ...] = ()
+    #: The target's foreign keys (an earlier stage's table has them; the platform's are not declared).
+    all_foreign_keys: tuple[ForeignKey, ...] = ()
     rls: bool | None = None
     #: Who creates the table: "stage 3", "the Supabase platform".
     provided_by: str = ""

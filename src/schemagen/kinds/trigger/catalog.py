@@ -19,13 +19,15 @@ class TriggerFacts:
     function: tuple[str, str]
     when: str | None
     comment: str | None = None
+    args: tuple[str, ...] = ()
 
 
 TRIGGERS_SQL = """
 select n.nspname, c.relname, t.tgname, t.tgtype::int,
        array(select a.attname from unnest(t.tgattr::int2[]) with ordinality k(n, i)
              join pg_attribute a on a.attrelid = t.tgrelid and a.attnum = k.n order by k.i)::text[],
-       pn.nspname, p.proname, pg_get_triggerdef(t.oid, true), obj_description(t.oid, 'pg_trigger')
+       pn.nspname, p.proname, pg_get_triggerdef(t.oid, true), obj_description(t.oid, 'pg_trigger'),
+       t.tgnargs, t.tgargs
 from pg_trigger t
 join pg_class c on c.oid = t.tgrelid join pg_namespace n on n.oid = c.relnamespace
 join pg_proc p on p.oid = t.tgfoid join pg_namespace pn on pn.oid = p.pronamespace
@@ -48,12 +50,13 @@ def _decode(tgtype: int, columns: list[str]) -> tuple[str, tuple[str, ...], str]
 
 def read_rows(session, schemas: list[str]) -> dict[tuple[str, str, str], TriggerFacts]:
     out = {}
-    for schema, table, name, tgtype, columns, fschema, fname, definition, comment in \
+    for schema, table, name, tgtype, columns, fschema, fname, definition, comment, nargs, raw_args in \
             session.query(TRIGGERS_SQL, schemas=schemas):
+        args = [a.decode() for a in bytes(raw_args).split(b"\0")[:nargs]]  # each argument ends in a NUL byte
         timing, events, for_each = _decode(tgtype, columns)
         when = _WHEN.search(definition)
         out[(schema, table, name)] = TriggerFacts(timing, events, for_each, (fschema, fname),
-                                                  when.group(1) if when else None, comment)
+                                                  when.group(1) if when else None, comment, tuple(args))
     return out
 
 
@@ -96,7 +99,7 @@ def expect(project: m.Project, normalizer, positions: Positions, unverified: Unv
                     continue
                 when = request.result.when
             out[key] = TriggerFacts(trigger.timing, _events(trigger), trigger.for_each, trigger.function, when,
-                                    trigger.comment)
+                                    trigger.comment, trigger.args)
         return {"trigger": out}
 
     return facts

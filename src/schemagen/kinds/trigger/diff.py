@@ -9,6 +9,14 @@ from ..base import Change, RepairStatement
 PREFIXES = ("trigger",)
 
 
+def _show(value) -> str:
+    if value is None or value == ():
+        return "nothing"
+    if isinstance(value, tuple):
+        return ", ".join(value)
+    return repr(value)
+
+
 def compare(want, have, report, unverified) -> None:
     present = want.tables.keys() | have.tables.keys()
     mine, theirs = want["trigger"], have["trigger"]
@@ -24,11 +32,12 @@ def compare(want, have, report, unverified) -> None:
         a, b = theirs[key], mine[key]
         if b is None:
             continue
-        for facet in ("timing", "events", "for_each", "function", "when"):
+        for facet in ("timing", "events", "for_each", "function", "when", "args"):
             x, y = getattr(a, facet), getattr(b, facet)
             if x != y:
                 report.add("trigger.changed", key, f"{facet.replace('_', ' ')} of trigger {key[2]} on "
-                                                   f"{key[0]}.{key[1]} is {x!r} in the database, {y!r} in the spec",
+                                                   f"{key[0]}.{key[1]} is {_show(x)} in the database, {_show(y)} "
+                                                   "in the spec",
                            at=("trigger", key))
         if a.comment != b.comment:
             report.add("trigger.comment", key, f"comment on trigger {key[2]} on {key[0]}.{key[1]} differs",

@@ -23,6 +23,8 @@ class Trigger(_Brief):
     function: tuple[str, str]
     for_each: str = "row"
     when: str | None = None
+    #: Text passed to the function (``moddatetime(updated_at)``): it reads them as ``TG_ARGV``.
+    args: tuple[str, ...] = ()
     comment: str | None = None
     #: The table it is on; set from the table (or attachment) that lists it.
     table: tuple[str, str] = ("public", "")
@@ -71,6 +73,7 @@ def build(builder, data: dict[str, Any], path: tuple, table: tuple[str, str], co
         function=qualified_name(builder, data["function"], path + ("function",), "function"),
         for_each=for_each,
         when=when,
+        args=tuple(str(a) for a in data.get("args", ())),
         comment=data.get("comment"),
         table=table,
         waivers=builder.waivers(data, path),

@@ -24,4 +24,10 @@ from . import (  # noqa: F401
     sg021_policy_reads_every_row,
     sg022_user_metadata,
     sg023_redundant_unique,
+    sg024_definer_search_path,
+    sg025_definer_callable_by_api,
+    sg026_view_bypasses_rls,
+    sg027_extension_in_public,
+    sg028_trigger_function,
+    sg029_anon_writes_without_rls,
 )

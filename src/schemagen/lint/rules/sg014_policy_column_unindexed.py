@@ -30,6 +30,8 @@ class PolicyColumnUnindexed(PolicyRule):
     name = "performance.policy-column-unindexed"
     severity = "warning"
     checklist = "Performance indexes"
+    #: A platform's or earlier stage's table has indexes this stage does not see.
+    on_attachments = False
 
     def check_policy(self, table: Table, policy: Policy) -> Iterator[str]:
         served = {cols[0] for cols in leading_column_sets(table)}
