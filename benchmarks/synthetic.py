@@ -44,11 +44,39 @@ def table(i: int) -> str:
 """
 
 
-def write_specs(folder: Path, tables: int) -> Path:
+def trigger(i: int) -> str:
+    """An updated_at trigger on table i, calling its own function (so N tables give N of each)."""
+    return f"""\
+    triggers:
+      - name: items_{i}_touch
+        timing: before
+        events: [update]
+        function: public.touch_{i}
+"""
+
+
+def function(i: int) -> str:
+    return f"""\
+  - name: touch_{i}
+    returns: trigger
+    language: plpgsql
+    search_path: []
+    body: |
+      begin
+        new.created_at := now();
+        return new;
+      end;
+"""
+
+
+def write_specs(folder: Path, tables: int, *, kinds: bool = False) -> Path:
+    """``kinds`` adds a trigger per table and the trigger function it calls."""
     folder.mkdir(parents=True, exist_ok=True)
     for stage, start in enumerate(range(0, tables, TABLES_PER_STAGE), start=1):
-        body = "".join(table(i) for i in range(start, min(start + TABLES_PER_STAGE, tables)))
-        (folder / f"stage-{stage:03d}.yaml").write_text(f"""\
+        numbers = range(start, min(start + TABLES_PER_STAGE, tables))
+        body = "".join(table(i) + (trigger(i) if kinds else "") for i in numbers)
+        functions = ("functions:\n" + "".join(function(i) for i in numbers)) if kinds else ""
+        (folder / f"stage-{stage:03d}.yaml").write_text(functions + f"""\
 stage: {stage}
 title: Synthetic {stage}
 platform: supabase

@@ -19,9 +19,6 @@ from . import pgsql, pgtypes
 from .diagnostics import Collector, Diagnostic, SpecError, did_you_mean
 from .spec_schema import check_document
 from .keywords import ALL_KEYWORDS
-from .kinds.domain.model import Domain
-from .kinds.enum.model import Enum
-from .kinds.extension.model import EXTENSION_TYPES, Extension
 from .kinds.grant.model import build_grants
 from .kinds.registry import SPEC_KEYS, builder_for
 from .kinds.trigger.model import build as build_trigger
@@ -844,12 +841,17 @@ def _created_types(stage: m.Stage) -> set[tuple[str | None, str]]:
                     found.add((None, name.ident))
     for declared in stage.external_types:
         found.add(pgtypes.parts(declared)[:2])
-    for obj in stage.objects:
-        if isinstance(obj, (Enum, Domain)):
-            found.add(obj.key)
-        elif isinstance(obj, Extension):
-            found.update((obj.schema, name) for name in EXTENSION_TYPES.get(obj.name, ()))
-            found.update((None, name) for name in EXTENSION_TYPES.get(obj.name, ()))
+    if stage.objects:  # the kinds' models load only for a stage that has such objects
+        from .kinds.domain.model import Domain
+        from .kinds.enum.model import Enum
+        from .kinds.extension.model import EXTENSION_TYPES, Extension
+
+        for obj in stage.objects:
+            if isinstance(obj, (Enum, Domain)):
+                found.add(obj.key)
+            elif isinstance(obj, Extension):
+                found.update((obj.schema, name) for name in EXTENSION_TYPES.get(obj.name, ()))
+                found.update((None, name) for name in EXTENSION_TYPES.get(obj.name, ()))
     return found
 
 

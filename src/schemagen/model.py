@@ -116,8 +116,12 @@ class Project(_Brief):
     def table(self, schema: str, name: str) -> Table | None:
         return next((t for t in self.tables if t.key == (schema, name)), None)
 
-    def objects(self, kind: type) -> tuple:
-        """Every stage's objects of one kind (``project.objects(Function)``)."""
+    def objects(self, kind: type | str) -> tuple:
+        """Every stage's objects of one kind: ``project.objects(Function)``, or by class name
+        (``project.objects("Function")``) where importing the kind's model would slow a command
+        whose specs have none (lint on every ``check``)."""
+        if isinstance(kind, str):
+            return tuple(o for s in self.stages for o in s.objects if type(o).__name__ == kind)
         return tuple(o for s in self.stages for o in s.objects if isinstance(o, kind))
 
     @property

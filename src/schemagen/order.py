@@ -57,27 +57,51 @@ def _schema_ref(schema: str) -> set[Ref]:
 
 
 def nodes(stage: m.Stage) -> list[Node]:
+    out: list[Node] = []
+    for i, raw in enumerate(stage.sql_before):
+        out.append(Node("raw before", raw, (RANKS["raw before"], i), raw.pos, label=f"raw SQL {raw.name!r}"))
+    schemas = dict.fromkeys(t.schema for t in stage.tables)
+    if stage.objects:  # the kinds' models are imported only for a stage that has such objects
+        schemas.update(_object_schemas(stage))
+    for i, schema in enumerate(s for s in schemas if s and s != "public"):
+        out.append(Node("schema", schema, (RANKS["schema"], i), stage.pos, provides={("schema", "", schema)},
+                        label=f"schema {schema}"))
+    if stage.objects:
+        out.extend(_object_nodes(stage))
+    for t, table in enumerate(stage.tables):
+        out.extend(_table_nodes(table, t))
+    for a, attachment in enumerate(stage.attachments):
+        out.extend(_attachment_nodes(attachment, a))
+    for i, raw in enumerate(stage.sql_after):
+        out.append(Node("raw after", raw, (RANKS["raw after"], i), raw.pos, label=f"raw SQL {raw.name!r}"))
+    return out
+
+
+def _object_schemas(stage: m.Stage) -> dict:
+    """The schemas a stage's objects live in, each made before them. An extension's schema is
+    made for it too, except Supabase's own ``extensions``, which every project has."""
+    from .kinds.extension.model import Extension
+    from .kinds.grant.model import SchemaGrant
+    from .kinds.publication.model import Publication
+
+    schemas = dict.fromkeys(getattr(o, "schema", None) for o in stage.objects
+                            if not isinstance(o, (Extension, SchemaGrant, Publication)))
+    schemas.update(dict.fromkeys(o.schema for o in stage.objects if isinstance(o, Extension) and o.created_here
+                                 and not (stage.platform == "supabase" and o.schema == "extensions")))
+    return schemas
+
+
+def _object_nodes(stage: m.Stage) -> list[Node]:
+    from .kinds.domain.model import Domain
     from .kinds.enum.model import Enum
     from .kinds.extension.model import EXTENSION_TYPES, Extension
     from .kinds.function.model import Function
     from .kinds.grant.model import SchemaGrant
-    from .kinds.domain.model import Domain
     from .kinds.publication.model import Publication
     from .kinds.sequence.model import Sequence
     from .kinds.view.model import View
 
     out: list[Node] = []
-    for i, raw in enumerate(stage.sql_before):
-        out.append(Node("raw before", raw, (RANKS["raw before"], i), raw.pos, label=f"raw SQL {raw.name!r}"))
-    schemas = dict.fromkeys(t.schema for t in stage.tables)
-    schemas.update(dict.fromkeys(getattr(o, "schema", None) for o in stage.objects
-                                 if not isinstance(o, (Extension, SchemaGrant, Publication))))
-    # An extension's schema is made for it, except Supabase's own `extensions`, which every project has.
-    schemas.update(dict.fromkeys(o.schema for o in stage.objects if isinstance(o, Extension) and o.created_here
-                                 and not (stage.platform == "supabase" and o.schema == "extensions")))
-    for i, schema in enumerate(s for s in schemas if s and s != "public"):
-        out.append(Node("schema", schema, (RANKS["schema"], i), stage.pos, provides={("schema", "", schema)},
-                        label=f"schema {schema}"))
     for i, obj in enumerate(stage.objects):
         if isinstance(obj, Extension):
             if not obj.created_here:
@@ -130,12 +154,6 @@ def nodes(stage: m.Stage) -> list[Node]:
         elif isinstance(obj, SchemaGrant):
             out.append(Node("grant", obj, (RANKS["grant"], i), obj.pos, requires=_schema_ref(obj.schema),
                             label=f"grant on {obj.schema}"))
-    for t, table in enumerate(stage.tables):
-        out.extend(_table_nodes(table, t))
-    for a, attachment in enumerate(stage.attachments):
-        out.extend(_attachment_nodes(attachment, a))
-    for i, raw in enumerate(stage.sql_after):
-        out.append(Node("raw after", raw, (RANKS["raw after"], i), raw.pos, label=f"raw SQL {raw.name!r}"))
     return out
 
 

@@ -34,16 +34,18 @@ class Token:
 
 
 #: PostgreSQL's classes, not Python's: only ASCII spaces separate tokens (a non-breaking space
-#: is part of an identifier there), and a carriage return ends a ``--`` comment.
+#: is part of an identifier there), only ASCII digits make numbers, and a carriage return ends a
+#: ``--`` comment. (Every non-ASCII character is a letter there; ``[^\x00-\x7f]`` says so in a
+#: form ``re`` compiles in a fraction of a millisecond, where a range up to U+10FFFF takes seven.)
 _TOKEN = re.compile(
     r"""
     (?P<space>[ \t\n\r\f\v]+)
   | (?P<comment>--[^\n\r]*|/\*(?:.|\n)*?\*/)
   | (?P<string>[eE]'(?:[^'\\]|\\.|'')*'|[xXbBnN]?'(?:[^']|'')*'|\$(?P<tag>[A-Za-z_][A-Za-z0-9_]*|)\$(?:.|\n)*?\$(?P=tag)\$)
   | (?P<quoted_ident>"(?:[^"]|"")+")
-  | (?P<number>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)
-  | (?P<param>\$\d+)
-  | (?P<word>[A-Za-z_\x80-\U0010ffff][A-Za-z0-9_$\x80-\U0010ffff]*)
+  | (?P<number>[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?)
+  | (?P<param>\$[0-9]+)
+  | (?P<word>(?:[A-Za-z_]|[^\x00-\x7f])(?:[A-Za-z0-9_$]|[^\x00-\x7f])*)
   | (?P<punct>::|<>|!=|<=|>=|\|\||->>|->|\#>>|\#>|@>|<@|&&|[^\s])
     """,
     re.VERBOSE,

@@ -46,7 +46,9 @@ def common_options() -> argparse.ArgumentParser:
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The full parser; with ``only``, other commands are listed but their modules not imported."""
+    """The full parser, or with ``only`` the one command asked for: each parser argparse builds
+    costs start-up time (its gettext lookups), which ``check`` in a pre-commit hook pays on
+    every commit. An unknown command gets the full parser, and so its list of commands."""
     parser = argparse.ArgumentParser(
         prog="schemagen",
         description="Schema as code for PostgreSQL and Supabase: YAML specs to SQL migrations, "
@@ -57,8 +59,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     parent = common_options()
     for name, help_text in COMMANDS.items():
-        command = sub.add_parser(name, parents=[parent], help=help_text, description=help_text)
         if only is None or only == name:
+            command = sub.add_parser(name, parents=[parent], help=help_text, description=help_text)
             importlib.import_module(f"{__name__}.{name}").add_arguments(command)
     return parser
 

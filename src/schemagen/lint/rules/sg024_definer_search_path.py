@@ -28,9 +28,7 @@ class DefinerWithoutSearchPath(Rule):
     checklist = "Functions, views, grants and extensions are safe to expose"
 
     def check(self, project: Project) -> Iterator[Finding]:
-        from ...kinds.function.model import Function
-
-        for function in project.objects(Function):
+        for function in project.objects("Function"):
             if function.security == "definer" and function.search_path is None:
                 yield Finding(function.pos, f"security definer function {function.schema}.{function.name} does not "
                               "fix its search_path, so a caller's own objects can stand in for the ones it names "

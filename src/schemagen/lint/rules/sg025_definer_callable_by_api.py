@@ -34,11 +34,9 @@ class DefinerCallableByApiRoles(Rule):
     checklist = "Functions, views, grants and extensions are safe to expose"
 
     def check(self, project: Project) -> Iterator[Finding]:
-        from ...kinds.function.model import Function
-
         for stage in project.stages:
             for function in stage.objects:
-                if not isinstance(function, Function) or function.security != "definer" or \
+                if type(function).__name__ != "Function" or function.security != "definer" or \
                         function.returns_trigger or function.schema not in EXPOSED_SCHEMAS:
                     continue
                 held = holders(function.grants, "execute", "function", platform=stage.platform,

@@ -26,9 +26,7 @@ class ExtensionInPublic(Rule):
     checklist = "Functions, views, grants and extensions are safe to expose"
 
     def check(self, project: Project) -> Iterator[Finding]:
-        from ...kinds.extension.model import Extension
-
-        for extension in project.objects(Extension):
+        for extension in project.objects("Extension"):
             if extension.created_here and extension.schema in (None, "public"):
                 where = "is created in public" if extension.schema else "names no schema, so it lands in public"
                 yield Finding(extension.pos, f"extension {extension.name} {where}, where the Data API serves its "

@@ -48,11 +48,8 @@ class TriggerFunctionMissing(Rule):
     checklist = "Triggers call trigger functions"
 
     def check(self, project: Project) -> Iterator[Finding]:
-        from ...kinds.extension.model import Extension
-        from ...kinds.function.model import Function
-
-        functions = {f.key: f for f in project.objects(Function)}
-        extensions = {e.name for e in project.objects(Extension)}
+        functions = {f.key: f for f in project.objects("Function")}
+        extensions = {e.name for e in project.objects("Extension")}
         raw = tuple(block for stage in project.stages for block in stage.sql_before + stage.sql_after)
         for host in project.hosts:
             for trigger in host.triggers:
