@@ -239,6 +239,24 @@ def test_one_cause_gives_one_finding_at_its_object(fresh_db, tmp_path):
                      "type casts.)")]
 
 
+def test_raw_sql_that_schemagen_does_not_model_is_said_once(fresh_db, tmp_path):
+    """A raw block's do block and composite type are applied but not compared: validate says so,
+    as information, at the block; what it models (the function) is checked by name instead."""
+    specs = write_spec(tmp_path, BASE.replace("USING_HERE", "user_id = (select auth.uid())") + (
+        "sql_after:\n"
+        "  - name: extras\n"
+        "    sql: |\n"
+        "      create type public.address as (street text, city text);\n"
+        "      create function public.noop() returns void language sql as 'select';\n"
+        "      do $$ begin perform 1; end $$;\n"))
+    project = load_project(specs)
+    result = _validate_live(fresh_db, project, probe=False)
+    assert [(d.pos.line, d.code, d.severity, d.message) for d in result.diagnostics] == [
+        (20, "V203", "info", f"raw SQL 'extras' holds {what}, which schemagen does not model: PostgreSQL "
+                             "applied it, but validate and drift do not compare it")
+        for what in ("a composite type", "a do block")]
+
+
 def test_a_type_the_server_lacks_is_one_finding_without_scratch_names(fresh_db, tmp_path):
     specs = write_spec(tmp_path, BASE.replace("USING_HERE", "user_id = (select auth.uid())")
                        .replace("{name: body, type: text}", "{name: body, type: vector(3)}")

@@ -48,6 +48,9 @@ CODES = [
     Code("V201", "validate --live", "error", True,
          "PostgreSQL rejects a statement, reported at the spec object it came from"),
     Code("V202", "validate --live", "error", True, "the catalog differs from what the specs describe"),
+    Code("V203", "validate --live", "info", False,
+         "raw SQL holds something schemagen does not model (a do block, a rule, a composite type): "
+         "PostgreSQL applied it, but it is not compared"),
     Code("V301", "validate --live", "error", True,
          "the RLS probe: user A created, changed or deleted a row that is not A's"),
     Code("V302", "validate --live", "warning", True,

@@ -176,6 +176,10 @@ def validate_live(session: Session, project: m.Project, rendered: dict[str, str]
     said = {d.pos for d in applied if id(d) not in stand_ins}
     result.diagnostics = [d for d in applied if id(d) not in stand_ins] + [
         d for d in expected.problems if d.pos not in said]  # an object refused already is not refused again
+    result.diagnostics += [Diagnostic(raw.pos, "V203", "info", f"raw SQL '{raw.name}' holds {what}, which schemagen "
+                                                               "does not model: PostgreSQL applied it, but validate "
+                                                               "and drift do not compare it")
+                           for raw, what in expected.raw.uncompared]
     for table in applied.refused_tables:
         expected.unverified.add("table", table)
     schemas = spec_schemas(project)
