@@ -139,3 +139,14 @@ def fresh_db(postgres, request):
     database.close()
     admin.run(f'drop database "{name}" with (force)')
     admin.close()
+
+
+def need_extension(database: "LiveDb", name: str, how: str) -> None:
+    """Skip a test whose fixture needs an extension this server lacks, saying how to get it;
+    in CI, where .ci/run installs it, that is a failure instead."""
+    if database.admin.run("select from pg_available_extensions where name = :n", n=name):
+        return
+    message = f"the {name} extension is not installed on this PostgreSQL: install {how}"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)

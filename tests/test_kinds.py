@@ -11,7 +11,7 @@ import io
 from pathlib import Path
 
 import pytest
-from conftest import CASES
+from conftest import CASES, need_extension
 
 from schemagen.cli import main
 from schemagen.diagnostics import SpecError
@@ -20,6 +20,7 @@ from schemagen.load import load_project
 KINDS = CASES / "kinds" / "specs"
 SPEC = KINDS / "stage-01-trips-app.yaml"
 PROFILES = KINDS / "stage-02-profiles.yaml"
+SEARCH = KINDS / "stage-03-search.yaml"
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -105,6 +106,7 @@ def test_attaching_to_an_earlier_stage_needs_the_dependency(tmp_path):
 
 @pytest.fixture
 def kinds_db(fresh_db, postgres):
+    need_extension(fresh_db, "vector", "pgvector (see .ci/run for a build from Debian's source package)")
     fresh_db.build(KINDS)
     return fresh_db, f"postgresql://postgres@127.0.0.1:{postgres.settings['port']}/{fresh_db.name}"
 
@@ -162,6 +164,14 @@ DRIFTS = [
      "index trips_status_idx on public.trips is missing from the database"),
     ("attached grant", "revoke select on trips from authenticated", (PROFILES, 63),
      "the spec grants select on table public.trips for authenticated, which the database does not"),
+    # Stage 3: pgvector's hnsw index and a moddatetime trigger, from extensions Supabase enables.
+    ("hnsw index", "drop index trip_notes_embedding_idx", (SEARCH, 33),
+     "index trip_notes_embedding_idx on public.trip_notes is missing from the database"),
+    ("hnsw parameters", "alter index trip_notes_embedding_idx set (ef_construction = 100)", (SEARCH, 33),
+     "parameters of index trip_notes_embedding_idx is 'ef_construction=100, m=16' in the database, "
+     "'ef_construction=64, m=16' in the spec"),
+    ("moddatetime trigger", "drop trigger trip_notes_updated_at on trip_notes", (SEARCH, 38),
+     "trigger trip_notes_updated_at on public.trip_notes is missing from the database"),
 ]
 
 

@@ -50,11 +50,47 @@ def external_roles(project: m.Project) -> list[str]:
             f"then create role {quote_ident(role)} nologin; end if; end $$" for role in roles]
 
 
+#: Extensions Supabase lets ``postgres`` create although they are not marked trusted: supautils'
+#: ``privileged_extensions`` (Supabase's postgres image, supautils.conf) and ``vector``, which the
+#: dashboard enables. supautils creates them as the platform's superuser.
+SUPABASE_PRIVILEGED_EXTENSIONS = frozenset("""
+    address_standardizer address_standardizer_data_us autoinc bloom btree_gin btree_gist citext cube dblink
+    dict_int dict_xsyn earthdistance fuzzystrmatch hstore http insert_username intarray isn ltree moddatetime
+    pg_cron pg_graphql pg_hashids pg_jsonschema pg_net pg_stat_monitor pg_stat_statements pg_trgm
+    pg_walinspect pgaudit pgcrypto pgjwt pgroonga pgroonga_database pgrouting pgrowlocks pgsodium pgtap
+    plcoffee pljava plls plpgsql plpgsql_check plv8 postgis postgis_raster postgis_sfcgal
+    postgis_tiger_geocoder postgis_topology postgres_fdw refint rum seg sslinfo supabase_vault tablefunc tcn
+    timescaledb tsm_system_rows tsm_system_time unaccent uuid-ossp vector wrappers
+""".split())
+
+
 def platform_statements(project: m.Project) -> Iterable[str]:
     """The platform a project's stages expect, one statement at a time."""
     if any(stage.platform == "supabase" for stage in project.stages):
         yield from split_script(supabase_shim())
+        yield from privileged_extensions(project)
     yield from external_roles(project)
+
+
+def privileged_extensions(project: m.Project) -> list[str]:
+    """What supautils does on Supabase when ``postgres`` creates a privileged extension, done
+    beforehand: the superuser creates it in the schema the spec names, so the stage's own
+    ``create extension if not exists`` finds it there. Only those ``postgres`` could not create
+    itself here (a trusted one it makes and owns, as it would without supautils), only in a schema
+    the platform has (a stage's own schema must be the stage's), and only if this server has it."""
+    from .kinds.extension.model import Extension
+
+    wanted = {(e.name, e.schema) for e in project.objects(Extension) if e.created_here}
+    out = []
+    for name, schema in sorted(wanted, key=lambda pair: (pair[0], pair[1] or "")):
+        if name not in SUPABASE_PRIVILEGED_EXTENSIONS or schema not in (None, "public", "extensions"):
+            continue
+        into = f" with schema {quote_ident(schema)}" if schema else ""
+        out.append("do $$ begin if exists (select from pg_available_extension_versions v join pg_available_extensions a "
+                   "on a.name = v.name and a.default_version = v.version "
+                   f"where v.name = {quote_literal(name)} and not v.trusted) "
+                   f"then create extension if not exists {quote_ident(name)}{into}; end if; end $$")
+    return out
 
 
 def install_platform(conn, project: m.Project) -> None:
