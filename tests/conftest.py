@@ -64,9 +64,8 @@ def seed_text() -> str:
     return SEED.read_text("utf-8")
 
 
-@pytest.fixture(scope="session")
-def postgres():
-    """One throwaway server for the session; tests create their own databases in it."""
+def _start_server():
+    """A throwaway server; skipped where no server binaries exist, a failure in CI."""
     from schemagen import pgserver
 
     try:
@@ -75,10 +74,30 @@ def postgres():
         if os.environ.get("CI"):
             pytest.fail(f"CI must run the live tests: {exc}")
         pytest.skip(str(exc))
+    return pgserver.start()
+
+
+@pytest.fixture(scope="module")
+def postgres_server_factory():
+    """Servers of a test module's own, for what must see a cluster nothing else has touched."""
+    started = []
+
+    def start():
+        started.append(_start_server())
+        return started[-1]
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """One throwaway server for the session; tests create their own databases in it."""
     from schemagen import live
     from schemagen.load import load_project
 
-    server = pgserver.start()
+    server = _start_server()
     # A Supabase cluster has its roles before any project does; the --db tests rely on that.
     admin = live.connect(server, admin=True)
     live.install_platform(admin, load_project(STAGE5_SPECS))

@@ -72,8 +72,8 @@ def test_a_function_that_returns_something_that_is_no_type(tmp_path):
 
 
 ATTACH_ERRORS = {
-    "unknown table": ("attach:\n  - {schema: storage, table: objects, grants: [{privileges: [select], to: [anon]}]}\n",
-                      "E104", "attach names unknown table storage.objects; declare it under external.tables"),
+    "unknown table": ("attach:\n  - {schema: storage, table: files, grants: [{privileges: [select], to: [anon]}]}\n",
+                      "E104", "attach names unknown table storage.files; declare it under external.tables"),
     "own table": ("attach:\n  - {table: t, grants: [{privileges: [select], to: [anon]}]}\n",
                   "E106", "public.t is created by this stage; put its policies"),
     "unknown column": ("attach:\n  - {schema: auth, table: users, indexes: [{columns: [nickname]}]}\n",
@@ -181,14 +181,12 @@ def test_a_database_built_from_the_kinds_specs_has_zero_drift(kinds_db):
                                               "database to the specs\n")
 
 
-#: Changes only the platform's admin can make or undo (it owns pg_trgm's objects and the extensions
-#: schema): the repair, run as postgres, says so instead of writing a statement PostgreSQL would
-#: ignore or refuse, and the admin's fix brings drift to zero.
+#: Changes only the platform's admin can make or undo (it owns pg_trgm's objects, and the auth
+#: trigger is dropped as it): the repair, run as postgres, says so instead of writing a statement
+#: PostgreSQL would ignore or refuse, and the admin's fix brings drift to zero.
 PLATFORM_FIXES = {
     "attached trigger": (None, None),
     "extension": ("only the owner of its objects can move it", "alter extension pg_trgm set schema extensions"),
-    "schema grant": ("neither owns it nor holds usage with grant option",
-                     "grant usage on schema extensions to authenticated"),
 }
 
 
@@ -258,3 +256,24 @@ def test_trigger_arguments_reach_the_function_and_are_compared(fresh_db, postgre
                           "updated_at in the spec") in out, out
     fresh_db.run(run("drift", "--specs", str(specs), "--db", url, "--sql")[1])
     assert run("drift", "--specs", str(specs), "--db", url) == CLEAN
+
+
+def test_a_grant_or_revoke_this_user_cannot_make_is_a_note_not_a_silent_no_op():
+    """PostgreSQL only warns when a grant lacks grant option or a revoke names another's grant,
+    so such a repair would change nothing: it is said instead."""
+    from schemagen.kinds.base import Change
+    from schemagen.kinds.grant.catalog import Authority, Held
+    from schemagen.kinds.grant.diff import repair
+    from schemagen.model import NOWHERE
+
+    key = ("schema", "", "auth", "", "reporting", "usage")
+    missing = Change("privilege.missing", key, "the spec grants usage on schema auth for reporting", NOWHERE,
+                     have=Authority(owner=False))
+    [note] = repair(missing, None)
+    assert note.phase == "note" and "neither owns it nor holds usage with grant option" in note.sql
+    [grant] = repair(Change("privilege.missing", key, "", NOWHERE, have=Authority(grant_options={"usage"})), None)
+    assert grant.sql == "grant usage on schema auth to reporting;"
+    [note] = repair(Change("privilege.extra", key, "the spec revokes …", NOWHERE, have=Held(revocable=False)), None)
+    assert note.phase == "note" and "another role granted it" in note.sql
+    [revoke] = repair(Change("privilege.extra", key, "", NOWHERE, have=Held(revocable=True)), None)
+    assert revoke.sql == "revoke usage on schema auth from reporting;"

@@ -13,6 +13,7 @@ from importlib import resources
 from typing import Iterable
 
 from . import model as m
+from . import platform
 from .db import Session, database_message, split_script
 from .diagnostics import Diagnostic
 from .sqltext import qualified, quote_ident, quote_literal
@@ -50,20 +51,6 @@ def external_roles(project: m.Project) -> list[str]:
             f"then create role {quote_ident(role)} nologin; end if; end $$" for role in roles]
 
 
-#: Extensions Supabase lets ``postgres`` create although they are not marked trusted: supautils'
-#: ``privileged_extensions`` (Supabase's postgres image, supautils.conf) and ``vector``, which the
-#: dashboard enables. supautils creates them as the platform's superuser.
-SUPABASE_PRIVILEGED_EXTENSIONS = frozenset("""
-    address_standardizer address_standardizer_data_us autoinc bloom btree_gin btree_gist citext cube dblink
-    dict_int dict_xsyn earthdistance fuzzystrmatch hstore http insert_username intarray isn ltree moddatetime
-    pg_cron pg_graphql pg_hashids pg_jsonschema pg_net pg_stat_monitor pg_stat_statements pg_trgm
-    pg_walinspect pgaudit pgcrypto pgjwt pgroonga pgroonga_database pgrouting pgrowlocks pgsodium pgtap
-    plcoffee pljava plls plpgsql plpgsql_check plv8 postgis postgis_raster postgis_sfcgal
-    postgis_tiger_geocoder postgis_topology postgres_fdw refint rum seg sslinfo supabase_vault tablefunc tcn
-    timescaledb tsm_system_rows tsm_system_time unaccent uuid-ossp vector wrappers
-""".split())
-
-
 def platform_statements(project: m.Project) -> Iterable[str]:
     """The platform a project's stages expect, one statement at a time."""
     if any(stage.platform == "supabase" for stage in project.stages):
@@ -83,7 +70,7 @@ def privileged_extensions(project: m.Project) -> list[str]:
     wanted = {(e.name, e.schema) for e in project.objects(Extension) if e.created_here}
     out = []
     for name, schema in sorted(wanted, key=lambda pair: (pair[0], pair[1] or "")):
-        if name not in SUPABASE_PRIVILEGED_EXTENSIONS or schema not in (None, "public", "extensions"):
+        if name not in platform.PRIVILEGED_EXTENSIONS or schema not in (None, "public", "extensions"):
             continue
         into = f" with schema {quote_ident(schema)}" if schema else ""
         out.append("do $$ begin if exists (select from pg_available_extension_versions v join pg_available_extensions a "

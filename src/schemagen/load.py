@@ -15,7 +15,7 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from . import model as m
-from . import pgsql, pgtypes
+from . import pgsql, pgtypes, platform
 from .diagnostics import Collector, Diagnostic, SpecError, did_you_mean
 from .spec_schema import check_document
 from .keywords import ALL_KEYWORDS
@@ -27,23 +27,7 @@ from .sqltext import normalize_type, quote_ident, quote_literal, sql_value
 from .sqltokens import LexError, referenced_names, tokenize
 from .yamldoc import Document, Path, parse
 
-SUPABASE_ROLES = ("anon", "authenticated", "service_role")
 BUILTIN_ROLES = ("public", "current_user", "session_user", "current_role")
-
-#: What ``platform: supabase`` declares: enough of auth.users to reference it.
-SUPABASE_AUTH_USERS = m.ExternalTable(
-    schema="auth",
-    name="users",
-    columns=(
-        m.Column("id", "uuid", primary_key=True),
-        m.Column("email", "text"),
-        m.Column("phone", "text"),
-        m.Column("created_at", "timestamptz"),
-        m.Column("raw_user_meta_data", "jsonb"),
-        m.Column("raw_app_meta_data", "jsonb"),
-    ),
-    provided_by="the Supabase platform",
-)
 
 INDEX_NAME_LIMIT = 63
 
@@ -692,7 +676,7 @@ def _link(stages: list[m.Stage]) -> m.Project:
         reachable = _dependencies(stage, by_number)
         externals: dict[tuple[str, str], m.ExternalTable] = {}
         if stage.platform == "supabase":
-            externals[SUPABASE_AUTH_USERS.key] = SUPABASE_AUTH_USERS
+            externals.update((table.key, table) for table in platform.TABLES)
         for ext in stage.external_tables:
             if ext.key in externals:
                 error(ext.pos, "E103", f"external table {ext.schema}.{ext.name} is declared twice")
@@ -702,7 +686,7 @@ def _link(stages: list[m.Stage]) -> m.Project:
             externals[ext.key] = ext
         roles = set(BUILTIN_ROLES) | set(stage.external_roles)
         if stage.platform == "supabase":
-            roles |= set(SUPABASE_ROLES)
+            roles |= set(platform.ROLES)
         scope = _StageScope(stage, owners, externals, reachable, error)
         linked_tables = []
         for table in stage.tables:

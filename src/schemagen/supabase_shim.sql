@@ -1,32 +1,65 @@
--- The parts of the Supabase platform that migrations rely on, as Supabase's own
--- images define them. Installed into throwaway databases before the stages so that
--- policies "to authenticated" and calls to auth.uid() resolve. Never emitted into
--- a migration: on Supabase these already exist.
+-- The Supabase platform a project's migrations run on, written for schemagen's throwaway
+-- databases from Supabase's documented schema. It mirrors a Supabase project on Postgres 15.8
+-- (auth and storage as of 2025-03): the roles with their attributes and memberships; auth
+-- (users with all its columns, uid(), role(), email(), jwt()); storage (buckets, objects, the
+-- path helpers foldername(), filename(), extension()); the extensions schema with uuid-ossp and
+-- pgcrypto; the supabase_realtime publication; and the grants and default privileges the API
+-- roles get on public. tests/platform/supabase-15.8.txt lists the real platform's names and
+-- types, and a test holds this file to it. Never emitted into a migration: on Supabase all of
+-- this already exists. Each object is made only where it is missing, so on a user's own server
+-- (validate --db) what is there stays as it is.
 
+-- Roles, with the attributes the platform gives them. Only the platform's superuser may give
+-- some (replication); elsewhere the role is left to its owner.
 do $$
+declare
+  wanted record;
 begin
-  if not exists (select from pg_roles where rolname = 'anon') then
-    create role anon nologin noinherit;
-  end if;
-  if not exists (select from pg_roles where rolname = 'authenticated') then
-    create role authenticated nologin noinherit;
-  end if;
-  if not exists (select from pg_roles where rolname = 'service_role') then
-    create role service_role nologin noinherit bypassrls;
-  end if;
-  if not exists (select from pg_roles where rolname = 'authenticator') then
-    create role authenticator login noinherit;
-  end if;
+  for wanted in select * from (values
+      ('anon', 'nologin inherit'),
+      ('authenticated', 'nologin inherit'),
+      ('service_role', 'nologin inherit bypassrls'),
+      ('authenticator', 'login noinherit'),
+      ('supabase_auth_admin', 'login noinherit createrole'),
+      ('supabase_storage_admin', 'login noinherit createrole'),
+      ('supabase_realtime_admin', 'nologin noinherit')) as r(name, options)
+  loop
+    if not exists (select from pg_roles where rolname = wanted.name) then
+      begin
+        execute format('create role %I %s', wanted.name, wanted.options);
+      exception when insufficient_privilege then
+        null;
+      end;
+    end if;
+  end loop;
 end
 $$;
 
-grant anon, authenticated, service_role to authenticator;
--- On Supabase the migration role may act as the API roles (the SQL editor's "run as").
+-- Memberships: the API's connection role becomes the API roles; postgres, which migrations
+-- run as, may act as them and as the auth and storage services' owners (so it creates policies
+-- on storage.objects and triggers on auth.users).
 do $$
+declare
+  wanted record;
 begin
-  if exists (select from pg_roles where rolname = 'postgres') then
-    grant anon, authenticated, service_role to postgres;
-  end if;
+  for wanted in select * from (values
+      ('anon', 'authenticator'), ('authenticated', 'authenticator'), ('service_role', 'authenticator'),
+      ('anon', 'postgres'), ('authenticated', 'postgres'), ('service_role', 'postgres'),
+      ('supabase_auth_admin', 'postgres'), ('supabase_storage_admin', 'postgres'),
+      ('supabase_realtime_admin', 'postgres'), ('authenticator', 'supabase_storage_admin'),
+      ('pg_read_all_data', 'postgres'), ('pg_monitor', 'postgres'), ('pg_signal_backend', 'postgres'))
+      as r(granted, member)
+  loop
+    if exists (select from pg_roles where rolname = wanted.granted)
+        and exists (select from pg_roles where rolname = wanted.member)
+        and not pg_has_role(wanted.member, wanted.granted, 'member') then
+      begin
+        execute format('grant %I to %I', wanted.granted, wanted.member);
+      exception when insufficient_privilege then
+        null;
+      end;
+    end if;
+  end loop;
 end
 $$;
 
@@ -52,15 +85,23 @@ begin
 end
 $$;
 
--- Extensions live in their own schema, on the search path (Supabase's init scripts).
-create schema if not exists extensions;
+-- Extensions live in their own schema, which postgres owns, on the search path.
+do $$
+begin
+  if not exists (select from pg_namespace where nspname = 'extensions') then
+    create schema extensions;
+    if exists (select from pg_roles where rolname = 'postgres') then
+      alter schema extensions owner to postgres;
+    end if;
+  end if;
+end
+$$;
 grant usage on schema extensions to anon, authenticated, service_role;
 create extension if not exists "uuid-ossp" with schema extensions;
 create extension if not exists pgcrypto with schema extensions;
 do $$
 begin
   if exists (select from pg_roles where rolname = 'postgres') then
-    grant all on schema extensions to postgres;
     alter role postgres set search_path = "$user", public, extensions;
   end if;
 exception when insufficient_privilege then
@@ -82,17 +123,69 @@ begin
 end
 $$;
 
+-- auth: the users table with every column GoTrue keeps, and the functions policies call.
 create schema if not exists auth;
 grant usage on schema auth to anon, authenticated, service_role;
+do $$
+begin
+  if exists (select from pg_roles where rolname = 'supabase_auth_admin') then
+    grant all on schema auth to supabase_auth_admin;
+  end if;
+end
+$$;
 
-create table if not exists auth.users (
-  id uuid primary key,
-  email text,
-  phone text,
-  created_at timestamptz default now(),
-  raw_user_meta_data jsonb,
-  raw_app_meta_data jsonb
-);
+do $$
+begin
+  if to_regclass('auth.users') is not null then
+    return;
+  end if;
+  create table auth.users (
+    instance_id uuid,
+    id uuid not null,
+    aud varchar(255),
+    role varchar(255),
+    email varchar(255),
+    encrypted_password varchar(255),
+    email_confirmed_at timestamptz,
+    invited_at timestamptz,
+    confirmation_token varchar(255),
+    confirmation_sent_at timestamptz,
+    recovery_token varchar(255),
+    recovery_sent_at timestamptz,
+    email_change_token_new varchar(255),
+    email_change varchar(255),
+    email_change_sent_at timestamptz,
+    last_sign_in_at timestamptz,
+    raw_app_meta_data jsonb,
+    raw_user_meta_data jsonb,
+    is_super_admin boolean,
+    created_at timestamptz,
+    updated_at timestamptz,
+    phone text default null,
+    phone_confirmed_at timestamptz,
+    phone_change text default '',
+    phone_change_token varchar(255) default '',
+    phone_change_sent_at timestamptz,
+    confirmed_at timestamptz generated always as (least(email_confirmed_at, phone_confirmed_at)) stored,
+    email_change_token_current varchar(255) default '',
+    email_change_confirm_status smallint default 0,
+    banned_until timestamptz,
+    reauthentication_token varchar(255) default '',
+    reauthentication_sent_at timestamptz,
+    is_sso_user boolean default false not null,
+    deleted_at timestamptz,
+    is_anonymous boolean default false not null,
+    constraint users_pkey primary key (id),
+    constraint users_phone_key unique (phone),
+    constraint users_email_change_confirm_status_check
+      check (email_change_confirm_status >= 0 and email_change_confirm_status <= 2)
+  );
+  comment on table auth.users is 'Auth: Stores user login data within a secure schema.';
+  if exists (select from pg_roles where rolname = 'supabase_auth_admin') then
+    alter table auth.users owner to supabase_auth_admin;
+  end if;
+end
+$$;
 
 create or replace function auth.uid() returns uuid
   language sql stable
@@ -133,13 +226,134 @@ $$;
 grant execute on function auth.uid(), auth.role(), auth.email(), auth.jwt()
   to anon, authenticated, service_role;
 
--- The migration role references auth.users and puts triggers on it (Supabase's "demote postgres").
 do $$
 begin
-  if exists (select from pg_roles where rolname = 'postgres') then
-    grant all on schema auth to postgres;
-    grant all on all tables in schema auth to postgres;
-    grant all on all routines in schema auth to postgres;
+  if exists (select from pg_roles where rolname = 'supabase_auth_admin')
+      and (select proowner from pg_proc where oid = 'auth.uid()'::regprocedure)
+          = (select oid from pg_roles where rolname = current_user) then
+    alter function auth.uid() owner to supabase_auth_admin;
+    alter function auth.role() owner to supabase_auth_admin;
+    alter function auth.email() owner to supabase_auth_admin;
+    alter function auth.jwt() owner to supabase_auth_admin;
+  end if;
+end
+$$;
+
+-- storage: buckets and the objects in them, with the helpers bucket policies call.
+create schema if not exists storage;
+grant usage on schema storage to anon, authenticated, service_role;
+do $$
+begin
+  if exists (select from pg_roles where rolname = 'supabase_storage_admin') then
+    grant all on schema storage to supabase_storage_admin;
+  end if;
+end
+$$;
+
+do $$
+begin
+  if to_regclass('storage.buckets') is not null then
+    return;
+  end if;
+  create table storage.buckets (
+    id text not null,
+    name text not null,
+    owner uuid,
+    created_at timestamptz default now(),
+    updated_at timestamptz default now(),
+    public boolean default false,
+    avif_autodetection boolean default false,
+    file_size_limit bigint,
+    allowed_mime_types text[],
+    owner_id text,
+    constraint buckets_pkey primary key (id)
+  );
+  create unique index bname on storage.buckets using btree (name);
+  comment on column storage.buckets.owner is 'Field is deprecated, use owner_id instead';
+
+  create table storage.objects (
+    id uuid default gen_random_uuid() not null,
+    bucket_id text,
+    name text,
+    owner uuid,
+    created_at timestamptz default now(),
+    updated_at timestamptz default now(),
+    last_accessed_at timestamptz default now(),
+    metadata jsonb,
+    path_tokens text[] generated always as (string_to_array(name, '/')) stored,
+    version text,
+    owner_id text,
+    user_metadata jsonb,
+    constraint objects_pkey primary key (id),
+    constraint "objects_bucketId_fkey" foreign key (bucket_id) references storage.buckets (id)
+  );
+  create unique index bucketid_objname on storage.objects using btree (bucket_id, name);
+  create index name_prefix_search on storage.objects using btree (name text_pattern_ops);
+  comment on column storage.objects.owner is 'Field is deprecated, use owner_id instead';
+
+  alter table storage.buckets enable row level security;
+  alter table storage.objects enable row level security;
+  grant all on storage.buckets, storage.objects to anon, authenticated, service_role;
+  if exists (select from pg_roles where rolname = 'supabase_storage_admin') then
+    alter table storage.buckets owner to supabase_storage_admin;
+    alter table storage.objects owner to supabase_storage_admin;
+  end if;
+end
+$$;
+
+create or replace function storage.foldername(name text) returns text[]
+  language plpgsql
+as $$
+declare
+  parts text[] := string_to_array(name, '/');
+begin
+  return parts[1:array_length(parts, 1) - 1];
+end
+$$;
+
+create or replace function storage.filename(name text) returns text
+  language plpgsql
+as $$
+declare
+  parts text[] := string_to_array(name, '/');
+begin
+  return parts[array_length(parts, 1)];
+end
+$$;
+
+create or replace function storage.extension(name text) returns text
+  language plpgsql
+as $$
+declare
+  parts text[] := string_to_array(name, '/');
+begin
+  return reverse(split_part(reverse(parts[array_length(parts, 1)]), '.', 1));
+end
+$$;
+
+create or replace function storage.update_updated_at_column() returns trigger
+  language plpgsql
+as $$
+begin
+  new.updated_at = now();
+  return new;
+end
+$$;
+
+do $$
+begin
+  if not exists (select from pg_trigger where tgname = 'update_objects_updated_at'
+                 and tgrelid = 'storage.objects'::regclass) then
+    create trigger update_objects_updated_at before update on storage.objects
+      for each row execute function storage.update_updated_at_column();
+  end if;
+  if exists (select from pg_roles where rolname = 'supabase_storage_admin')
+      and (select proowner from pg_proc where oid = 'storage.foldername(text)'::regprocedure)
+          = (select oid from pg_roles where rolname = current_user) then
+    alter function storage.foldername(text) owner to supabase_storage_admin;
+    alter function storage.filename(text) owner to supabase_storage_admin;
+    alter function storage.extension(text) owner to supabase_storage_admin;
+    alter function storage.update_updated_at_column() owner to supabase_storage_admin;
   end if;
 end
 $$;

@@ -1,0 +1,111 @@
+"""What ``platform: supabase`` declares to the specs: the platform's tables a stage may reference
+or attach to, its roles, and the extensions it lets ``postgres`` create.
+
+The tables' columns are those ``supabase_shim.sql`` makes in the throwaway database, which
+mirrors a Supabase project on Postgres 15.8; tests/platform/ holds both to the real platform's
+list, so a spec checked here is checked against the columns Supabase really has.
+"""
+
+from __future__ import annotations
+
+from . import model as m
+
+PROVIDER = "the Supabase platform"
+
+#: Roles every Supabase project has, which policies and grants may name.
+ROLES = ("anon", "authenticated", "service_role")
+
+
+def _columns(spec: str, primary_key: str) -> tuple[m.Column, ...]:
+    """``name type [not null]`` per line: the platform tables' columns as the shim makes them, each
+    type spelt as PostgreSQL prints it (``format_type``)."""
+    out = []
+    for line in spec.strip().splitlines():
+        name, _, rest = line.strip().partition(" ")
+        not_null = rest.endswith(" not null")
+        out.append(m.Column(name, rest.removesuffix(" not null"), not_null=not_null,
+                            primary_key=name == primary_key))
+    return tuple(out)
+
+
+AUTH_USERS = m.ExternalTable("auth", "users", _columns("""
+    instance_id uuid
+    id uuid not null
+    aud character varying(255)
+    role character varying(255)
+    email character varying(255)
+    encrypted_password character varying(255)
+    email_confirmed_at timestamp with time zone
+    invited_at timestamp with time zone
+    confirmation_token character varying(255)
+    confirmation_sent_at timestamp with time zone
+    recovery_token character varying(255)
+    recovery_sent_at timestamp with time zone
+    email_change_token_new character varying(255)
+    email_change character varying(255)
+    email_change_sent_at timestamp with time zone
+    last_sign_in_at timestamp with time zone
+    raw_app_meta_data jsonb
+    raw_user_meta_data jsonb
+    is_super_admin boolean
+    created_at timestamp with time zone
+    updated_at timestamp with time zone
+    phone text
+    phone_confirmed_at timestamp with time zone
+    phone_change text
+    phone_change_token character varying(255)
+    phone_change_sent_at timestamp with time zone
+    confirmed_at timestamp with time zone
+    email_change_token_current character varying(255)
+    email_change_confirm_status smallint
+    banned_until timestamp with time zone
+    reauthentication_token character varying(255)
+    reauthentication_sent_at timestamp with time zone
+    is_sso_user boolean not null
+    deleted_at timestamp with time zone
+    is_anonymous boolean not null
+""", "id"), PROVIDER)
+
+STORAGE_BUCKETS = m.ExternalTable("storage", "buckets", _columns("""
+    id text not null
+    name text not null
+    owner uuid
+    created_at timestamp with time zone
+    updated_at timestamp with time zone
+    public boolean
+    avif_autodetection boolean
+    file_size_limit bigint
+    allowed_mime_types text[]
+    owner_id text
+""", "id"), PROVIDER)
+
+STORAGE_OBJECTS = m.ExternalTable("storage", "objects", _columns("""
+    id uuid not null
+    bucket_id text
+    name text
+    owner uuid
+    created_at timestamp with time zone
+    updated_at timestamp with time zone
+    last_accessed_at timestamp with time zone
+    metadata jsonb
+    path_tokens text[]
+    version text
+    owner_id text
+    user_metadata jsonb
+""", "id"), PROVIDER)
+
+#: The platform's tables a stage may reference (auth.users) or attach policies and triggers to.
+TABLES = (AUTH_USERS, STORAGE_BUCKETS, STORAGE_OBJECTS)
+
+#: Extensions Supabase lets ``postgres`` create although they are not marked trusted: supautils'
+#: ``privileged_extensions`` (Supabase's postgres image, supautils.conf) and ``vector``, which the
+#: dashboard enables. supautils creates them as the platform's superuser.
+PRIVILEGED_EXTENSIONS = frozenset("""
+    address_standardizer address_standardizer_data_us autoinc bloom btree_gin btree_gist citext cube dblink
+    dict_int dict_xsyn earthdistance fuzzystrmatch hstore http insert_username intarray isn ltree moddatetime
+    pg_cron pg_graphql pg_hashids pg_jsonschema pg_net pg_stat_monitor pg_stat_statements pg_trgm
+    pg_walinspect pgaudit pgcrypto pgjwt pgroonga pgroonga_database pgrouting pgrowlocks pgsodium pgtap
+    plcoffee pljava plls plpgsql plpgsql_check plv8 postgis postgis_raster postgis_sfcgal
+    postgis_tiger_geocoder postgis_topology postgres_fdw refint rum seg sslinfo supabase_vault tablefunc tcn
+    timescaledb tsm_system_rows tsm_system_time unaccent uuid-ossp vector wrappers
+""".split())
