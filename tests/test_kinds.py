@@ -21,6 +21,7 @@ KINDS = CASES / "kinds" / "specs"
 SPEC = KINDS / "stage-01-trips-app.yaml"
 PROFILES = KINDS / "stage-02-profiles.yaml"
 SEARCH = KINDS / "stage-03-search.yaml"
+FILES = KINDS / "stage-04-files.yaml"
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -172,6 +173,13 @@ DRIFTS = [
      "'ef_construction=64, m=16' in the spec"),
     ("moddatetime trigger", "drop trigger trip_notes_updated_at on trip_notes", (SEARCH, 38),
      "trigger trip_notes_updated_at on public.trip_notes is missing from the database"),
+    # Stage 4: storage buckets, and the policies on storage.objects that keep users to their folders.
+    ("bucket", "update storage.buckets set public = false, allowed_mime_types = null where id = 'avatars'",
+     (FILES, 11), "public of bucket avatars is false in the database, true in the spec"),
+    ("missing bucket", "delete from storage.buckets where id = 'documents'", (FILES, 15),
+     "bucket documents is missing from storage.buckets"),
+    ("storage policy", 'drop policy "Users upload their own avatar" on storage.objects', (FILES, 28),
+     'policy "Users upload their own avatar" on storage.objects is missing from the database'),
 ]
 
 
@@ -277,3 +285,46 @@ def test_a_grant_or_revoke_this_user_cannot_make_is_a_note_not_a_silent_no_op():
     assert note.phase == "note" and "another role granted it" in note.sql
     [revoke] = repair(Change("privilege.extra", key, "", NOWHERE, have=Held(revocable=True)), None)
     assert revoke.sql == "revoke usage on schema auth from reporting;"
+
+
+def test_buckets_need_the_supabase_platform_and_a_plain_id(tmp_path):
+    found = spec_errors(tmp_path, "buckets:\n  - {id: avatars}\n  - {id: a/b, file_size_limit: 0}\n")
+    assert [(f[0], f[1]) for f in found] == [(7, "E106"), (9, "E105"), (9, "E106")], found
+    assert found[0][2] == "buckets live in Supabase Storage: add 'platform: supabase'"
+    assert "cannot hold '/'" in found[1][2] and "bytes above zero" in found[2][2]
+
+
+OPEN_BUCKET = """\
+stage: 1
+title: Uploads
+platform: supabase
+buckets:
+  - {id: uploads, public: true}
+attach:
+  - schema: storage
+    table: objects
+    policies:
+      - {name: Anyone reads uploads, command: select, roles: [anon], using: bucket_id = 'uploads'}
+      - {name: Anyone uploads, command: insert, roles: [anon], with_check: bucket_id = 'uploads'}
+      - {name: Anyone renames, command: update, roles: [anon], using: bucket_id = 'uploads'}
+      - {name: Anyone deletes, command: delete, roles: [anon], using: "true"}
+"""
+
+
+def test_the_rls_probe_catches_a_bucket_that_lets_anyone_write(tmp_path):
+    """As a public project did: a bucket whose policies let a visitor upload, change and delete
+    every file. validate --live reports each write at its policy, and lint already said so."""
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "s.yaml").write_text(OPEN_BUCKET)
+    code, out, err = run("validate", "--live", "--specs", str(specs))
+    assert code == 1
+    holes = [line for line in out.splitlines() if " V301 " in line]
+    assert [(h.split(":")[1], h.split(" V301 error ")[1].split(" with ")[0]) for h in holes] == [
+        ("11", "anon uploads a file in bucket uploads"),
+        ("12", "anon changes B's file in bucket uploads"),
+        ("13", "anon deletes B's file in bucket uploads"),
+    ], out
+    assert "HOLE anon upload" in out and "2 of 2 buckets" not in out and "1 of 1 buckets" in out
+    lint_code, lint_out, _ = run("lint", "--specs", str(specs))
+    assert lint_code == 1 and lint_out.count(" SG008 error ") == 3

@@ -52,12 +52,11 @@ def test_not_yaml(tmp_path):
 
 def test_top_level_not_a_mapping(tmp_path):
     assert only(errors_for(tmp_path, "- stage: 1\n"))[1:] == (
-        1, 1, "E100", "the top level must be a mapping with 'stage', 'title' and 'tables'")
+        1, 1, "E100", "the top level must be a mapping with 'stage', 'title' and the stage's objects")
 
 
 def test_unknown_top_level_key_with_did_you_mean(tmp_path):
     assert [e[1:] for e in errors_for(tmp_path, "stage: 1\ntitle: T\ntabels: []\n")] == [
-        (1, 1, "E101", "the top level is missing the required key 'tables'"),
         (3, 1, "E102", "unknown key 'tabels' in the top level; did you mean 'tables'?"),
     ]
 

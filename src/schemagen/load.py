@@ -143,8 +143,10 @@ class _StageBuilder:
                       for i, r in enumerate(external.get("roles", [])))
         types = tuple(self.ident(t, ("external", "types", i), "type")
                       for i, t in enumerate(external.get("types", [])))
-        tables = tuple(self.table(t, ("tables", i)) for i, t in enumerate(data["tables"]))
+        tables = tuple(self.table(t, ("tables", i)) for i, t in enumerate(data.get("tables", [])))
         attachments = tuple(self.attachment(a, ("attach", i)) for i, a in enumerate(data.get("attach", [])))
+        if data.get("buckets") and platform != "supabase":
+            self.error(("buckets",), "E106", "buckets live in Supabase Storage: add 'platform: supabase'", key=True)
         objects = tuple(builder_for(kind)(self, item, (key, i))
                         for key, kind in SPEC_KEYS for i, item in enumerate(data.get(key, [])))
         depends = tuple(data.get("depends_on", []))
@@ -659,7 +661,14 @@ def _link(stages: list[m.Stage]) -> m.Project:
                 else:
                     index_owner[key] = index
 
+    bucket_owner: dict[str, m.SourcePos] = {}
     for stage in by_number.values():
+        for bucket in (o for o in stage.objects if type(o).__name__ == "Bucket"):
+            if bucket.id in bucket_owner:
+                error(bucket.pos, "E103", f"bucket {bucket.id} is already defined at {bucket_owner[bucket.id]}; "
+                      "each bucket belongs to one stage")
+            else:
+                bucket_owner[bucket.id] = bucket.pos
         for attachment in stage.attachments:
             for index in attachment.indexes:
                 key = (attachment.schema, index.name)

@@ -99,6 +99,8 @@ class _Index:
                 self.by[("relation", obj.schema, obj.name)] = ("sequence", obj.pos, None)
             elif isinstance(obj, Publication):
                 self.by[("publication", obj.name)] = ("publication", obj.pos, None)
+            elif type(obj).__name__ == "Bucket":
+                self.by[("bucket", obj.id)] = ("bucket", obj.pos, None)
 
     def get(self, key: tuple, kind: str | None = None) -> Found | None:
         found = self.by.get(key)
@@ -149,6 +151,8 @@ def _find(index: _Index, node: str, body: dict) -> Found | None:
         return index.get(("publication", body["pubname"]))
     if node == "CreateExtensionStmt":
         return index.get(("extension", body["extname"]))
+    if node == "InsertStmt" and _relation(body["relation"]) == ("storage", "buckets"):
+        return _bucket(index, body)
     if node == "CommentStmt":
         return _comment(index, body)
     if node == "GrantStmt":
@@ -160,6 +164,15 @@ def _find(index: _Index, node: str, body: dict) -> Found | None:
     if node == "CreateSchemaStmt":
         return ("schema", index.stage.pos, None)
     return None
+
+
+def _bucket(index: _Index, body: dict) -> Found | None:
+    """A bucket's upsert, by the id its values start with."""
+    try:
+        first = body["selectStmt"]["SelectStmt"]["valuesLists"][0]["List"]["items"][0]
+        return index.get(("bucket", first["A_Const"]["sval"]["sval"]))
+    except (KeyError, IndexError):
+        return None
 
 
 def _comment(index: _Index, body: dict) -> Found | None:

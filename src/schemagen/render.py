@@ -318,7 +318,8 @@ TEMPLATES = {"extension": ("extension.sql.j2", "extension"), "enum": ("enum.sql.
              "policy": ("policy.sql.j2", "policy"), "index": ("index.sql.j2", "index"),
              "domain": ("domain.sql.j2", "domain"), "sequence": ("sequence.sql.j2", "sequence"),
              "publication": ("publication.sql.j2", "publication"),
-             "table grants": ("table_grants.sql.j2", "attachment")}
+             "table grants": ("table_grants.sql.j2", "attachment"),
+             "bucket": ("bucket.sql.j2", "bucket")}
 
 
 def _title(node) -> str:

@@ -125,6 +125,10 @@ class TableReport:
     outcomes: list[Outcome] = field(default_factory=list)
     skipped: str | None = None
 
+    @property
+    def heading(self) -> str:
+        return f"{self.table.schema}.{self.table.name} ({self.ownership.describe()})"
+
 
 def _direct_owner(table: m.Table) -> str | None:
     for policy in table.policies:
@@ -489,24 +493,28 @@ class Probe:
                 return statement, Failure.of(exc)
 
 
-def coverage(reports: list[TableReport], tables_with_rls: int) -> str:
+def coverage(reports: list, tables_with_rls: int) -> str:
     outcomes = [o for r in reports for o in r.outcomes]
     counts = {status: sum(1 for o in outcomes if o.status == status) for status in ("ok", "hole", "untested")}
-    probed = sum(1 for r in reports if not r.skipped)
-    line = (f"coverage: {probed} of {tables_with_rls} tables with RLS probed; {len(outcomes)} checks: "
-            f"{counts['ok']} ok, {counts['hole']} holes, {counts['untested']} could not test")
-    skipped = [f"{r.table.schema}.{r.table.name} ({r.skipped})" for r in reports if r.skipped]
+    tables = [r for r in reports if isinstance(r, TableReport)]
+    buckets = [r for r in reports if not isinstance(r, TableReport)]
+    probed = sum(1 for r in tables if not r.skipped)
+    line = f"coverage: {probed} of {tables_with_rls} tables with RLS probed"
+    if buckets:
+        line += f", {sum(1 for r in buckets if not r.skipped)} of {len(buckets)} buckets"
+    line += (f"; {len(outcomes)} checks: {counts['ok']} ok, {counts['hole']} holes, "
+             f"{counts['untested']} could not test")
+    skipped = [f"{r.heading.split(' (')[0]} ({r.skipped})" for r in reports if r.skipped]
     return line + (f"; skipped: {', '.join(skipped)}" if skipped else "")
 
 
 MARKS = {"ok": "ok  ", "hole": "HOLE", "untested": "n/a "}
 
 
-def format_report(reports: list[TableReport], tables_with_rls: int) -> str:
+def format_report(reports: list, tables_with_rls: int) -> str:
     lines = []
     for report in reports:
-        table = report.table
-        lines.append(f"{table.schema}.{table.name} ({report.ownership.describe()})")
+        lines.append(report.heading)
         if report.skipped:
             lines.append(f"  skipped: {report.skipped}")
             continue

@@ -165,6 +165,7 @@ def validate_live(session: Session, project: m.Project, rendered: dict[str, str]
     from .expected import expected_catalog
     from .live import apply_stages
     from .rls_probe import Probe, format_report
+    from .rls_storage import StorageProbe
 
     result = Result(apply_stages(session, project, rendered))
     expected = expected_catalog(session, project)
@@ -189,6 +190,9 @@ def validate_live(session: Session, project: m.Project, rendered: dict[str, str]
     result.diagnostics += differences(expected, actual, project.stages[0].pos, ignored, schemas)
     if probe:
         reports, holes = Probe(session, actual).run(project)
+        bucket_reports, bucket_holes = StorageProbe(session).run(project)
+        reports += bucket_reports
+        holes += bucket_holes
         with_rls = sum(1 for t in project.tables if t.rls)
         result.rls_report = format_report(reports, with_rls) if reports else ""
         result.diagnostics += holes

@@ -266,7 +266,7 @@ def _error(path: str, line: int, col: int, message: str) -> SpecError:
 
 def parse(text: str, path: str) -> Document:
     if not text.strip():
-        raise _error(path, 1, 1, "the file is empty; a stage spec needs at least 'stage', 'title' and 'tables'")
+        raise _error(path, 1, 1, "the file is empty; a stage spec needs at least 'stage' and 'title'")
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise _error(path, line, 1, "the file contains a NUL character; save it as plain UTF-8 text")
@@ -289,10 +289,10 @@ def parse(text: str, path: str) -> Document:
         raise SpecError(list(builder.errors))
     doc = builder.doc
     if doc.data is None and () not in doc.value_marks:
-        raise _error(path, 1, 1, "the file holds no YAML document; a stage spec needs 'stage', 'title' and 'tables'")
+        raise _error(path, 1, 1, "the file holds no YAML document; a stage spec needs 'stage' and 'title'")
     if not isinstance(doc.data, dict):
         line, col = doc.value_marks.get((), (1, 1))
-        raise _error(path, line, col, "the top level must be a mapping with 'stage', 'title' and 'tables'")
+        raise _error(path, line, col, "the top level must be a mapping with 'stage', 'title' and the stage's objects")
     return doc
 
 

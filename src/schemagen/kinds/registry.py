@@ -35,6 +35,7 @@ KINDS = (
     Kind("index", ("index",)),
     Kind("trigger", ("trigger",)),
     Kind("publication", ("publication",)),
+    Kind("bucket", ("bucket",)),
     Kind("grant", ("privilege",)),
 )
 
@@ -51,6 +52,7 @@ SPEC_KEYS = (
     ("functions", "function"),
     ("views", "view"),
     ("publications", "publication"),
+    ("buckets", "bucket"),
     ("grants", "grant"),
 )
 

@@ -30,4 +30,5 @@ from . import (  # noqa: F401
     sg027_extension_in_public,
     sg028_trigger_function,
     sg029_anon_writes_without_rls,
+    sg030_storage_policy_without_bucket,
 )
