@@ -180,6 +180,8 @@ DRIFTS = [
      "bucket documents is missing from storage.buckets"),
     ("storage policy", 'drop policy "Users upload their own avatar" on storage.objects', (FILES, 28),
      'policy "Users upload their own avatar" on storage.objects is missing from the database'),
+    ("uuid-ossp default", "alter table document_shares alter column id set default gen_random_uuid()", (FILES, 54),
+     "default of public.document_shares.id is 'gen_random_uuid()' in the database, 'uuid_generate_v4()' in the spec"),
 ]
 
 
@@ -328,3 +330,48 @@ def test_the_rls_probe_catches_a_bucket_that_lets_anyone_write(tmp_path):
     assert "HOLE anon upload" in out and "2 of 2 buckets" not in out and "1 of 1 buckets" in out
     lint_code, lint_out, _ = run("lint", "--specs", str(specs))
     assert lint_code == 1 and lint_out.count(" SG008 error ") == 3
+
+
+UNAVAILABLE = """\
+stage: 1
+title: Places
+platform: supabase
+extensions:
+  - {name: http, schema: extensions}
+  - {name: postgis, schema: extensions, provided_by: the Supabase platform}
+tables:
+  - name: places
+    comment: Places.
+    columns:
+      - {name: id, type: uuid, primary_key: true, default: gen_random_uuid()}
+      - {name: location, type: extensions.geography}
+    rls: true
+    policies:
+      - {name: Signed-in users read places, command: select, roles: [authenticated], using: "true"}
+    indexes:
+      - {method: gist, columns: [location]}
+  - name: notes
+    comment: Notes.
+    columns:
+      - {name: id, type: uuid, primary_key: true, default: gen_random_uuid()}
+      - {name: body, type: text}
+    rls: true
+"""
+
+
+def test_an_extension_this_server_lacks_is_one_finding_and_what_needs_it_is_counted(tmp_path):
+    """Supabase offers http and postgis; a server without them says so once per extension and
+    leaves out what needs them, instead of an error at every table, index and policy."""
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "s.yaml").write_text(UNAVAILABLE)
+    code, out, err = run("validate", "--live", "--specs", str(specs))
+    findings = [line.split(": ", 1)[1] for line in out.splitlines() if line.startswith(str(specs))]
+    assert findings == [
+        "V204 warning not testable here: extension http is not installed on this PostgreSQL",
+        "V204 warning not testable here: extension postgis is not installed on this PostgreSQL; 3 objects that "
+        'need it were not applied, compared or probed: table public.places, policy "Signed-in users read places" '
+        "on public.places, index places_location_idx",
+    ], out
+    assert "1 of 2 tables with RLS probed" in out and "public.places (it needs an extension this server lacks)" in out
+    assert code == 0 and err.endswith("0 errors, 2 warnings, 0 waived\n")

@@ -51,6 +51,9 @@ CODES = [
     Code("V203", "validate --live", "info", False,
          "raw SQL holds something schemagen does not model (a do block, a rule, a composite type): "
          "PostgreSQL applied it, but it is not compared"),
+    Code("V204", "validate --live", "warning", True,
+         "an extension the specs use is not installed on the server validating them: it and what needs it "
+         "are not tested there (said once, with what was left out)"),
     Code("V301", "validate --live", "error", True,
          "the RLS probe: user A created, changed or deleted a row that is not A's"),
     Code("V302", "validate --live", "warning", True,

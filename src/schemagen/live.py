@@ -107,9 +107,10 @@ class Applied(list):
         self.created_by: dict[tuple[str, str], Diagnostic] = {}
 
 
-def apply_stages(session: Session, project: m.Project, rendered: dict[str, str]) -> Applied:
+def apply_stages(session: Session, project: m.Project, rendered: dict[str, str], skip=None) -> Applied:
     """Stand-ins for external tables, then every stage, statement by statement; each statement
-    PostgreSQL refuses is reported at its spec object, and the rest of the stage still applies."""
+    PostgreSQL refuses is reported at its spec object, and the rest of the stage still applies.
+    ``skip`` (an ``untestable.Untestable``) names what needs an extension this server lacks."""
     from .provenance import statements
 
     session.apply(external_stubs(project))
@@ -117,7 +118,8 @@ def apply_stages(session: Session, project: m.Project, rendered: dict[str, str])
     refused_tables = found.refused_tables
     for stage in project.stages:
         rel = f"sql/{stage.file_stem}.sql"
-        pieces = statements(stage, rendered[rel])
+        pieces = [p for p in statements(stage, rendered[rel]) if skip is None or not (
+            p.pos in skip.positions or (p.table is not None and p.table.key in skip.tables))]
         for index, exc in session.apply([p.sql for p in pieces]):
             statement = pieces[index]
             if statement.table is not None and statement.table.key in refused_tables:

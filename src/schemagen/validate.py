@@ -156,6 +156,14 @@ class BackgroundServer:
             pass
 
 
+def _untestable_finding(project: m.Project, name: str, needs: list[str]) -> Diagnostic:
+    extension = next(e for e in project.objects("Extension") if e.name == name)
+    what = f"; {len(needs)} object{'s' if len(needs) != 1 else ''} that need it were not applied, compared or " \
+           f"probed: {', '.join(needs)}" if needs else ""
+    return Diagnostic(extension.pos, "V204", "warning", f"not testable here: extension {name} is not installed on "
+                                                        f"this PostgreSQL{what}")
+
+
 def validate_live(session: Session, project: m.Project, rendered: dict[str, str], *,
                   probe: bool = True) -> Result:
     """Apply the stages in ``session`` (the platform already there), compare the catalog with the
@@ -167,7 +175,10 @@ def validate_live(session: Session, project: m.Project, rendered: dict[str, str]
     from .rls_probe import Probe, format_report
     from .rls_storage import StorageProbe
 
-    result = Result(apply_stages(session, project, rendered))
+    from .untestable import untestable
+
+    skip = untestable(project, {name for (name,) in session.query("select name from pg_available_extensions")})
+    result = Result(apply_stages(session, project, rendered, skip))
     expected = expected_catalog(session, project)
     # One cause, one finding, the most precise: when PostgreSQL refused to create a table and the
     # normaliser found why (a default, a type), that finding stands for the table's.
@@ -188,8 +199,11 @@ def validate_live(session: Session, project: m.Project, rendered: dict[str, str]
     actual = introspect(session, sorted(schemas | {"auth"} | {a.schema for a in project.attachments}))
     ignored = project.external_keys | {key for key in actual.tables if key[0] not in schemas}
     result.diagnostics += differences(expected, actual, project.stages[0].pos, ignored, schemas)
+    if skip:  # one finding per missing extension; what needs it was not applied, so nothing of it is compared
+        result.diagnostics = [d for d in result.diagnostics if d.pos not in skip.positions]
+        result.diagnostics += [_untestable_finding(project, name, needs) for name, needs in skip.needs.items()]
     if probe:
-        reports, holes = Probe(session, actual).run(project)
+        reports, holes = Probe(session, actual).run(project, skip_tables=skip.tables)
         bucket_reports, bucket_holes = StorageProbe(session).run(project)
         reports += bucket_reports
         holes += bucket_holes

@@ -1,3 +1,24 @@
+create table public.document_shares (
+  id uuid primary key default uuid_generate_v4(),
+  object_id uuid references storage.objects(id) on delete cascade not null,
+  shared_with uuid references auth.users(id) on delete cascade not null,
+  token text default encode(extensions.gen_random_bytes(16), 'hex') not null unique
+);
+
+comment on table public.document_shares is 'A document a user shares with another, by link.';
+
+-- RLS
+alter table public.document_shares enable row level security;
+
+create policy "Users see what is shared with them"
+  on public.document_shares for select
+  to authenticated
+  using ( shared_with = (select auth.uid()) );
+
+-- Indexes
+create index document_shares_object_id_idx on public.document_shares(object_id);
+create index document_shares_shared_with_idx on public.document_shares(shared_with);
+
 insert into storage.buckets (id, name, public, file_size_limit, allowed_mime_types)
 values ('avatars', 'avatars', true, 1048576, array['image/png', 'image/jpeg', 'image/webp']::text[])
 on conflict (id) do update set name = excluded.name, public = excluded.public, file_size_limit = excluded.file_size_limit, allowed_mime_types = excluded.allowed_mime_types;
