@@ -277,7 +277,7 @@ def test_rls_probe_shows_each_of_the_seeds_holes(fresh_db):
         (102, "V301", "A changes B's row on public.ai_tasks with `update public.ai_tasks set agent_id = default` "
                       '(allowed by "System can update task status")'),
         (136, "V301", "A creates a row owned by B on public.user_sessions with `insert into public.user_sessions "
-                      "(user_id, expires_at) values ('00000000-0000-4000-8000-00000000000b', now() + interval '1 minutes')` "
+                      "(user_id, expires_at) values ('00000000-0000-4000-8000-00000000000b', now() + interval '6 minutes')` "
                       '(allowed by "System can create sessions")'),
         (140, "V301", "A changes B's row on public.user_sessions with `update public.user_sessions set "
                       'device_info = default` (allowed by "System can update sessions")'),

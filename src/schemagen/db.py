@@ -127,6 +127,32 @@ def execute_one(conn, sql: str) -> list:
     return context.rows or []
 
 
+def execute_each(conn, statements: list[str]) -> list[tuple[list, BaseException | None]]:
+    """Run statements pipelined, each with a Sync of its own, so that one failing does not stop
+    the others (a ``rollback to savepoint`` after it still runs): each statement's rows or error,
+    in one round trip. For a few short statements only: all are written before any answer is read."""
+    from pg8000 import core
+
+    contexts = []
+    for sql in statements:
+        context = core.Context(sql)
+        conn.send_PARSE(core.NULL_BYTE, sql, ())
+        conn.send_BIND(core.NULL_BYTE, ())
+        conn._send_message(core.DESCRIBE, core.PORTAL + core.NULL_BYTE)
+        core._write(conn._sock, core.EXECUTE_MSG)
+        core._write(conn._sock, core.SYNC_MSG)
+        contexts.append(context)
+    core._flush(conn._sock)
+    out: list[tuple[list, BaseException | None]] = []
+    for context in contexts:
+        try:
+            conn.handle_messages(context)
+            out.append((context.rows or [], None))
+        except core.DatabaseError as exc:
+            out.append(([], exc))
+    return out
+
+
 #: Statements per pipelined batch: enough to hide the round trips, few enough that neither
 #: side's socket buffer fills while the other is still writing.
 PIPELINE_BATCH = 200
@@ -223,6 +249,36 @@ class Session:
         if not keep:
             self._send(f"rollback to savepoint {name}")
         self._send(f"release savepoint {name}")
+
+    def try_as(self, role: str, setup: list[str], statement: str, then: list[str]) -> tuple[list, BaseException | None,
+                                                                                          list[list]]:
+        """Run ``statement`` as ``role`` (after ``setup``, such as the JWT claims), then ``then`` as
+        this session's own role, and undo it all: one round trip. Returns the statement's rows,
+        its error, and the rows of each of ``then`` (empty where the statement's failure left the
+        transaction aborted, as its effects are then void anyway)."""
+        from .pgsql import refusal
+        from .sqltext import quote_ident
+
+        reason = refusal(statement)
+        if reason:
+            raise StatementRefused(f"schemagen did not send this statement: {reason}")
+        self._savepoints += 1
+        name = f"schemagen_{self._savepoints}"
+        batch = [f"savepoint {name}", f"set local role {quote_ident(role)}", *setup, statement, "reset role", *then,
+                 f"rollback to savepoint {name}", f"release savepoint {name}"]
+        try:
+            results = execute_each(self.conn, batch)
+        finally:
+            self._check_open()
+        for sql, (_, error) in zip(batch[-2:], results[-2:], strict=True):
+            if error is not None:
+                raise ContainmentBroken(f"schemagen could not undo a probe statement ({sql}): {error}")
+        start = 2 + len(setup)
+        rows, error = results[start]
+        failed_setup = next((e for _, e in results[1:start] if e is not None), None)
+        if failed_setup is not None:  # the statement ran in an aborted transaction: the setup's error says why
+            rows, error = [], failed_setup
+        return rows, error, [r for r, _ in results[start + 2:start + 2 + len(then)]]
 
     def attempt(self):
         """Keep the work if the block succeeds, undo it if it raises."""

@@ -282,6 +282,8 @@ class Probe:
     def __init__(self, session, catalog: Catalog):
         self.session = session
         self.catalog = catalog
+        #: The table being probed's row maker: one per table, so made-up keys never repeat.
+        self.seeder = _Seeder(session, catalog)
 
     def run(self, project: m.Project, skip_tables: set = frozenset()) -> tuple[list[TableReport], list[Diagnostic]]:
         reports, found = [], []
@@ -312,7 +314,7 @@ class Probe:
         return reports, found
 
     def _seed_pair(self, table: m.Table, owner: Ownership) -> tuple[dict, dict, tuple[str, ...]]:
-        seeder = _Seeder(self.session, self.catalog)
+        seeder = self.seeder
         pk = seeder.primary_key(table.key)
         if not pk:
             raise SeedError("the table has no primary key, so the probe cannot tell A's rows from B's")
@@ -327,47 +329,49 @@ class Probe:
             raise SeedError(f"could not seed rows for A and B: {Failure.of(exc).message}") from None
         return rows[USER_A], rows[USER_B], pk
 
-    def _scenario(self, table: m.Table, owner: Ownership, role: str, user: str | None, sql: str) -> Scenario:
-        """Seed A's and B's rows, act as ``role``, run ``sql``, then look at B's row; always rolled back.
+    def _seed(self, table: m.Table, owner: Ownership) -> tuple:
+        """A's and B's rows, for every scenario of the table (each rolls back its own work)."""
+        row_a, row_b, pk = self._seed_pair(table, owner)
+        b_where = " and ".join(f"{quote_ident(c)} = {quote_literal(str(row_b[c]))}" for c in pk)
+        before = self.session.execute(f"select xmin::text from {qualified(*table.key)} where {b_where}")[0][0]
+        return row_a, row_b, pk, b_where, before
+
+    def _scenario(self, table: m.Table, seeded: tuple, role: str, user: str | None, sql: str) -> Scenario:
+        """Act as ``role``, run ``sql``, then look at B's row; undone, all in one round trip.
 
         B's row is checked directly rather than inferred from a row count: gone means deleted,
         and a new ``xmin`` means updated, because the statement runs under a savepoint whose
         subtransaction stamps every row version it writes.
         """
-        session = self.session
-        with session.scratch():
-            row_a, row_b, pk = self._seed_pair(table, owner)
-            b_where = " and ".join(f"{quote_ident(c)} = {quote_literal(str(row_b[c]))}" for c in pk)
-            b_version = f"select xmin::text from {qualified(*table.key)} where {b_where}"
-            before = session.execute(b_version)[0][0]
-            statement = sql.format(b_where=b_where, pk=", ".join(quote_ident(c) for c in pk))
-            result, failure = None, None
-            try:
-                with session.attempt():
-                    self._become(role, user)
-                    result = session.execute(statement)
-                    session.execute("reset role")
-            except ContainmentBroken:
-                raise
-            except Exception as exc:
-                failure = Failure.of(exc)
-            after = session.execute(b_version)
-            seen = {tuple(str(v) for v in row) for row in result or []}
-            return Scenario(
-                statement=statement,
-                failure=failure,
-                rows=len(result or []),
-                saw_a=tuple(str(row_a[c]) for c in pk) in seen,
-                saw_b=tuple(str(row_b[c]) for c in pk) in seen,
-                b_changed=bool(after) and after[0][0] != before,
-                b_deleted=not after,
-            )
+        row_a, row_b, pk, b_where, before = seeded
+        statement = sql.format(b_where=b_where, pk=", ".join(quote_ident(c) for c in pk))
+        b_version = f"select xmin::text from {qualified(*table.key)} where {b_where}"
+        rows, error, (after,) = self.session.try_as(role, self._claims_setup(role, user), statement, [b_version])
+        failure = Failure.of(error) if error is not None else None
+        if failure is not None:  # a failed statement changed nothing
+            after = [[before]]
+        seen = {tuple(str(v) for v in row) for row in rows}
+        return Scenario(
+            statement=statement,
+            failure=failure,
+            rows=len(rows),
+            saw_a=tuple(str(row_a[c]) for c in pk) in seen,
+            saw_b=tuple(str(row_b[c]) for c in pk) in seen,
+            b_changed=bool(after) and after[0][0] != before,
+            b_deleted=not after,
+        )
+
+    @staticmethod
+    def _claims_setup(role: str, user: str | None) -> list[str]:
+        """As Supabase's API does it: the JWT claims auth.uid() reads."""
+        if not user:
+            return []
+        return [f"select set_config('request.jwt.claims', {quote_literal(_claims(user, role))}, true)"]
 
     def probe_table(self, table: m.Table, owner: Ownership) -> TableReport:
         report = TableReport(table, owner)
-        name = qualified(table.schema, table.name)
         facts = self.catalog.tables[table.key]
-        seeder = _Seeder(self.session, self.catalog)
+        seeder = self.seeder = _Seeder(self.session, self.catalog)
         primary = set(seeder.primary_key(table.key))
         fixed = {owner.column} if owner.column else ({owner.via[0]} if owner.via else set())
         # A column set to its default reads nothing, as a client's `set col = $1` reads nothing:
@@ -375,6 +379,19 @@ class Probe:
         settable = next((c.name for c in facts.columns
                          if c.name not in fixed and c.name not in primary and (c.default or not c.not_null)), None)
         others = "B's row" if (owner.column or owner.via) else "a row A did not create"
+
+        with self.session.scratch():  # the rows for A and B, shared by the scenarios, each undone
+            try:
+                seeded = self._seed(table, owner)
+            except SeedError as exc:
+                report.skipped = str(exc)
+                return report
+            self._probe_seeded(report, seeded, settable, others)
+        return report
+
+    def _probe_seeded(self, report: TableReport, seeded: tuple, settable: str | None, others: str) -> None:
+        table, owner = report.table, report.ownership
+        name = qualified(table.schema, table.name)
 
         def add(action: str, statement: str, result: str, status: Status, command: str,
                 role: str = "authenticated", read: bool = False) -> None:
@@ -384,11 +401,7 @@ class Probe:
         def untested(failure: Failure) -> str:
             return failure.message
 
-        try:
-            seen = self._scenario(table, owner, "authenticated", USER_A, f"select {{pk}} from {name}")
-        except SeedError as exc:
-            report.skipped = str(exc)
-            return report
+        seen = self._scenario(table, seeded, "authenticated", USER_A, f"select {{pk}} from {name}")
         if seen.failure:
             add("select", seen.statement, untested(seen.failure), "untested", "select")
         elif seen.saw_b:
@@ -421,7 +434,7 @@ class Probe:
             writes.insert(0, ("update", "changes", f"update {name} set {quote_ident(settable)} = default"))
         for command, verb, sql in writes:
             for variant, where in (("no where", ""), ("where on B's row", " where {b_where}")):
-                outcome = self._scenario(table, owner, "authenticated", USER_A, sql + where)
+                outcome = self._scenario(table, seeded, "authenticated", USER_A, sql + where)
                 touched = outcome.b_deleted if command == "delete" else outcome.b_changed
                 action = f"{command} ({variant})"
                 if touched:
@@ -433,28 +446,20 @@ class Probe:
                 else:
                     add(action, outcome.statement, f"{others} untouched", "ok", command)
 
-        anon = self._scenario(table, owner, "anon", None, f"select {{pk}} from {name}")
+        anon = self._scenario(table, seeded, "anon", None, f"select {{pk}} from {name}")
         granted = applicable(table, "anon", "select")
         if anon.failure:
             add("anon select", anon.statement, untested(anon.failure), "untested", "select", "anon")
         else:
             add("anon select", anon.statement, f"anon sees {anon.rows} rows",
                 "hole" if anon.rows and not granted else "ok", "select", "anon", read=True)
-        return report
-
-    def _become(self, role: str, user: str | None) -> None:
-        """As Supabase's API does it: the role, and the JWT claims auth.uid() reads."""
-        self.session.execute(f"set local role {quote_ident(role)}")
-        if user:
-            self.session.execute(f"select set_config('request.jwt.claims', {quote_literal(_claims(user, role))}, "
-                                 "true)")
 
     def _insert(self, table: m.Table, owner: Ownership, user: str | None) -> tuple[str, Failure | None]:
         """Insert one row as A, without ``returning``; the statement, and why it failed if it did."""
         session = self.session
         name = qualified(*table.key)
         with session.scratch():
-            seeder = _Seeder(session, self.catalog)
+            seeder = self.seeder
             facts = self.catalog.tables[table.key]
             try:
                 with session.attempt():
@@ -484,16 +489,8 @@ class Probe:
                 return f"insert into {name} …", Failure.of(exc)
             statement = (f"insert into {name} ({', '.join(quote_ident(c) for c in values)}) "
                          f"values ({', '.join(values.values())})" if values else f"insert into {name} default values")
-            try:
-                with session.attempt():
-                    self._become("authenticated", USER_A)
-                    session.execute(statement)
-                    session.execute("reset role")
-                return statement, None
-            except ContainmentBroken:
-                raise
-            except Exception as exc:
-                return statement, Failure.of(exc)
+            _, error, _ = session.try_as("authenticated", self._claims_setup("authenticated", USER_A), statement, [])
+            return statement, Failure.of(error) if error is not None else None
 
 
 def coverage(reports: list, tables_with_rls: int) -> str:

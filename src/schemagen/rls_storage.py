@@ -27,7 +27,7 @@ from . import model as m
 from .db import ContainmentBroken
 from .diagnostics import Diagnostic
 from .rls_probe import (READ_HOLE, UNTESTED, USER_A, USER_B, WRITE_HOLE, Failure, Outcome, Status, _claims)
-from .sqltext import quote_ident, quote_literal
+from .sqltext import quote_literal
 
 OBJECTS = ("storage", "objects")
 
@@ -92,40 +92,48 @@ class StorageProbe:
                                                                       f"`{outcome.statement}`"))
         return reports, found
 
-    def _attempt(self, bucket: str, role: str, user: str | None, statement: str) -> tuple[Failure | None, int,
+    def _seed(self, bucket: str) -> str:
+        """A's and B's files, for every attempt in the bucket (each undoes its own work); B's version."""
+        for who, name in ((USER_A, "probe-a.txt"), (USER_B, "probe-b.txt")):
+            row = _file(bucket, who, name)
+            self.session.execute(f"insert into storage.objects ({', '.join(row)}) values ({', '.join(row.values())})")
+        return self.session.execute(self._b_version)[0][0]
+
+    _b_version = f"select xmin::text from storage.objects where id = {quote_literal(FILE_IDS[USER_B])}"
+
+    def _attempt(self, before: str, role: str, user: str | None, statement: str) -> tuple[Failure | None, int,
                                                                                          bool, bool, bool]:
-        """Seed A's and B's files, run ``statement`` as ``role``, then look at B's file; rolled back.
-        Returns the failure, the rows a select returned, whether it returned B's file, and whether
-        B's file was changed or deleted."""
-        session = self.session
-        with session.scratch():
-            for who, name in ((USER_A, "probe-a.txt"), (USER_B, "probe-b.txt")):
-                row = _file(bucket, who, name)
-                session.execute(f"insert into storage.objects ({', '.join(row)}) values ({', '.join(row.values())})")
-            b_version = f"select xmin::text from storage.objects where id = {quote_literal(FILE_IDS[USER_B])}"
-            before = session.execute(b_version)[0][0]
-            failure, result = None, []
-            try:
-                with session.attempt():
-                    session.execute(f"set local role {quote_ident(role)}")
-                    if user:
-                        session.execute(f"select set_config('request.jwt.claims', "
-                                        f"{quote_literal(_claims(user, role))}, true)")
-                    result = session.execute(statement) or []
-                    session.execute("reset role")
-            except ContainmentBroken:
-                raise
-            except Exception as exc:
-                failure = Failure.of(exc)
-            after = session.execute(b_version)
-            seen = {str(row[0]) for row in result if row}
-            return failure, len(result), FILE_IDS[USER_B] in seen, bool(after) and after[0][0] != before, not after
+        """Run ``statement`` as ``role``, then look at B's file; undone, in one round trip. Returns the
+        failure, the rows a select returned, whether it returned B's file, and whether B's file was
+        changed or deleted."""
+        setup = ([f"select set_config('request.jwt.claims', {quote_literal(_claims(user, role))}, true)"]
+                 if user else [])
+        rows, error, (after,) = self.session.try_as(role, setup, statement, [self._b_version])
+        failure = Failure.of(error) if error is not None else None
+        if failure is not None:  # a failed statement changed nothing
+            after = [[before]]
+        seen = {str(row[0]) for row in rows if row}
+        return failure, len(rows), FILE_IDS[USER_B] in seen, bool(after) and after[0][0] != before, not after
 
     def probe_bucket(self, bucket, policies: list[m.Policy]) -> BucketReport:
         report = BucketReport(bucket)
         if not self.session.query("select exists (select from storage.buckets where id = :b)", b=bucket.id)[0][0]:
             report.skipped = "the bucket is not in storage.buckets (its insert failed)"
             return report
+        with self.session.scratch():
+            try:
+                with self.session.attempt():
+                    before = self._seed(bucket.id)
+            except ContainmentBroken:
+                raise
+            except Exception as exc:  # the seed itself failed (a trigger, a constraint): say why
+                report.skipped = f"could not seed files for A and B: {Failure.of(exc).message}"
+                return report
+            self._probe_seeded(report, before, policies)
+        return report
+
+    def _probe_seeded(self, report: BucketReport, before: str, policies: list[m.Policy]) -> None:
+        bucket = report.bucket
         in_bucket = f"bucket_id = {quote_literal(bucket.id)}"
         b_file = quote_literal(FILE_IDS[USER_B])
 
@@ -135,7 +143,7 @@ class StorageProbe:
                                            read))
 
         def write(action: str, role: str, user: str | None, command: str, statement: str, hole: str) -> None:
-            failure, _, _, changed, deleted = self._attempt(bucket.id, role, user, statement)
+            failure, _, _, changed, deleted = self._attempt(before, role, user, statement)
             touched = deleted if command == "delete" else changed
             if command == "insert":
                 touched = failure is None
@@ -147,14 +155,8 @@ class StorageProbe:
                 add(action, statement, f"refused: {failure.message}" if failure else "B's file untouched", "ok",
                     command, role)
 
-        try:
-            listing = f"select id from storage.objects where {in_bucket}"
-            failure, rows, saw_b, _, _ = self._attempt(bucket.id, "authenticated", USER_A, listing)
-        except ContainmentBroken:
-            raise
-        except Exception as exc:  # the seed itself failed (a trigger, a constraint): say why
-            report.skipped = f"could not seed files for A and B: {Failure.of(exc).message}"
-            return report
+        listing = f"select id from storage.objects where {in_bucket}"
+        failure, rows, saw_b, _, _ = self._attempt(before, "authenticated", USER_A, listing)
         if failure:
             add("list", listing, failure.message, "untested", "select", "authenticated")
         elif saw_b and not bucket.public:
@@ -169,7 +171,7 @@ class StorageProbe:
                       f"{quote_literal(USER_A)}, {quote_literal(USER_A)}")
             statement = f"insert into storage.objects ({columns}) values ({values})"
             if whose == "own folder":
-                failure, _, _, _, _ = self._attempt(bucket.id, "authenticated", USER_A, statement)
+                failure, _, _, _, _ = self._attempt(before, "authenticated", USER_A, statement)
                 if failure is not None and not failure.is_rls:
                     add("upload (own folder)", statement, failure.message, "untested", "insert", "authenticated")
                 else:
@@ -183,7 +185,7 @@ class StorageProbe:
         write("delete B's file", "authenticated", USER_A, "delete",
               f"delete from storage.objects where id = {b_file}", "A deletes B's file")
 
-        failure, rows, _, _, _ = self._attempt(bucket.id, "anon", None, listing)
+        failure, rows, _, _, _ = self._attempt(before, "anon", None, listing)
         if failure:
             add("anon list", listing, failure.message, "untested", "select", "anon", True)
         else:
@@ -198,4 +200,3 @@ class StorageProbe:
               f"update storage.objects set metadata = default where id = {b_file}", "anon changes B's file")
         write("anon delete", "anon", None, "delete",
               f"delete from storage.objects where id = {b_file}", "anon deletes B's file")
-        return report
