@@ -169,3 +169,30 @@ def need_extension(database: "LiveDb", name: str, how: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)
+
+
+@pytest.fixture
+def database(postgres, request):
+    """A factory of fresh databases on the session's server, all dropped at the end."""
+    from schemagen import live
+
+    admin = live.connect(postgres, "postgres", admin=True)
+    made: list[LiveDb] = []
+
+    def retire() -> None:
+        while made:  # hypothesis runs every example in one test call: one database at a time
+            built = made.pop()
+            built.close()
+            admin.run(f'drop database "{built.name}" with (force)')
+
+    def make() -> LiveDb:
+        retire()
+        name = f"prop_{request.node.name[:30].lower()}"
+        admin.run(f'drop database if exists "{name}" with (force)')
+        admin.run(f'create database "{name}" owner postgres')
+        made.append(LiveDb(postgres, name))
+        return made[-1]
+
+    yield make
+    retire()
+    admin.close()

@@ -199,6 +199,8 @@ def test_ci_files_name_real_commands():
     commands = parser._subparsers._group_actions[0].choices  # noqa: SLF001
 
     def assert_runs(command_line: str) -> None:
+        import argparse
+
         words = command_line.split()
         assert words[0] == "schemagen", command_line
         sub = commands[words[1]]
@@ -206,6 +208,11 @@ def test_ci_files_name_real_commands():
         for word in words[2:]:
             if word.startswith("--"):
                 assert word in known, f"{command_line}: unknown option {word}"
+                continue
+            nested = [a for a in sub._actions if isinstance(a, argparse._SubParsersAction)]  # noqa: SLF001
+            if nested:  # an action of the command (migrate check): its options count too
+                sub = nested[0].choices[word]
+                known |= {opt for action in sub._actions for opt in action.option_strings}  # noqa: SLF001
 
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     assert {h["id"] for h in hooks} >= {"schemagen-check", "schemagen-validate"}
@@ -215,7 +222,7 @@ def test_ci_files_name_real_commands():
     workflow = yaml.safe_load(workflow_text.group(1))
     runs = [step["run"] for step in workflow["jobs"]["schemagen"]["steps"] if "run" in step]
     schemagen_runs = [r for r in runs if r.startswith("schemagen ")]
-    assert [r.split()[1] for r in schemagen_runs] == ["check", "validate", "lint"]
+    assert [r.split()[1] for r in schemagen_runs] == ["check", "validate", "lint", "migrate"]
     for command in schemagen_runs:
         assert_runs(command)
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import io
 import os
 
-import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -128,33 +127,6 @@ def _project(tmp_path, spec: dict):
     specs.mkdir(exist_ok=True)
     (specs / "s.yaml").write_text(yaml.safe_dump(spec, sort_keys=False, allow_unicode=True))
     return load_project(specs)
-
-
-@pytest.fixture
-def database(postgres, request):
-    """A factory of fresh databases on the session's server, all dropped at the end."""
-    from conftest import LiveDb
-
-    admin = live.connect(postgres, "postgres", admin=True)
-    made: list[LiveDb] = []
-
-    def retire() -> None:
-        while made:  # hypothesis runs every example in one test call: one database at a time
-            built = made.pop()
-            built.close()
-            admin.run(f'drop database "{built.name}" with (force)')
-
-    def make() -> LiveDb:
-        retire()
-        name = f"prop_{request.node.name[:30].lower()}"
-        admin.run(f'drop database if exists "{name}" with (force)')
-        admin.run(f'create database "{name}" owner postgres')
-        made.append(LiveDb(postgres, name))
-        return made[-1]
-
-    yield make
-    retire()
-    admin.close()
 
 
 def _drift(built, project) -> list:

@@ -59,6 +59,7 @@ def drift(session, project: m.Project, schemas: list[str]) -> list[Change]:
                 objects=tuple(o for o in s.objects if in_scope(o, schemas)),
                 attachments=tuple(a for a in s.attachments if a.schema in schemas))
         for s in project.stages))
+    renames = _renames(session, scoped, set(schemas))  # first: the specs' expressions name the new names
     try:
         expected = expected_catalog(session, scoped)
     except Exception as exc:
@@ -78,7 +79,89 @@ def drift(session, project: m.Project, schemas: list[str]) -> list[Change]:
     found += [Change("note.unverifiable", (d.pos.order, d.message), d.message.replace("PostgreSQL rejects",
                                                                                        "cannot compare", 1), d.pos)
               for d in expected.problems if d.pos not in recreated]
-    return sorted(found, key=lambda c: (c.pos.order, c.kind, repr(c.key)))
+    found += _likely_renames(found)
+    return renames + sorted(found, key=lambda c: (c.pos.order, c.kind, repr(c.key)))
+
+
+def _renames(session, project: m.Project, schemas: set[str]) -> list[Change]:
+    """The renames the specs ask for (``renamed_from``) that the database has not had. They are
+    made here, in the session that is rolled back, so the comparison sees the renamed objects
+    (PostgreSQL carries their indexes, constraints and policies along), and lead the repair."""
+    from .sqltext import qualified, quote_ident
+
+    def has(sql: str, **params) -> bool:
+        return bool(session.query(sql, **params))
+
+    relation = "select from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = :s " \
+               "and c.relname = :n and c.relkind = any(:k)"
+    out: list[Change] = []
+
+    def rename(kind: str, key: tuple, message: str, pos: m.SourcePos, sql: str) -> None:
+        session.execute(sql)
+        out.append(Change(f"rename.{kind}", key, message, pos, want=sql))
+
+    for table in project.tables:
+        if table.schema not in schemas:
+            continue
+        name, schema = pg_name(table.name), table.schema
+        if table.renamed_from and has(relation, s=schema, n=pg_name(table.renamed_from), k=["r", "p"]) \
+                and not has(relation, s=schema, n=name, k=["r", "p"]):
+            rename("table", table.key, f"table {schema}.{table.renamed_from} is to be renamed {table.name} "
+                   "(renamed_from)", table.pos, f"alter table {qualified(schema, table.renamed_from)} rename to "
+                                                f"{quote_ident(table.name)};")
+        if not has(relation, s=schema, n=name, k=["r", "p"]):
+            continue
+        columns = {row[0] for row in session.query(
+            "select attname from pg_attribute where attrelid = to_regclass(:t) and attnum > 0 and not attisdropped",
+            t=qualified(schema, table.name))}
+        for column in table.columns:
+            if column.renamed_from and pg_name(column.renamed_from) in columns and pg_name(column.name) not in columns:
+                rename("column", table.key + (column.name,), f"column {schema}.{table.name}.{column.renamed_from} is "
+                       f"to be renamed {column.name} (renamed_from)", column.pos,
+                       f"alter table {qualified(schema, table.name)} rename column {quote_ident(column.renamed_from)} "
+                       f"to {quote_ident(column.name)};")
+        policy_sql = "select from pg_policy where polrelid = to_regclass(:t) and polname = :p"
+        for policy in table.policies:
+            if policy.renamed_from and has(policy_sql, t=qualified(schema, table.name), p=policy.renamed_from) \
+                    and not has(policy_sql, t=qualified(schema, table.name), p=policy.name):
+                rename("policy", table.key + (policy.name,), f'policy "{policy.renamed_from}" on {schema}.{table.name} '
+                       f'is to be renamed "{policy.name}" (renamed_from)', policy.pos,
+                       f"alter policy {quote_ident(policy.renamed_from)} on {qualified(schema, table.name)} rename to "
+                       f"{quote_ident(policy.name)};")
+        for index in table.indexes:
+            if index.renamed_from and has(relation, s=schema, n=pg_name(index.renamed_from), k=["i"]) \
+                    and not has(relation, s=schema, n=pg_name(index.name), k=["i"]):
+                rename("index", (schema, index.name), f"index {schema}.{index.renamed_from} is to be renamed "
+                       f"{index.name} (renamed_from)", index.pos, f"alter index {qualified(schema, index.renamed_from)} "
+                                                                  f"rename to {quote_ident(index.name)};")
+    return out
+
+
+def _likely_renames(found: list[Change]) -> list[Change]:
+    """A missing table or column and an extra one of the same shape: probably a rename the spec
+    did not mark. Said, so the reviewer adds ``renamed_from`` rather than dropping the rows."""
+    out = []
+    missing = [c for c in found if c.kind == "table.missing" and c.want is not None]
+    extra = [c for c in found if c.kind == "table.extra" and c.have is not None]
+    for gone in missing:
+        shape = [(col.name, col.type) for col in gone.want.columns]
+        for old in extra:
+            if old.key[0] == gone.key[0] and [(col.name, col.type) for col in old.have.columns] == shape:
+                out.append(Change("note.rename", ("table", gone.key), f"table {old.key[0]}.{old.key[1]}, which no spec "
+                                  f"defines, has the columns of the missing {gone.key[0]}.{gone.key[1]}: if it was "
+                                  f"renamed, write 'renamed_from: {old.key[1]}' on the table so its rows are kept",
+                                  gone.pos))
+    missing_columns = [c for c in found if c.kind == "column.missing" and c.want is not None]
+    extra_columns = [c for c in found if c.kind == "column.extra" and c.have is not None]
+    for gone in missing_columns:
+        for old in extra_columns:
+            if old.key[:2] == gone.key[:2] and old.have.type == gone.want.type:
+                table = f"{gone.key[0]}.{gone.key[1]}"
+                out.append(Change("note.rename", ("column",) + gone.key, f"column {table}.{old.key[2]}, which the spec "
+                                  f"does not define, has the type of the missing {table}.{gone.key[2]}: if it was "
+                                  f"renamed, write 'renamed_from: {old.key[2]}' on the column so its values are kept",
+                                  gone.pos))
+    return out
 
 
 # --- repair SQL --------------------------------------------------------------------------
@@ -167,10 +250,14 @@ def _kind_of(change: Change):
 
 
 def _note(change: Change) -> list[RepairStatement]:
+    if change.kind == "note.rename":
+        return [RepairStatement("note", sql_comment(change.message))]
     return [RepairStatement("note", sql_comment(f"{change.message}; repair by hand once it can be compared"))]
 
 
-def repair_sql(found: list[Change], project: m.Project, env, *, allow_destructive: bool) -> str:
+def repair_statements(found: list[Change], project: m.Project, env) -> list[RepairStatement]:
+    """Each change's repair, in dependency order (``PHASES``), each statement once: what
+    ``drift --sql`` prints and ``migrate new`` writes."""
     ctx = RepairContext(project, env)
     statements: list[RepairStatement] = []
     done: set[tuple] = set()
@@ -178,21 +265,28 @@ def repair_sql(found: list[Change], project: m.Project, env, *, allow_destructiv
         if change.kind.startswith("note."):
             statements.extend(_note(change))
             continue
+        if change.kind.startswith("rename."):
+            statements.append(RepairStatement("rename", change.want))
+            continue
         diff = _kind_of(change).part("diff")
         group = diff.group(change)
         if group in done:
             continue
         done.add(group)
         statements.extend(diff.repair(change, ctx))
+    statements = list(dict.fromkeys(statements))  # one repair may need what another already wrote
+    return [s for phase in PHASES for s in statements if s.phase == phase]
+
+
+def repair_sql(found: list[Change], project: m.Project, env, *, allow_destructive: bool) -> str:
+    statements = repair_statements(found, project, env)
     lines = ["-- generated by schemagen drift --sql: statements that bring the database to the specs"]
     if any(s.destructive for s in statements) and not allow_destructive:
         lines.append("-- destructive statements are commented out; review them, then rerun with "
                      "--allow-destructive to include them")
-    statements = list(dict.fromkeys(statements))  # one repair may need what another already wrote
-    for phase in PHASES:
-        for statement in (s for s in statements if s.phase == phase):
-            if statement.destructive and not allow_destructive:
-                lines.append(sql_comment("destructive: " + statement.sql))
-            else:
-                lines.append(statement.sql)
+    for statement in statements:
+        if statement.destructive and not allow_destructive:
+            lines.append(sql_comment("destructive: " + statement.sql))
+        else:
+            lines.append(statement.sql)
     return "\n".join(lines) + "\n"

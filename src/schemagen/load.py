@@ -246,6 +246,11 @@ class _StageBuilder:
             return "null"
         return sql_value(value)
 
+    def renamed_from(self, data: dict[str, Any], path: Path, what: str) -> str | None:
+        if "renamed_from" not in data:
+            return None
+        return self.ident(data["renamed_from"], path + ("renamed_from",), f"former {what}")
+
     def waivers(self, data: dict[str, Any], path: Path) -> tuple[m.Waiver, ...]:
         return tuple(m.Waiver(code, reason.strip(), self.pos(path + ("waive", code)))
                      for code, reason in data.get("waive", {}).items())
@@ -379,6 +384,7 @@ class _StageBuilder:
             grants=grants,
             diagram_columns=diagram_columns,
             in_diagram=diagram is not False,
+            renamed_from=self.renamed_from(data, path, "table name"),
             waivers=self.waivers(data, path),
             pos=self.pos(path),
         )
@@ -467,6 +473,7 @@ class _StageBuilder:
             comment=data.get("comment"),
             generated=generated,
             collation=self.ident(data["collate"], path + ("collate",), "collation") if "collate" in data else None,
+            renamed_from=self.renamed_from(data, path, "column name"),
             waivers=self.waivers(data, path),
             pos=self.pos(path),
         )
@@ -526,6 +533,7 @@ class _StageBuilder:
             with_check=with_check,
             permissive=data.get("as", "permissive") == "permissive",
             comment=data.get("comment"),
+            renamed_from=self.renamed_from(data, path, "policy name"),
             waivers=self.waivers(data, path),
             pos=self.pos(path),
         )
@@ -575,6 +583,7 @@ class _StageBuilder:
             where=where,
             include=include,
             derived_name=derived,
+            renamed_from=self.renamed_from(data, path, "index name"),
             waivers=self.waivers(data, path),
             pos=self.pos(path),
         )

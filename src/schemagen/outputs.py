@@ -221,6 +221,42 @@ def write(p: Plan, out_dir: Path) -> None:
         _prune_empty_dirs(target.parent, out_dir)
 
 
+def write_new_files(files: list[tuple[Path, str]]) -> None:
+    """Write files that must not exist yet (the next migrations), all or none: each is staged
+    beside its place, and linked into it only if nothing is there, so a migration is never
+    overwritten, even by a run that races this one."""
+    import tempfile
+
+    for path, _ in files:
+        if path.exists() or path.is_symlink():
+            raise OutputProblem(f"{path} exists already; schemagen never overwrites a migration: pass another "
+                                "--version, or remove that file if it is an unapplied draft of your own")
+    new_mode = _new_file_mode()
+    staged: list[Path] = []
+    placed: list[Path] = []
+    try:
+        for path, text in files:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            staged.append(Path(tmp))
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+            os.chmod(tmp, new_mode)
+        for (path, _), tmp in zip(files, staged, strict=True):
+            os.link(tmp, path)  # fails if the file appeared meanwhile: nothing is overwritten
+            placed.append(path)
+    except BaseException as exc:
+        for path in placed:
+            path.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise OutputProblem(f"cannot write {files[0][0].parent}: {exc.strerror or exc}; nothing was written") \
+                from None
+        raise
+    finally:
+        for tmp in staged:
+            tmp.unlink(missing_ok=True)
+
+
 def _discard(staged: list[tuple[str, Path]], order: list[str], out_dir: Path) -> None:
     for _, tmp in staged:
         tmp.unlink(missing_ok=True)

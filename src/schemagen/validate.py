@@ -120,9 +120,12 @@ class BackgroundServer:
         self._future = self._pool.submit(pgserver.start)
 
     @contextmanager
-    def database(self, project: m.Project) -> Iterator[Session]:
+    def database(self, project: m.Project, prepare=None) -> Iterator[Session]:
         """The platform installed and committed by the cluster's superuser, as on Supabase; the
-        stages then run as ``postgres``, a role that is not one."""
+        stages then run as ``postgres``, a role that is not one. ``prepare``, given a connection
+        as ``postgres`` that commits each statement, builds what must be in place before the
+        session's transaction starts (the migrations a new one follows), so that the locks the
+        session then takes are its own."""
         from . import pgserver
         from .live import connect as connect_server
         from .live import install_platform
@@ -139,6 +142,12 @@ class BackgroundServer:
                 install_platform(admin, project)
             finally:
                 admin.close()
+            if prepare is not None:
+                owner = connect_server(server)
+                try:
+                    prepare(owner)
+                finally:
+                    owner.close()
             session = Session(connect_server(server))
             try:
                 yield session

@@ -26,6 +26,7 @@ COMMANDS = {
     "lint": "report the checklist, security and performance findings of the specs",
     "validate": "check the generated SQL with sqlglot, and with --live on a real PostgreSQL",
     "drift": "compare a live database with the specs; --sql prints the repair",
+    "migrate": "write the next migration from a spec edit, proven; check that the migrations match the specs",
     "rules": "list the lint rules, or explain one (schemagen rules SG008)",
 }
 

@@ -51,7 +51,7 @@ class RepairStatement:
 
 
 #: Repair order: what depends on an object goes before it is dropped, after it is made.
-PHASES = ("drop policy", "drop trigger", "drop view", "drop index", "drop foreign key", "drop constraint",
+PHASES = ("rename", "drop policy", "drop trigger", "drop view", "drop index", "drop foreign key", "drop constraint",
           "drop column", "drop table", "drop function", "drop type",
           "extension", "type", "table", "column", "constraint", "foreign key", "function", "view", "comment",
           "policy", "index", "trigger", "bucket", "grant", "note")

@@ -31,5 +31,7 @@ class Index(_Brief):
     #: Storage parameters, ``with (m = 16, ef_construction = 64)``, as (name, SQL value) pairs.
     parameters: tuple[tuple[str, str], ...] = ()
     comment: str | None = None
+    #: The name it had before (``renamed_from``): migrations rename it rather than drop and create it.
+    renamed_from: str | None = None
     waivers: tuple[Waiver, ...] = ()
     pos: SourcePos = field(default=NOWHERE, compare=False)

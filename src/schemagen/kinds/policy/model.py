@@ -19,5 +19,7 @@ class Policy(_Brief):
     with_check: str | None = None
     permissive: bool = True
     comment: str | None = None
+    #: The name it had before (``renamed_from``): migrations rename it rather than drop and create it.
+    renamed_from: str | None = None
     waivers: tuple[Waiver, ...] = ()
     pos: SourcePos = field(default=NOWHERE, compare=False)

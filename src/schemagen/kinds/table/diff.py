@@ -63,7 +63,7 @@ def _table(report, key, want, have, unverified) -> None:
         other = have.column(column.name)
         if other is None:
             report.add("column.missing", col_key, f"column {name}.{column.name} is missing from the database",
-                       at=col_at)
+                       at=col_at, want=column)
             continue
         facets = [("type", other.type, column.type), ("identity", other.identity, column.identity),
                   ("comment", other.comment, column.comment), ("collation", other.collation, column.collation)]
@@ -82,7 +82,7 @@ def _table(report, key, want, have, unverified) -> None:
                        f"{'not null' if column.not_null else 'nullable'} in the spec", at=col_at)
     for extra in [n for n in have_names if n not in want_names]:
         report.add("column.extra", key + (extra,), f"the database has column {name}.{extra}, which the spec "
-                                                   "does not define", at=at)
+                                                   "does not define", at=at, have=have.column(extra))
 
 
 def _constraint_text(key: tuple, facts) -> str:

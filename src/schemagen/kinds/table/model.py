@@ -101,6 +101,8 @@ class Column(_Brief):
     #: ``generated always as (…) stored``: computed from the row's other columns.
     generated: str | None = None
     collation: str | None = None
+    #: The name it had before (``renamed_from``): migrations rename it rather than drop and create it.
+    renamed_from: str | None = None
     waivers: tuple[Waiver, ...] = ()
     pos: SourcePos = field(default=NOWHERE, compare=False)
 
@@ -141,6 +143,8 @@ class Table(_Brief):
     #: Columns the ER diagram shows; ``None`` shows them all.
     diagram_columns: tuple[DiagramColumn, ...] | None = None
     in_diagram: bool = True
+    #: The name it had before (``renamed_from``): migrations rename it rather than drop and create it.
+    renamed_from: str | None = None
     waivers: tuple[Waiver, ...] = ()
     pos: SourcePos = field(default=NOWHERE, compare=False)
 

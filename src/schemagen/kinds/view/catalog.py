@@ -3,7 +3,7 @@ security_invoker, and the comment."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from ... import model as m
@@ -17,12 +17,16 @@ class ViewFacts:
     materialized: bool
     security_invoker: bool | None
     comment: str | None = None
+    #: Its output columns and their types: ``create or replace view`` may only add some at the end.
+    columns: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
 
 VIEWS_SQL = """
 select n.nspname, c.relname, pg_get_viewdef(c.oid, true), c.relkind = 'm',
        (select option_value from pg_options_to_table(c.reloptions) where option_name = 'security_invoker'),
-       obj_description(c.oid, 'pg_class')
+       obj_description(c.oid, 'pg_class'),
+       array(select a.attname || ' ' || format_type(a.atttypid, a.atttypmod) from pg_attribute a
+             where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped order by a.attnum)::text[]
 from pg_class c join pg_namespace n on n.oid = c.relnamespace
 where c.relkind in ('v', 'm') and n.nspname = any(:schemas)
   and not exists (select from pg_depend d where d.objid = c.oid and d.deptype = 'e')
@@ -31,9 +35,11 @@ where c.relkind in ('v', 'm') and n.nspname = any(:schemas)
 
 def read_rows(session, schemas: list[str]) -> dict[tuple[str, str], ViewFacts]:
     out = {}
-    for schema, name, definition, materialized, invoker, comment in session.query(VIEWS_SQL, schemas=schemas):
+    for schema, name, definition, materialized, invoker, comment, columns in session.query(VIEWS_SQL,
+                                                                                            schemas=schemas):
         flag = None if invoker is None else invoker.lower() in ("true", "on", "1", "yes")
-        out[(schema, name)] = ViewFacts(definition.strip(), materialized, flag, comment)
+        out[(schema, name)] = ViewFacts(definition.strip(), materialized, flag, comment,
+                                        tuple(tuple(c.split(" ", 1)) for c in columns))
     return out
 
 

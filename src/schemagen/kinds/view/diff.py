@@ -1,6 +1,7 @@
 """Views: missing, extra, changed. A plain view's new query replaces the old in place (``create or
-replace view``) where PostgreSQL allows it; a materialized view is dropped and made again, which
-recomputes its rows (consent needed)."""
+replace view``) where PostgreSQL allows it, which is when the old columns stay first, in order,
+with their types; otherwise the view is dropped and made again (it holds no rows). A
+materialized view is dropped and made again, which recomputes its rows (consent needed)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ def compare(want, have, report, unverified) -> None:
         for facet in ("definition", "materialized", "security_invoker"):
             if getattr(a, facet) != getattr(b, facet):
                 report.add("view.changed", key, f"{facet.replace('_', ' ')} of view {key[0]}.{key[1]} differs "
-                                                "between the database and the spec", at=("view", key), have=a)
+                                                "between the database and the spec", at=("view", key), have=a,
+                           want=b)
         if a.comment != b.comment:
             report.add("view.comment", key, f"comment on view {key[0]}.{key[1]} differs", at=("view", key))
 
@@ -48,6 +50,9 @@ def repair(change: Change, ctx) -> list[RepairStatement]:
         kind = "materialized view" if change.have.materialized else "view"
         return [RepairStatement("drop view", f"drop {kind} {name};", destructive=True),
                 RepairStatement("view", create, destructive=True)]
+    old, new = change.have.columns, change.want.columns if change.want is not None else ()
+    if new[:len(old)] != old:  # create or replace may only add columns at the end: made again instead
+        return [RepairStatement("drop view", f"drop view {name};"), RepairStatement("view", create)]
     return [RepairStatement("view", create.replace("create view", "create or replace view", 1))]
 
 

@@ -1,0 +1,197 @@
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from pathlib import Path
+from typing import TextIO
+
+from ..diagnostics import FORMATS, format_diagnostics
+from ..load import load_project
+from . import EXIT_FINDINGS, EXIT_OK, UsageError
+
+DEFAULT_DIR = Path("supabase/migrations")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dir", type=Path, default=DEFAULT_DIR, metavar="DIR",
+                        help=f"the migrations folder (default: {DEFAULT_DIR})")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    new = actions.add_parser("new", help="write the next migration, proven on a throwaway PostgreSQL")
+    new.add_argument("name", help="what the migration does, e.g. fix_task_policy")
+    new.add_argument("--from", dest="revision", metavar="REF",
+                     help="compare with the specs at this git revision instead of the migrations folder")
+    new.add_argument("--allow-destructive", action="store_true",
+                     help="include drops and data-losing changes instead of writing them as comments")
+    new.add_argument("--naming", choices=("timestamp", "sequence"), default="timestamp",
+                     help="timestamp: <UTC yyyymmddhhmmss>_<name>.sql, as the Supabase CLI names them (default); "
+                          "sequence: 0001_<name>.sql")
+    new.add_argument("--version", metavar="NUMBER",
+                     help="the timestamp (or number) to use instead of now, for reproducible files")
+    new.add_argument("--dry-run", action="store_true", help="print the migration instead of writing it")
+    new.add_argument("--format", choices=("text", "json"), default="text")
+    check = actions.add_parser("check", help="exit 1 when the specs say something the migrations do not produce")
+    check.add_argument("--format", choices=FORMATS, default="text")
+    verify = actions.add_parser("verify", help="prove one migration file: it applies to the ones before it "
+                                               "with sample rows in place, keeps them, and, the newest, meets the specs")
+    verify.add_argument("file", type=Path)
+    verify.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from ..db import ConnectionProblem, ContainmentBroken
+    from ..drift import DriftProblem
+    from ..migrate import MigrationProblem
+
+    project = load_project(args.specs)
+    try:
+        return {"new": _new, "check": _check, "verify": _verify}[args.action](args, project, out, err)
+    except (MigrationProblem, DriftProblem, ConnectionProblem, ContainmentBroken) as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _baseline(args, project, files: list[Path]) -> tuple[str, object]:
+    """What the "from" side is, and how to build it on a connection that commits, before the
+    session starts. Tables the specs declare under external.tables (an earlier stage kept
+    elsewhere) stand in first, as validate makes them."""
+    from .. import migrate
+    from ..db import execute_one
+    from ..live import external_stubs
+
+    def stubs(conn) -> None:
+        for sql in external_stubs(project):
+            execute_one(conn, sql)
+
+    if getattr(args, "revision", None):
+        from ..render import render_project
+
+        scratch = tempfile.mkdtemp()
+        old = load_project(migrate.specs_at_revision(args.specs, args.revision, Path(scratch)))
+        rendered = render_project(old, user_templates=args.templates)
+
+        def from_revision(conn) -> None:
+            stubs(conn)
+            migrate.build_from_revision(conn, old, rendered)
+
+        return f"the specs at {args.revision}", from_revision
+
+    def from_files(conn) -> None:
+        stubs(conn)
+        migrate.apply_migrations(conn, files)
+
+    if not files:
+        return f"{args.dir} (no migrations yet: this one creates the schema)", from_files
+    return f"{args.dir}, {len(files)} file{'s' if len(files) != 1 else ''} through {files[-1].name}", from_files
+
+
+def _new(args, project, out: TextIO, err: TextIO) -> int:
+    from .. import migrate
+    from ..catalog import introspect
+    from ..drift import drift, schemas_to_read
+    from ..outputs import write_new_files
+    from ..render import build_environment, render_project
+    from ..validate import BackgroundServer
+
+    env = build_environment(args.templates)
+    files = migrate.migration_files(args.dir)
+    schemas = schemas_to_read(project, None)
+    baseline, prepare = _baseline(args, project, files)
+    server = BackgroundServer()
+    with server.database(project, prepare) as session:
+        if not files and not args.revision:
+            plan = migrate.initial_plan(project, render_project(project, user_templates=args.templates))
+        else:
+            with session.scratch():  # the renames drift makes to compare are undone: the proof starts clean
+                found = drift(session, project, schemas)
+            known = set(introspect(session, schemas).tables)
+            plan = migrate.plan_changes(found, project, env, known, allow_destructive=args.allow_destructive)
+            if not any(step.included for step in plan.steps) and not plan.notes:
+                err.write("schemagen: the migrations already produce what the specs say; nothing to write\n")
+                return EXIT_OK
+        proof = migrate.prove(session, project, plan, schemas, env)
+    names = migrate.file_names(args.dir, args.name, args.version, args.naming,
+                               sum(1 for s in plan.steps if s.concurrent))
+    written = migrate.render_files(plan, proof, names, baseline)
+    if args.format == "json":
+        out.write(json.dumps(_report(plan, proof, written), indent=2) + "\n")
+    if not proof.ok:
+        _explain(proof, err)
+        err.write("schemagen: the proof failed; nothing was written\n")
+        return EXIT_FINDINGS
+    if args.dry_run:
+        if args.format == "text":
+            out.write("".join(text for _, text in written))
+        return EXIT_OK
+    write_new_files(written)
+    if args.format == "text":
+        for path, _ in written:
+            out.write(f"wrote {path}\n")
+        for fact in proof.facts:
+            out.write(f"  proof: {fact}\n")
+    return EXIT_OK
+
+
+def _explain(proof, err: TextIO) -> None:
+    from ..compare import diagnostic
+
+    for problem in proof.problems:
+        err.write(f"proof: {problem}\n")
+    err.write(format_diagnostics([diagnostic(c, "M001") for c in proof.left], "text"))
+
+
+def _report(plan, proof, written) -> dict:
+    return {
+        "files": [str(path) for path, _ in written],
+        "proof": {"ok": proof.ok, "facts": proof.facts, "problems": proof.problems},
+        "statements": [{"sql": s.sql, "included": s.included, "concurrent": s.concurrent, "hazard": s.hazard,
+                        "measured": s.measured} for s in plan.steps],
+        "notes": plan.notes,
+    }
+
+
+def _check(args, project, out: TextIO, err: TextIO) -> int:
+    from .. import migrate
+    from ..compare import diagnostic
+    from ..drift import drift, schemas_to_read
+    from ..validate import BackgroundServer
+
+    files = migrate.migration_files(args.dir)
+    server = BackgroundServer()
+    with server.database(project, _baseline(args, project, files)[1]) as session:
+        found = [c for c in drift(session, project, schemas_to_read(project, None)) if not c.kind.startswith("note.")]
+    out.write(format_diagnostics([diagnostic(c, "M001") for c in found], args.format))
+    if args.format == "text":
+        where = f"the {len(files)} migration{'s' if len(files) != 1 else ''} in {args.dir}"
+        err.write(f"{len(found)} difference{'s' if len(found) != 1 else ''} between {where} and the specs; write "
+                  "one with `schemagen migrate new NAME`\n" if found else f"{where} produce what the specs say\n")
+    return EXIT_FINDINGS if found else EXIT_OK
+
+
+def _verify(args, project, out: TextIO, err: TextIO) -> int:
+    from .. import migrate
+    from ..drift import schemas_to_read
+    from ..provenance import split
+    from ..render import build_environment
+    from ..validate import BackgroundServer
+
+    target = args.file.resolve()
+    files = migrate.migration_files(args.dir)
+    if target not in [f.resolve() for f in files]:
+        raise UsageError(f"{args.file} is not a migration in {args.dir}")
+    before = [f for f in files if f.resolve() < target and f.resolve() != target]
+    newest = target == files[-1].resolve()
+    schemas = schemas_to_read(project, None)
+    steps = [migrate.Step(sql.rstrip(";") + ";") for sql, _ in split(target.read_text("utf-8"))
+             if not migrate._is_transaction_control(sql)]
+    server = BackgroundServer()
+    with server.database(project, _baseline(args, project, before)[1]) as session:
+        plan = migrate.Plan(steps, [], initial=not before)
+        proof = migrate.prove(session, project, plan, schemas, build_environment(args.templates), to_specs=newest)
+    if args.format == "json":
+        out.write(json.dumps(_report(plan, proof, [(args.file, "")]), indent=2) + "\n")
+    elif proof.ok:
+        out.write(f"{args.file}: proven\n" + "".join(f"  proof: {fact}\n" for fact in proof.facts))
+    if not proof.ok:
+        _explain(proof, err)
+        return EXIT_FINDINGS
+    return EXIT_OK

@@ -1,0 +1,481 @@
+"""Migrations: from the schema the existing migration files produce to the one the specs describe,
+written as the next file of ``supabase/migrations/`` and proven before anyone trusts it.
+
+The baseline is the migrations folder itself, applied in name order to the throwaway database
+(so hand-written migrations count), or the specs at a git revision. The changes are drift's:
+the same comparison and per-kind repairs, in dependency order, whatever the "from" side is.
+Then the safe forms PostgreSQL has are used where a table already exists: an index is built
+``concurrently``, in a file of its own (it cannot run inside the transaction the Supabase CLI
+wraps each file in), and a check or foreign key is added ``not valid`` and validated after.
+
+The proof, in the same throwaway database and always rolled back: sample rows are put in
+every table of the baseline, the migration is applied statement by statement while the locks
+each one takes (``pg_locks``) and the tables it rewrites (a new ``relfilenode``) are recorded,
+and then the catalog must equal the specs, the sample rows must still be there in every
+column kept, and the RLS probe must find no hole in a policy the migration writes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import model as m
+from .db import ContainmentBroken, database_message
+from .kinds.base import Change
+
+#: What each lock PostgreSQL takes stops other sessions from doing, for the hazard report.
+LOCK_EFFECTS = {
+    "AccessExclusiveLock": "blocks reads and writes",
+    "ExclusiveLock": "blocks writes",
+    "ShareRowExclusiveLock": "blocks writes",
+    "ShareLock": "blocks writes",
+    "ShareUpdateExclusiveLock": "blocks other schema changes, not reads or writes",
+}
+
+#: Statements that cannot run inside a transaction block; the proof runs them without the keyword.
+CONCURRENTLY = re.compile(r"\b(index|materialized view)\s+concurrently\b", re.IGNORECASE)
+
+
+class MigrationProblem(Exception):
+    """The baseline cannot be built (a migration PostgreSQL refuses, a revision git does not
+    have): one line with the file and line, exit 2."""
+
+
+@dataclass
+class Step:
+    """One statement of the migration."""
+
+    sql: str
+    destructive: bool = False
+    #: ``--allow-destructive``: a destructive statement is written, not commented.
+    allowed: bool = False
+    #: ``create index concurrently``: in a file of its own, outside a transaction.
+    concurrent: bool = False
+    #: What it risks, known from what it is.
+    hazard: str = ""
+    #: What the proof saw it do: locks on existing relations, and tables it rewrote.
+    measured: list[str] = field(default_factory=list)
+
+    @property
+    def included(self) -> bool:
+        return self.allowed or not self.destructive
+
+
+@dataclass
+class Plan:
+    steps: list[Step]
+    changes: list[Change]
+    notes: list[str] = field(default_factory=list)
+    #: The whole schema, for a project with no migrations yet.
+    initial: bool = False
+
+
+@dataclass
+class Proof:
+    ok: bool = True
+    problems: list[str] = field(default_factory=list)
+    facts: list[str] = field(default_factory=list)
+    #: Differences between the migrated catalog and the specs, as changes at spec positions.
+    left: list[Change] = field(default_factory=list)
+
+
+# --- the baseline ------------------------------------------------------------------------
+
+
+def migration_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.glob("*.sql") if p.is_file()) if directory.is_dir() else []
+
+
+def apply_migrations(conn, files: list[Path]) -> None:
+    """Apply existing migrations in name order, committed, as the Supabase CLI does, on the
+    throwaway server (``conn`` commits each statement). Transaction control is left out and
+    ``concurrently`` kept (each statement is its own transaction here); what PostgreSQL refuses
+    stops the run at its file and line, and what schemagen never sends (``copy … program``)
+    is refused as it is everywhere."""
+    from .db import execute_one
+    from .pgsql import refusal
+    from .provenance import split
+
+    for path in files:
+        text = path.read_text("utf-8")
+        try:
+            pieces = split(text)
+        except Exception as exc:
+            raise MigrationProblem(f"{path}: not SQL PostgreSQL can read: {exc}") from None
+        for sql, line in pieces:
+            if _is_transaction_control(sql):
+                continue
+            reason = refusal(sql)
+            if reason:
+                raise MigrationProblem(f"{path}:{line}: schemagen does not run this statement: {reason}")
+            try:
+                execute_one(conn, sql)
+            except Exception as exc:
+                raise MigrationProblem(f"{path}:{line}: PostgreSQL rejects this statement of an existing "
+                                       f"migration: {database_message(exc)}") from None
+        execute_one(conn, "reset all")  # a file's set search_path or role must not reach the next
+
+
+def _is_transaction_control(sql: str) -> bool:
+    words = sql.strip().rstrip(";").split()
+    return bool(words) and words[0].lower() in ("begin", "commit", "rollback", "start", "end") and len(words) <= 3
+
+
+def build_from_revision(conn, project_at_revision: m.Project, rendered: dict[str, str]) -> None:
+    """The schema the specs described at a git revision, applied as their generated SQL."""
+    from .db import execute_one
+    from .provenance import statements
+
+    for stage in project_at_revision.stages:
+        for statement in statements(stage, rendered[f"sql/{stage.file_stem}.sql"]):
+            try:
+                execute_one(conn, statement.sql)
+            except Exception as exc:
+                raise MigrationProblem(f"the specs at that revision do not apply: {statement.pos}: "
+                                       f"{database_message(exc)}") from None
+
+
+def specs_at_revision(specs: Path, revision: str, into: Path) -> Path:
+    """The spec folder as git had it at ``revision``, written under ``into``."""
+    import subprocess
+
+    top = subprocess.run(["git", "-C", str(specs), "rev-parse", "--show-toplevel"], capture_output=True, text=True)
+    if top.returncode != 0:
+        raise MigrationProblem(f"--from needs a git repository: {top.stderr.strip() or 'git failed'}")
+    root = Path(top.stdout.strip())
+    relative = specs.resolve().relative_to(root.resolve()).as_posix()
+    listed = subprocess.run(["git", "-C", str(root), "ls-tree", "-r", "--name-only", revision, "--", relative],
+                            capture_output=True, text=True)
+    if listed.returncode != 0:
+        raise MigrationProblem(f"git does not know revision {revision!r}: {listed.stderr.strip()}")
+    target = into / "specs"
+    target.mkdir(parents=True, exist_ok=True)
+    for name in listed.stdout.splitlines():
+        if not name.endswith((".yaml", ".yml")):
+            continue
+        shown = subprocess.run(["git", "-C", str(root), "show", f"{revision}:{name}"], capture_output=True)
+        (target / Path(name).name).write_bytes(shown.stdout)
+    return target
+
+
+# --- the plan ----------------------------------------------------------------------------
+
+
+def plan_changes(found: list[Change], project: m.Project, env, baseline_tables: set[tuple[str, str]], *,
+                 allow_destructive: bool = False) -> Plan:
+    """The statements that bring the baseline to the specs, in safe forms where a table exists."""
+    from .drift import repair_statements
+    from .provenance import split
+
+    steps, notes = [], []
+    for statement in repair_statements(found, project, env):
+        if statement.phase == "note":  # what cannot be written as a statement goes to the header
+            notes.append(statement.sql.removeprefix("-- "))
+            continue
+        for sql, _ in split(statement.sql):
+            steps.append(_safe_form(Step(sql.rstrip(";") + ";", statement.destructive, allow_destructive),
+                                    baseline_tables))
+    return Plan(_expand_validations(steps), found, notes)
+
+
+_NAME = r'("(?:[^"]|"")+"|[a-z_][a-z0-9_$]*)'
+_TARGET = re.compile(rf"(?:\bon|^alter table(?: only)?)\s+{_NAME}\.{_NAME}", re.IGNORECASE)
+
+
+def _target(sql: str) -> tuple[str, str] | None:
+    """The table a statement is on (an index's, an altered table), as the catalog names it."""
+    found = _TARGET.search(sql)
+    if not found:
+        return None
+    return tuple(part[1:-1].replace('""', '"') if part.startswith('"') else part  # type: ignore[return-value]
+                 for part in found.groups())
+
+
+def _safe_form(step: Step, baseline_tables: set) -> Step:
+    sql = step.sql
+    lowered = sql.lower()
+    on_existing = _target(sql) in baseline_tables
+    if re.match(r"create (unique )?index ", lowered) and on_existing:
+        step.sql = re.sub(r"^create (unique )?index ", lambda found: f"create {found.group(1) or ''}index concurrently ",
+                          sql, flags=re.IGNORECASE)
+        step.concurrent = True
+        step.hazard = "builds the index without blocking writes (concurrently), in a file of its own"
+    elif re.match(r"create (unique )?index ", lowered):
+        step.hazard = "builds an index on a table this migration creates: nothing waits for it"
+    elif lowered.startswith("alter table") and " add constraint " in lowered and on_existing \
+            and (" check " in lowered or " foreign key " in lowered) and not lowered.rstrip(";").endswith("not valid"):
+        step.sql = sql.rstrip(";") + " not valid;"
+        step.hazard = "added not valid, so existing rows are not scanned under a blocking lock; validated next"
+    elif lowered.startswith("alter table") and re.search(r" add (check|foreign key) ", lowered) and on_existing:
+        step.hazard = ("scans every row to check it under a lock that blocks writes; name the constraint in the "
+                       "spec and it is added not valid and validated apart")
+    elif " set not null" in lowered and on_existing:
+        step.hazard = "scans the whole table under a lock that blocks reads and writes"
+    elif " type " in lowered and lowered.startswith("alter table") and on_existing:
+        step.hazard = "may rewrite the table under a lock that blocks reads and writes"
+    elif lowered.startswith(("drop table", "drop ")) or " drop column " in lowered:
+        step.hazard = "removes data"
+    return step
+
+
+def _expand_validations(steps: list[Step]) -> list[Step]:
+    out = []
+    for step in steps:
+        out.append(step)
+        named = re.match(r"alter table (\S+) add constraint (\S+) .* not valid;$", step.sql, re.IGNORECASE | re.S)
+        if named and step.hazard.startswith("added not valid"):
+            out.append(Step(f"alter table {named.group(1)} validate constraint {named.group(2)};", step.destructive,
+                            step.allowed, hazard="scans the rows under a lock that lets reads and writes go on"))
+    return out
+
+
+def initial_plan(project: m.Project, rendered: dict[str, str]) -> Plan:
+    """A project with no migrations yet: its whole schema, stage by stage, as generated."""
+    from .provenance import split
+
+    steps = []
+    for stage in project.stages:
+        for sql, _ in split(rendered[f"sql/{stage.file_stem}.sql"]):
+            steps.append(Step(sql.rstrip(";") + ";"))
+    return Plan(steps, [], initial=True)
+
+
+# --- the proof ---------------------------------------------------------------------------
+
+
+LOCKS_SQL = """
+select format('%I.%I', n.nspname, c.relname), l.mode
+from pg_locks l join pg_class c on c.oid = l.relation join pg_namespace n on n.oid = c.relnamespace
+where l.pid = pg_backend_pid() and l.locktype = 'relation' and l.granted and c.oid = any(:oids)
+"""
+
+
+def prove(session, project: m.Project, plan: Plan, schemas: list[str], env, *, to_specs: bool = True) -> Proof:
+    """Apply the plan to the baseline with sample rows in place; rolled back whatever happens.
+    ``to_specs`` False proves an older migration: it applies and keeps the rows, but the specs
+    describe where the newest migration leads, not this one."""
+    from .catalog import introspect
+    from .drift import drift, repair_statements
+
+    proof = Proof()
+    with session.scratch():
+        from .compare import spec_schemas
+
+        before = introspect(session, schemas)
+        samples = _seed_samples(session, before, proof, spec_schemas(project))
+        relations = {oid: name for oid, name in session.query(
+            "select c.oid, format('%I.%I', n.nspname, c.relname) from pg_class c "
+            "join pg_namespace n on n.oid = c.relnamespace "
+            "where n.nspname = any(:s) and c.relkind in ('r', 'p', 'i', 'm')", s=schemas)}
+        oids = list(relations)
+        for number, step in enumerate(plan.steps, start=1):
+            if not step.included:
+                continue
+            held = {tuple(row) for row in session.query(LOCKS_SQL, oids=oids)}
+            files = dict(session.query("select oid, relfilenode from pg_class where oid = any(:oids)", oids=oids))
+            try:
+                with session.attempt():
+                    session.execute(CONCURRENTLY.sub(lambda found: found.group(1), step.sql))
+            except ContainmentBroken:
+                raise
+            except Exception as exc:
+                proof.ok = False
+                message = database_message(exc)
+                if "contains null values" in message:  # the production table has rows too
+                    message += ("; a table with rows needs the new column to have a default, or to be added "
+                                "nullable, filled, and made not null in a later migration")
+                proof.problems.append(f"statement {number} fails on the baseline with sample rows in place: "
+                                      f"{message}: {step.sql}")
+                return proof
+            taken = {tuple(row) for row in session.query(LOCKS_SQL, oids=oids)} - held
+            if step.concurrent:  # the proof ran it without the keyword, which takes another lock
+                step.measured = ["ShareUpdateExclusiveLock while it builds (blocks other schema changes, not reads "
+                                 "or writes), as PostgreSQL documents for concurrently"]
+            else:
+                step.measured = [f"{mode} on {name} ({LOCK_EFFECTS[mode]})" for name, mode in sorted(taken)
+                                 if mode in LOCK_EFFECTS]
+            rewritten = [relations[oid] for oid, node in session.query(
+                "select oid, relfilenode from pg_class where oid = any(:oids)", oids=oids) if files.get(oid) != node]
+            step.measured += [f"rewrote {name}" for name in rewritten]
+        if not to_specs:
+            _check_samples(session, samples, plan, proof)
+            return proof
+        left = drift(session, project, schemas)
+        waiting = [c for c in left if not c.kind.startswith("note.")]
+        destructive_only = all(s.destructive for s in repair_statements(waiting, project, env))
+        if waiting and not (destructive_only and any(not s.included for s in plan.steps)):
+            proof.ok = False
+            proof.left = waiting
+            proof.problems.append(f"after the migration the database still differs from the specs in "
+                                  f"{len(waiting)} place{'s' if len(waiting) != 1 else ''}")
+        elif waiting:
+            proof.facts.append(f"{len(waiting)} difference{'s' if len(waiting) != 1 else ''} left for "
+                               "--allow-destructive (the commented statements)")
+        else:
+            proof.facts.append("the catalog equals the specs")
+        _check_samples(session, samples, plan, proof)
+        _probe_changed(session, project, plan, schemas, proof)
+    return proof
+
+
+def _seed_samples(session, catalog, proof: Proof, owned: set[str]) -> dict[tuple[str, str], tuple[tuple[str, ...],
+                                                                                               list[dict]]]:
+    """Two rows in every baseline table of the specs' schemas (the platform's are not theirs) that
+    takes them: by table, its key columns and what each row held."""
+    import json
+
+    from .rls_probe import Failure, _Seeder
+    from .sqltext import qualified
+
+    seeder = _Seeder(session, catalog)
+    seeded = []
+    for key in sorted(k for k in catalog.tables if k[0] in owned):
+        try:
+            with session.attempt():
+                for _ in range(2):
+                    seeder.ensure(key, {})
+            seeded.append(key)
+        except ContainmentBroken:
+            raise
+        except Exception as exc:
+            proof.facts.append(f"no sample rows in {key[0]}.{key[1]} ({Failure.of(exc).message})")
+    samples = {}
+    for key in seeded:  # read once all are made: a row in one table may add rows to another (a trigger)
+        rows = session.query(f"select to_jsonb(t)::text from {qualified(*key)} t")
+        samples[key] = (seeder.primary_key(key), [json.loads(row[0]) for row in rows])
+    return samples
+
+
+def _check_samples(session, samples, plan: Plan, proof: Proof) -> None:
+    """Every sample row is still there, with the same value in every column the migration keeps."""
+    import json
+
+    from .sqltext import qualified
+
+    table_names = {}
+    column_names: dict[tuple[str, str], dict[str, str]] = {}
+    for change in plan.changes:
+        if change.kind == "rename.table":
+            old = re.search(r"^alter table (\S+) rename", change.want).group(1)
+            table_names[old] = change.key
+        elif change.kind == "rename.column":
+            old = re.search(r"rename column (\S+) to", change.want).group(1).strip('"')
+            column_names.setdefault(change.key[:2], {})[old] = change.key[2]
+    retyped = {c.key for c in plan.changes if c.kind == "column.type"}
+    kept = 0
+    for key, (pk, rows) in samples.items():
+        now = table_names.get(qualified(*key), key)
+        if not session.query("select to_regclass(:t) is not null", t=qualified(*now))[0][0]:
+            continue  # dropped by the migration, which said so
+        after = [json.loads(row[0]) for row in session.query(f"select to_jsonb(t)::text from {qualified(*now)} t")]
+        where = f"{now[0]}.{now[1]}"
+        if len(after) != len(rows):
+            proof.ok = False
+            proof.problems.append(f"{where} had {len(rows)} sample rows and has {len(after)} after the migration")
+            continue
+        names = {column: column for column in (rows[0] if rows else {})}
+        names.update(column_names.get(now, {}))
+        by_key = {tuple(json.dumps(row.get(names.get(c, c))) for c in pk): row for row in after}
+        for row in rows:
+            current = by_key.get(tuple(json.dumps(row.get(c)) for c in pk)) if pk else None
+            if current is None and pk:
+                proof.ok = False
+                proof.problems.append(f"a sample row of {where} is gone after the migration")
+                break
+            for old, new in names.items():
+                if current is not None and new in current and now + (new,) not in retyped \
+                        and row.get(old) != current.get(new):
+                    proof.ok = False
+                    proof.problems.append(f"{where}.{new} lost a sample value: {row.get(old)!r} became "
+                                          f"{current.get(new)!r}")
+                    return
+        kept += len(rows)
+    proof.facts.append(f"{kept} sample rows in {len(samples)} tables kept, every kept column unchanged")
+
+
+def _probe_changed(session, project: m.Project, plan: Plan, schemas: list[str], proof: Proof) -> None:
+    """The RLS probe on the tables whose policies the migration writes: a hole there fails the proof."""
+    from dataclasses import replace
+
+    from .catalog import introspect
+    from .rls_probe import Probe
+
+    touched = {c.key[:2] for c in plan.changes if c.kind.startswith(("policy.", "table.rls", "table.missing",
+                                                                     "rename.policy"))}
+    tables = [t for t in project.tables if t.key in touched and t.rls]
+    if plan.initial:
+        tables = [t for t in project.tables if t.rls]
+    if not tables:
+        return
+    scoped = m.Project(tuple(replace(s, tables=tuple(t for t in s.tables if t in tables)) for s in project.stages))
+    from .validate import apply_waivers
+
+    reports, found = Probe(session, introspect(session, schemas)).run(scoped)
+    holes = [d for d in apply_waivers(project, found) if d.code == "V301"]
+    open_holes = [d for d in holes if d.waived is None]
+    checks = sum(len(r.outcomes) for r in reports)
+    if open_holes:
+        proof.ok = False
+        proof.problems += [f"{d.pos}: V301 {d.message}" for d in open_holes]
+        proof.problems.append("the RLS probe finds write holes in policies this migration writes; fix them, or "
+                              "waive V301 on a policy with the reason")
+    waived = f" ({len(holes) - len(open_holes)} waived)" if len(holes) > len(open_holes) else ""
+    proof.facts.append(f"RLS probe on {len(tables)} changed table{'s' if len(tables) != 1 else ''}: {checks} checks, "
+                       f"{len(open_holes)} write holes{waived}")
+
+
+# --- the files ---------------------------------------------------------------------------
+
+
+def file_names(directory: Path, name: str, version: str | None, naming: str, extra: int) -> list[Path]:
+    """The next migration's file, and one more for each step that must run on its own."""
+    import datetime
+
+    slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "migration"
+    if naming == "sequence":
+        existing = [int(found.group(1)) for p in migration_files(directory)
+                    if (found := re.match(r"(\d+)_", p.name))]
+        start = (max(existing) + 1) if existing else 1
+        return [directory / f"{start + i:04d}_{slug}{'' if i == 0 else f'_{i}'}.sql" for i in range(1 + extra)]
+    if version is None:
+        now = datetime.datetime.now(datetime.timezone.utc)
+        stamps = [(now + datetime.timedelta(seconds=i)).strftime("%Y%m%d%H%M%S") for i in range(1 + extra)]
+    else:
+        stamps = [str(int(version) + i) for i in range(1 + extra)]
+    return [directory / f"{stamp}_{slug}{'' if i == 0 else f'_{i}'}.sql" for i, stamp in enumerate(stamps)]
+
+
+def render_files(plan: Plan, proof: Proof | None, names: list[Path], baseline: str) -> list[tuple[Path, str]]:
+    """The migration, and each concurrent index build in a file of its own, after it."""
+    from .sqltext import sql_comment
+
+    main = [s for s in plan.steps if not s.concurrent]
+    alone = [s for s in plan.steps if s.concurrent]
+    header = [f"-- {names[0].name}: written by schemagen migrate new from the specs",
+              f"-- baseline: {baseline}"]
+    if proof is not None:
+        header.append("-- proof, on a throwaway PostgreSQL with sample rows: " + "; ".join(proof.facts))
+    hazards = [(i, s) for i, s in enumerate(plan.steps, start=1) if s.hazard or s.measured]
+    if hazards:
+        header.append("-- hazards (locks as measured in the proof; each is held until the migration commits):")
+        for number, step in hazards:
+            first = step.sql.splitlines()[0]
+            detail = "; ".join(filter(None, [step.hazard, ", ".join(step.measured)]))
+            header.append(sql_comment(f"  {number}. {first[:80]}{'…' if len(first) > 80 else ''}: {detail}"))
+    if any(not s.included for s in plan.steps):
+        header.append("-- destructive statements are commented out; review them, then rerun with "
+                      "--allow-destructive to include them")
+    for note in plan.notes:
+        header.append(sql_comment(note))
+    body = ["set lock_timeout = '5s';"] if not plan.initial else []
+    for step in main:
+        body.append(step.sql if step.included else sql_comment("destructive: " + step.sql))
+    files = [(names[0], "\n".join(header) + "\n\n" + "\n\n".join(body) + "\n")]
+    for path, step in zip(names[1:], alone, strict=True):
+        text = (f"-- {path.name}: written by schemagen migrate new, with {names[0].name}\n"
+                "-- runs on its own, outside a transaction: create index concurrently cannot run inside one\n\n"
+                f"{step.sql}\n")
+        files.append((path, text))
+    return files
