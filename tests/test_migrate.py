@@ -157,6 +157,24 @@ def test_a_rename_with_a_hint_keeps_the_rows_and_without_one_is_pointed_out(proj
     assert "left for --allow-destructive" in out
 
 
+def test_a_table_and_an_index_renamed_with_hints_keep_their_rows(project_dir):
+    assert migrate(project_dir, "new", "initial", "--version", "20260101000000")[0] == 0
+    edit(project_dir, "stage-01-trips-app.yaml", "  - name: trip_members\n",
+         "  - name: trip_participants\n    renamed_from: trip_members\n")
+    for old in ("from public.trip_members m where", "left join public.trip_members m", "tables: [trips, trip_members]"):
+        edit(project_dir, "stage-01-trips-app.yaml", old, old.replace("trip_members", "trip_participants"))
+    edit(project_dir, "stage-01-trips-app.yaml", "      - name: trips_updated_idx\n",
+         "      - name: trips_recent_idx\n        renamed_from: trips_updated_idx\n")
+    code, out, err = migrate(project_dir, "new", "participants", "--version", "20260102000000")
+    assert code == 0, err
+    text = migrations(project_dir)[1].read_text()
+    assert "alter table public.trip_members rename to trip_participants;" in text
+    assert "alter index public.trips_updated_idx rename to trips_recent_idx;" in text
+    assert "drop table" not in text and "create table" not in text and "create index" not in text
+    assert "every kept column unchanged" in out
+    assert migrate(project_dir, "check")[0] == 0
+
+
 def test_a_destructive_change_is_a_comment_until_allowed(project_dir):
     assert migrate(project_dir, "new", "initial", "--version", "20260101000000")[0] == 0
     edit(project_dir, "stage-02-profiles.yaml", "      - {name: avatar_url, type: text}\n", "")

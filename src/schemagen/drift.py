@@ -109,6 +109,14 @@ def _renames(session, project: m.Project, schemas: set[str]) -> list[Change]:
             rename("table", table.key, f"table {schema}.{table.renamed_from} is to be renamed {table.name} "
                    "(renamed_from)", table.pos, f"alter table {qualified(schema, table.renamed_from)} rename to "
                                                 f"{quote_ident(table.name)};")
+            for index in table.indexes:  # a name derived from the table's follows it
+                old = f"{table.renamed_from}_{index.name[len(table.name) + 1:]}"
+                if index.derived_name and not index.renamed_from and index.name.startswith(f"{table.name}_") \
+                        and has(relation, s=schema, n=pg_name(old), k=["i"]) \
+                        and not has(relation, s=schema, n=pg_name(index.name), k=["i"]):
+                    rename("index", (schema, index.name), f"index {schema}.{old} is to be renamed {index.name} with "
+                           "its table", index.pos, f"alter index {qualified(schema, old)} rename to "
+                                                   f"{quote_ident(index.name)};")
         if not has(relation, s=schema, n=name, k=["r", "p"]):
             continue
         columns = {row[0] for row in session.query(
