@@ -69,7 +69,7 @@ def drift(session, project: m.Project, schemas: list[str]) -> list[Change]:
                 f"{message}: drift lets PostgreSQL normalise the spec's expressions in a scratch schema "
                 "inside a transaction it always rolls back; grant this user create on the database") from None
         raise
-    actual = introspect(session, schemas)
+    actual = introspect(session, schemas, expected.catalog)
     fallback = project.stages[0].pos
     # What is not the specs' (auth's other tables, when a stage attaches a trigger to auth.users) is never extra.
     found = changes(expected, actual, fallback, project.external_keys, set(schemas) & spec_schemas(project))
@@ -100,9 +100,9 @@ def _renames(session, project: m.Project, schemas: set[str]) -> list[Change]:
         session.execute(sql)
         out.append(Change(f"rename.{kind}", key, message, pos, want=sql))
 
-    for table in project.tables:
-        if table.schema not in schemas:
-            continue
+    hinted = [t for t in project.tables if t.schema in schemas and (
+        t.renamed_from or any(part.renamed_from for part in (*t.columns, *t.policies, *t.indexes)))]
+    for table in hinted:  # only what carries a hint is looked up: most runs look up nothing
         name, schema = pg_name(table.name), table.schema
         if table.renamed_from and has(relation, s=schema, n=pg_name(table.renamed_from), k=["r", "p"]) \
                 and not has(relation, s=schema, n=name, k=["r", "p"]):

@@ -68,11 +68,18 @@ class _Context:
 
 
 def _mentions(sql: str, word: str) -> bool:
+    """Whether PostgreSQL's spelling of ``sql`` may hold the table's own name: the text names it,
+    or has a subquery with a FROM, inside which PostgreSQL prints the outer table's columns
+    qualified (``trips.id``). A subquery without one, such as ``(select auth.uid())``, the form
+    Supabase recommends in every policy, prints no table name, so such policies share stand-ins."""
     try:
         tokens = tokenize(sql)
     except LexError:
         return True
-    return any(t.kind in ("word", "quoted_ident") and t.ident in (word, "select") for t in tokens)
+    words = [t.ident for t in tokens if t.kind in ("word", "quoted_ident")]
+    if word in words:
+        return True
+    return "select" in words and "from" in words[words.index("select"):]
 
 
 class Normalizer:
