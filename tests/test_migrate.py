@@ -290,8 +290,6 @@ def spec_pairs(draw) -> tuple[dict, dict]:
 @given(pair=spec_pairs())
 def test_a_migration_from_old_to_new_gives_new_s_catalog(tmp_path_factory, database, pair):
     from schemagen import migrate as engine
-    from schemagen.catalog import introspect
-    from schemagen.drift import drift
 
     old, new = pair
     old_project = _project(tmp_path_factory.mktemp("old"), old)
@@ -302,11 +300,8 @@ def test_a_migration_from_old_to_new_gives_new_s_catalog(tmp_path_factory, datab
     session = db.Session(live.connect(built.server, built.name))
     try:
         schemas = ["public"]
-        with session.scratch():
-            found = drift(session, new_project, schemas)
         env = build_environment()
-        plan = engine.plan_changes(found, new_project, env, set(introspect(session, schemas).tables),
-                                   allow_destructive=True)
+        plan = engine.plan_from_database(session, new_project, env, schemas, allow_destructive=True)
         proof = engine.prove(session, new_project, plan, schemas, env)
     finally:
         session.close()

@@ -116,15 +116,23 @@ def execute_one(conn, sql: str) -> list:
     """
     from pg8000 import core
 
+    context = _send_unnamed(conn, sql)
+    core._flush(conn._sock)
+    conn.handle_messages(context)
+    return context.rows or []
+
+
+def _send_unnamed(conn, sql: str):
+    """Parse, Bind, Describe, Execute and Sync for one statement, not yet flushed; its context."""
+    from pg8000 import core
+
     context = core.Context(sql)
     conn.send_PARSE(core.NULL_BYTE, sql, ())
     conn.send_BIND(core.NULL_BYTE, ())
     conn._send_message(core.DESCRIBE, core.PORTAL + core.NULL_BYTE)
     core._write(conn._sock, core.EXECUTE_MSG)
     core._write(conn._sock, core.SYNC_MSG)
-    core._flush(conn._sock)
-    conn.handle_messages(context)
-    return context.rows or []
+    return context
 
 
 def execute_each(conn, statements: list[str]) -> list[tuple[list, BaseException | None]]:
@@ -133,15 +141,7 @@ def execute_each(conn, statements: list[str]) -> list[tuple[list, BaseException 
     in one round trip. For a few short statements only: all are written before any answer is read."""
     from pg8000 import core
 
-    contexts = []
-    for sql in statements:
-        context = core.Context(sql)
-        conn.send_PARSE(core.NULL_BYTE, sql, ())
-        conn.send_BIND(core.NULL_BYTE, ())
-        conn._send_message(core.DESCRIBE, core.PORTAL + core.NULL_BYTE)
-        core._write(conn._sock, core.EXECUTE_MSG)
-        core._write(conn._sock, core.SYNC_MSG)
-        contexts.append(context)
+    contexts = [_send_unnamed(conn, sql) for sql in statements]
     core._flush(conn._sock)
     out: list[tuple[list, BaseException | None]] = []
     for context in contexts:

@@ -654,6 +654,16 @@ def _link(stages: list[m.Stage]) -> m.Project:
 
     owners: dict[tuple[str, str], tuple[m.Stage, m.Table]] = {}
     index_owner: dict[tuple[str, str], m.Index] = {}
+
+    def claim_index_names(host) -> None:
+        """Index names are unique per schema, whichever table (or attachment) lists them."""
+        for index in host.indexes:
+            key = (host.schema, index.name)
+            if key in index_owner:
+                error(index.pos, "E103", f"index name '{index.name}' is already used at "
+                      f"{index_owner[key].pos}; index names are unique per schema, so name this one")
+            else:
+                index_owner[key] = index
     for stage in by_number.values():
         for table in stage.tables:
             if table.key in owners:
@@ -662,13 +672,7 @@ def _link(stages: list[m.Stage]) -> m.Project:
                       f"{other.pos}; each table belongs to one stage")
                 continue
             owners[table.key] = (stage, table)
-            for index in table.indexes:
-                key = (table.schema, index.name)
-                if key in index_owner:
-                    error(index.pos, "E103", f"index name '{index.name}' is already used at "
-                          f"{index_owner[key].pos}; index names are unique per schema, so name this one")
-                else:
-                    index_owner[key] = index
+            claim_index_names(table)
 
     bucket_owner: dict[str, m.SourcePos] = {}
     for stage in by_number.values():
@@ -679,13 +683,7 @@ def _link(stages: list[m.Stage]) -> m.Project:
             else:
                 bucket_owner[bucket.id] = bucket.pos
         for attachment in stage.attachments:
-            for index in attachment.indexes:
-                key = (attachment.schema, index.name)
-                if key in index_owner:
-                    error(index.pos, "E103", f"index name '{index.name}' is already used at "
-                          f"{index_owner[key].pos}; index names are unique per schema, so name this one")
-                else:
-                    index_owner[key] = index
+            claim_index_names(attachment)
 
     _check_types(list(by_number.values()), error)
 

@@ -184,6 +184,19 @@ _NAME = r'("(?:[^"]|"")+"|[a-z_][a-z0-9_$]*)'
 _TARGET = re.compile(rf"(?:\bon|^alter table(?: only)?)\s+{_NAME}\.{_NAME}", re.IGNORECASE)
 
 
+def plan_from_database(session, project: m.Project, env, schemas: list[str], *,
+                       allow_destructive: bool = False) -> Plan:
+    """The plan from whatever the session's database holds (the baseline) to the specs. The
+    renames drift makes to compare are undone with the rest, so a proof starts from the baseline."""
+    from .catalog import introspect
+    from .drift import drift
+
+    with session.scratch():
+        found = drift(session, project, schemas)
+    known = set(introspect(session, schemas).tables)
+    return plan_changes(found, project, env, known, allow_destructive=allow_destructive)
+
+
 def _target(sql: str) -> tuple[str, str] | None:
     """The table a statement is on (an index's, an altered table), as the catalog names it."""
     found = _TARGET.search(sql)

@@ -86,8 +86,7 @@ def _baseline(args, project, files: list[Path]) -> tuple[str, object]:
 
 def _new(args, project, out: TextIO, err: TextIO) -> int:
     from .. import migrate
-    from ..catalog import introspect
-    from ..drift import drift, schemas_to_read
+    from ..drift import schemas_to_read
     from ..outputs import write_new_files
     from ..render import build_environment, render_project
     from ..validate import BackgroundServer
@@ -101,10 +100,8 @@ def _new(args, project, out: TextIO, err: TextIO) -> int:
         if not files and not args.revision:
             plan = migrate.initial_plan(project, render_project(project, user_templates=args.templates))
         else:
-            with session.scratch():  # the renames drift makes to compare are undone: the proof starts clean
-                found = drift(session, project, schemas)
-            known = set(introspect(session, schemas).tables)
-            plan = migrate.plan_changes(found, project, env, known, allow_destructive=args.allow_destructive)
+            plan = migrate.plan_from_database(session, project, env, schemas,
+                                              allow_destructive=args.allow_destructive)
             if not any(step.included for step in plan.steps) and not plan.notes:
                 err.write("schemagen: the migrations already produce what the specs say; nothing to write\n")
                 return EXIT_OK

@@ -178,8 +178,24 @@ class Table(_Brief):
         return inline + self.checks
 
 
+class _OtherTable:
+    """What the specs know of a table that another stage or the platform creates: its name and
+    its columns (the key among them)."""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.schema, self.name)
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+    @property
+    def primary_key_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.primary_key)
+
+
 @dataclass(frozen=True, repr=False)
-class Attachment(_Brief):
+class Attachment(_OtherTable, _Brief):
     """Policies, indexes, triggers and grants a stage adds to a table it does not create: the
     platform's (``auth.users``, ``storage.objects``) or an earlier stage's. Supabase projects put
     their ``handle_new_user`` trigger on ``auth.users`` and their bucket policies on
@@ -203,20 +219,9 @@ class Attachment(_Brief):
     comment = None
     force_rls = False
 
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.schema, self.name)
-
-    def column(self, name: str) -> Column | None:
-        return next((c for c in self.columns if c.name == name), None)
-
-    @property
-    def primary_key_columns(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.columns if c.primary_key)
-
 
 @dataclass(frozen=True, repr=False)
-class ExternalTable(_Brief):
+class ExternalTable(_OtherTable, _Brief):
     """A table another stage or the platform owns; declared so references resolve."""
 
     schema: str
@@ -225,13 +230,3 @@ class ExternalTable(_Brief):
     provided_by: str
     pos: SourcePos = field(default=NOWHERE, compare=False)
 
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.schema, self.name)
-
-    def column(self, name: str) -> Column | None:
-        return next((c for c in self.columns if c.name == name), None)
-
-    @property
-    def primary_key_columns(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.columns if c.primary_key)
