@@ -31,3 +31,54 @@ def test_cli_reference_lists_every_command():
     commands = build_parser()._subparsers._group_actions[0].choices  # noqa: SLF001
     for name in commands:
         assert f"`schemagen {name}" in readme, name
+
+
+def console_sessions(section: str) -> list[tuple[str, list[str]]]:
+    """Each ``$ command`` of the section's console blocks, with the output lines shown under it."""
+    sessions: list[tuple[str, list[str]]] = []
+    for block in re.findall(r"```console\n(.*?)```", section, re.S):
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                sessions.append((line[2:], []))
+            elif sessions:
+                sessions[-1][1].append(line)
+    return sessions
+
+
+def test_adopting_section_shows_the_real_output_of_its_commands(tmp_path, monkeypatch):
+    """The five commands run as the README shows them, on the migrations it describes; every line
+    it shows is printed, in order ("..." stands for lines left out)."""
+    import io
+    import shlex
+    import shutil
+
+    from schemagen.cli import main
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Adopting schemagen"):readme.index("## CLI reference")]
+    sessions = console_sessions(section)
+    assert [command.split()[1] for command, _ in sessions] == ["import", "generate", "lint", "migrate", "validate"]
+    shutil.copytree(ROOT / "tests" / "cases" / "import" / "migrations", tmp_path / "supabase" / "migrations")
+    monkeypatch.chdir(tmp_path)
+    for command, shown in sessions:
+        out, err = io.StringIO(), io.StringIO()
+        main(shlex.split(command)[1:], out, err)
+        printed = (out.getvalue() + err.getvalue()).splitlines()
+        at = 0
+        for line in shown:
+            if line == "...":
+                continue
+            assert line in printed[at:], f"{command}: {line!r} not printed (in order)"
+            at = printed.index(line, at) + 1
+        if "..." not in shown:
+            assert len(printed) == len(shown), f"{command}: prints more than the README shows"
+
+
+def test_the_package_list_holds_every_package():
+    """`pip install .` installs only what pyproject.toml lists: a package left out (a new kind's
+    folder) would be missing from every non-editable install."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT / "src").parts) for p in (ROOT / "src").rglob("__init__.py")}
+    assert found <= listed, sorted(found - listed)

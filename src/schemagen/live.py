@@ -67,7 +67,12 @@ def privileged_extensions(project: m.Project) -> list[str]:
     the platform has (a stage's own schema must be the stage's), and only if this server has it."""
     from .kinds.extension.model import Extension
 
-    wanted = {(e.name, e.schema) for e in project.objects(Extension) if e.created_here}
+    return privileged_extensions_for({(e.name, e.schema) for e in project.objects(Extension) if e.created_here})
+
+
+def privileged_extensions_for(wanted: set[tuple[str, str | None]]) -> list[str]:
+    """``privileged_extensions`` for (name, schema) pairs, however they were found (an import
+    reads them from the migrations it applies)."""
     out = []
     for name, schema in sorted(wanted, key=lambda pair: (pair[0], pair[1] or "")):
         if name not in platform.PRIVILEGED_EXTENSIONS or schema not in (None, "public", "extensions"):
@@ -134,9 +139,11 @@ def apply_stages(session: Session, project: m.Project, rendered: dict[str, str],
     return found
 
 
-def build_database(admin, owner, project: m.Project, rendered: dict[str, str]) -> None:
-    """Platform, stand-ins and every stage, committed, each statement on its own: for the tests and
-    benchmarks that need a real database to drift against. Every statement must succeed."""
+def build_database(admin, owner, project: m.Project, rendered: dict[str, str],
+                   refused: list[str] | None = None) -> None:
+    """Platform, stand-ins and every stage, committed, each statement on its own: for the tests,
+    benchmarks and import proofs that need a real database built from specs. Every statement must
+    succeed, or, given ``refused``, each refusal is listed there at its spec position."""
     from .db import execute_one
     from .provenance import statements
 
@@ -148,4 +155,6 @@ def build_database(admin, owner, project: m.Project, rendered: dict[str, str]) -
             try:
                 execute_one(owner, statement.sql)
             except Exception as exc:
-                raise RuntimeError(f"{statement.pos}: {database_message(exc)}\n{statement.sql}") from None
+                if refused is None:
+                    raise RuntimeError(f"{statement.pos}: {database_message(exc)}\n{statement.sql}") from None
+                refused.append(f"{statement.pos}: the generated SQL does not apply: {database_message(exc)}")

@@ -221,16 +221,19 @@ def write(p: Plan, out_dir: Path) -> None:
         _prune_empty_dirs(target.parent, out_dir)
 
 
-def write_new_files(files: list[tuple[Path, str]]) -> None:
-    """Write files that must not exist yet (the next migrations), all or none: each is staged
-    beside its place, and linked into it only if nothing is there, so a migration is never
-    overwritten, even by a run that races this one."""
+MIGRATION_EXISTS = ("schemagen never overwrites a migration: pass another --version, or remove that file if it "
+                    "is an unapplied draft of your own")
+
+
+def write_new_files(files: list[tuple[Path, str]], exists: str = MIGRATION_EXISTS) -> None:
+    """Write files that must not exist yet (the next migrations, imported specs), all or none: each
+    is staged beside its place, and linked into it only if nothing is there, so a file is never
+    overwritten, even by a run that races this one. ``exists`` says what to do instead."""
     import tempfile
 
     for path, _ in files:
         if path.exists() or path.is_symlink():
-            raise OutputProblem(f"{path} exists already; schemagen never overwrites a migration: pass another "
-                                "--version, or remove that file if it is an unapplied draft of your own")
+            raise OutputProblem(f"{path} exists already; {exists}")
     new_mode = _new_file_mode()
     staged: list[Path] = []
     placed: list[Path] = []

@@ -73,7 +73,7 @@ def _created(node: str, body: dict) -> tuple | None:
         return ("index", table + (body["idxname"],))
     if node == "CreatePolicyStmt":
         return ("policy", _relation(body["table"]) + (body["policy_name"],))
-    if node == "CreateFunctionStmt":
+    if node == "CreateFunctionStmt" and not body.get("is_procedure"):  # procedures are not read: uncompared
         return ("function", _qualified(_names(body["funcname"])))
     if node == "CreateTrigStmt":
         return ("trigger", _relation(body["relation"]) + (body["trigname"],))
@@ -98,5 +98,6 @@ def _describe(node: str) -> str:
     words = {"DoStmt": "a do block", "CreateSeqStmt": "a sequence", "CreateDomainStmt": "a domain",
              "CompositeTypeStmt": "a composite type", "CreatePublicationStmt": "a publication",
              "AlterPublicationStmt": "a publication change", "CreateRoleStmt": "a role",
-             "CreateTableAsStmt": "a table made from a query", "RuleStmt": "a rule"}
+             "CreateTableAsStmt": "a table made from a query", "RuleStmt": "a rule",
+             "CreateFunctionStmt": "a procedure"}
     return words.get(node, node.removesuffix("Stmt").lower())

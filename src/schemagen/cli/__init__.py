@@ -27,6 +27,7 @@ COMMANDS = {
     "validate": "check the generated SQL with sqlglot, and with --live on a real PostgreSQL",
     "drift": "compare a live database with the specs; --sql prints the repair",
     "migrate": "write the next migration from a spec edit, proven; check that the migrations match the specs",
+    "import": "write specs from existing migrations, SQL files, a live database or a stage document, proven",
     "rules": "list the lint rules, or explain one (schemagen rules SG008)",
 }
 

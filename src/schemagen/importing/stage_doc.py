@@ -1,0 +1,127 @@
+"""A stage document in this project's format (the Stage 5 seed, or one schemagen generated),
+read back into what a spec says besides its SQL: the stage's number, title, status and
+dependencies from the header, each relationship's verb and notation and each box's columns
+from the erDiagram, the notes, and the reasons the checklist gives for accepted findings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..render import STATUS_BADGES
+
+_HEADER = re.compile(r"^# Stage (\d+) — (.+)$", re.M)
+_STATUS = re.compile(r"^\*\*Status:\*\* (.+?)\s*$", re.M)
+_DEPENDENCIES = re.compile(r"^\*\*Dependencies:\*\* (.+?)\s*$", re.M)
+_RELATIONSHIP = re.compile(r'^\s*("?[\w.]+"?)\s+(\S+--\S+)\s+("?[\w.]+"?)\s*:\s*(.+?)\s*$')
+_ENTITY = re.compile(r'^\s*("?[\w.]+"?)\s*\{\s*$')
+_ATTRIBUTE = re.compile(r"^\s*(\S+)\s+(\S+)(?:\s+([A-Z, ]+?))?\s*$")
+_WAIVED = re.compile(r"^  - ⚪ `(SG\d+)` waived: (.+?)\s*\n    \*\*Reason:\*\* (.+)$", re.M)
+_TICKED_REASON = re.compile(r"^- \[x\] (.+?) \((.+)\)\s*$", re.M)
+
+
+class StageDocProblem(ValueError):
+    """The document is not in the stage format: one line, with the file and line."""
+
+
+@dataclass
+class StageDoc:
+    number: int
+    title: str
+    status: str
+    depends_on: list[int]
+    sql: list[tuple[str, int]]  # each block, with the line it starts on
+    #: child entity → [(parent entity, cardinality, label)], in the diagram's order.
+    relationships: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
+    #: entity → [(type, column)] as drawn.
+    entities: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    #: (code, message) → reason, from a generated document's checklist.
+    waived: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: checklist item title → reason, from a hand-written one ("- [x] Granular policies (… intentionally …)").
+    item_reasons: dict[str, str] = field(default_factory=dict)
+    notes: str | None = None
+
+
+def stage_numbers(text: str) -> list[int]:
+    """``Stages 1-4`` → [1, 2, 3, 4]; ``Stage 2`` → [2]; ``Stages 1, 3-4``; ``None`` → []."""
+    text = re.sub(r"^Stages?\s*", "", text.strip())
+    if text.lower() in ("none", "", "-", "—"):
+        return []
+    out: list[int] = []
+    for part in text.split(","):
+        low, _, high = part.strip().partition("-")
+        if not low.strip().isdigit() or (high and not high.strip().isdigit()):
+            raise ValueError(part)
+        out.extend(range(int(low), int(high or low) + 1))
+    return out
+
+
+def read(text: str, path: str) -> StageDoc:
+    header = _HEADER.search(text)
+    if header is None:
+        raise StageDocProblem(f"{path}:1:1: no '# Stage N — Title' header: not a stage document")
+    badge = {v: k for k, v in STATUS_BADGES.items()}
+    status_match = _STATUS.search(text)
+    status = badge.get(status_match.group(1), "draft") if status_match else "draft"
+    depends: list[int] = []
+    deps = _DEPENDENCIES.search(text)
+    if deps:
+        try:
+            depends = stage_numbers(deps.group(1))
+        except ValueError:
+            line = text.count("\n", 0, deps.start()) + 1
+            raise StageDocProblem(f"{path}:{line}:1: dependencies {deps.group(1)!r} are not stage numbers "
+                                  "(write 'Stages 1-4', 'Stage 2' or 'None')") from None
+    blocks = [(m.group(1), text.count("\n", 0, m.start(1)) + 1)
+              for m in re.finditer(r"```sql\n(.*?)```", text, re.S)]
+    doc = StageDoc(int(header.group(1)), header.group(2).strip(), status, depends, blocks)
+    diagram = re.search(r"```mermaid\n(.*?)```", text, re.S)
+    if diagram:
+        _read_diagram(doc, diagram.group(1))
+    for code, message, reason in _WAIVED.findall(text):
+        doc.waived[(code, message.strip())] = reason.strip()
+    for title, reason in _TICKED_REASON.findall(text):
+        doc.item_reasons[title.strip()] = reason.strip()
+    doc.notes = _notes(text)
+    return doc
+
+
+def _read_diagram(doc: StageDoc, text: str) -> None:
+    entity = None
+    for line in text.splitlines():
+        if entity is not None:
+            if line.strip() == "}":
+                entity = None
+                continue
+            attribute = _ATTRIBUTE.match(line)
+            if attribute:
+                doc.entities[entity].append((attribute.group(1), attribute.group(2)))
+            continue
+        relationship = _RELATIONSHIP.match(line)
+        if relationship:
+            parent, cardinality, child, label = relationship.groups()
+            doc.relationships.setdefault(child.strip('"'), []).append(
+                (parent.strip('"'), cardinality, label.strip('"')))
+            continue
+        opening = _ENTITY.match(line)
+        if opening:
+            entity = opening.group(1).strip('"')
+            doc.entities[entity] = []
+
+
+def _notes(text: str) -> str | None:
+    """What follows the checklist's closing status line, after its rule: the stage's notes."""
+    checklist = text.find("## ✅ Checklist")
+    if checklist < 0:
+        return None
+    rest = text[checklist:]
+    status = list(_STATUS.finditer(rest))
+    if not status:
+        return None
+    after = rest[status[-1].end():]
+    match = re.match(r"\s*\n---\n\n", after)
+    if match is None:
+        return None
+    notes = after[match.end():]
+    return notes.rstrip("\n") + "\n" if notes.strip() else None

@@ -1,0 +1,29 @@
+"""Triggers from a catalog."""
+
+from __future__ import annotations
+
+from ...importing.draft import Draft, pretty
+
+
+def build(draft: Draft) -> None:
+    for key, facts in draft.source.facts["trigger"].items():
+        if not draft.own("trigger", key):
+            continue
+        events: list = []
+        for event in facts.events:
+            if event.startswith("update of "):
+                events.append({"update": [c.strip() for c in event.removeprefix("update of ").split(",")]})
+            else:
+                events.append(event)
+        entry: dict = {"name": key[2], "timing": facts.timing, "events": events}
+        if facts.for_each != "row":
+            entry["for_each"] = facts.for_each
+        if facts.when is not None:
+            entry["when"] = pretty(facts.when)
+        entry["function"] = ".".join(facts.function)
+        if facts.args:
+            entry["args"] = list(facts.args)
+        if facts.comment is not None:
+            entry["comment"] = facts.comment
+        draft.host(draft.stage_of("trigger", key), key[:2]).setdefault("triggers", []).append(entry)
+        draft.counts[("trigger", "native")] += 1

@@ -1,0 +1,351 @@
+"""``schemagen import``: existing schemas into specs, each import proven by its round trip.
+
+The fixtures under tests/cases/import are written for these tests in the style of public
+Supabase projects: timestamped migrations whose later files alter the earlier tables, and a
+dump-style file (quoted names, keys and references added after the tables, owners and grants
+spelled out).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import ROOT
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from schemagen.cli import main
+from schemagen.importing.run import ImportProblem, Options, from_files, from_stage_doc, import_schema
+from schemagen.importing.yamlout import dump
+from schemagen.lint import run_lint
+from schemagen.load import load_project
+from schemagen.render import render_project
+
+CASES = ROOT / "tests" / "cases" / "import"
+MIGRATIONS = CASES / "migrations"
+DUMP = CASES / "dump" / "schema.sql"
+SEED = ROOT.parent / "shared" / "seeds" / "stage-5-advanced-tables.md"
+STEM = "stage-05-advanced-tables"
+
+
+def _render(files: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    specs = tmp_path / "specs"
+    specs.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (specs / name).write_text(text, "utf-8")
+    project = load_project(specs)
+    return render_project(project, run_lint(project))
+
+
+def _import(source) -> dict:
+    result = import_schema(source, Options())
+    assert result.differences == []
+    assert result.proven
+    return result
+
+
+def _sql_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.strip()]
+
+
+def _spec(files: dict[str, str]) -> dict:
+    assert len(files) == 1
+    return yaml.safe_load(next(iter(files.values())))
+
+
+def _table(spec: dict, name: str) -> dict:
+    return next(t for t in spec["tables"] if t["name"] == name)
+
+
+# --- the seed ----------------------------------------------------------------------------------
+
+
+def test_the_hand_written_seed_imports_to_a_spec_that_rebuilds_its_sql_and_diagram(seed_text, tmp_path):
+    result = _import(from_stage_doc(SEED))
+    assert list(result.files) == [f"{STEM}.yaml"]
+    assert result.counts == {("table", "native"): 5, ("policy", "native"): 15, ("index", "native"): 20}
+    rendered = _render(result.files, tmp_path)
+    blocks = re.findall(r"```sql\n(.*?)```", seed_text, re.S)
+    assert _sql_lines(rendered[f"sql/{STEM}.sql"]) == _sql_lines("".join(blocks))
+    assert re.findall(r"```sql\n(.*?)```", rendered[f"docs/{STEM}.md"], re.S) == blocks
+    seed_diagram = re.search(r"```mermaid\n(.*?)```", seed_text, re.S).group(1)
+    assert rendered[f"er/{STEM}.mmd"] == seed_diagram
+    doc = rendered[f"docs/{STEM}.md"]
+    assert doc.startswith(seed_text.split("## 📊 Schema Overview")[0])
+    assert doc.endswith(seed_text[seed_text.index("## 📝 Note on event_bus_messages"):])
+    # The hand-written checklist's reason for `for all` becomes the waiver of the policy it excuses.
+    spec = _spec(result.files)
+    policy = _table(spec, "event_bus_messages")["policies"][0]
+    assert policy["waive"] == {"SG006": "event_bus uses `for all` intentionally - system-only table"}
+    assert spec["external"]["tables"][0]["columns"] == [{"name": "id", "type": "uuid", "primary_key": True}]
+
+
+def test_the_repaired_seed_imports_to_a_spec_that_generates_the_shipped_files_byte_for_byte(seed_text, tmp_path):
+    """generated/docs/stage-05-….md is the seed with a true checklist: importing it gives back
+    every shipped file, the document included (its waiver reason, notes, status, diagram)."""
+    result = _import(from_stage_doc(ROOT / "generated" / "docs" / f"{STEM}.md"))
+    rendered = _render(result.files, tmp_path)
+    for rel, text in rendered.items():
+        assert (ROOT / "generated" / rel).read_text("utf-8") == text, rel
+    shipped = yaml.safe_load((ROOT / "specs" / f"{STEM}.yaml").read_text("utf-8"))
+    imported = _spec(result.files)
+    for key in ("stage", "title", "status", "depends_on", "platform", "notes"):
+        assert imported[key] == shipped[key], key
+    assert [t["name"] for t in imported["tables"]] == [t["name"] for t in shipped["tables"]]
+    for mine, theirs in zip(imported["tables"], shipped["tables"], strict=True):
+        assert mine["columns"] == theirs["columns"], mine["name"]
+        assert mine["indexes"] == theirs["indexes"], mine["name"]
+        assert mine["diagram"] == theirs["diagram"], mine["name"]
+
+
+# --- migrations and dumps ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def migrations_import():
+    return _import(from_files(sorted(MIGRATIONS.glob("*.sql")), stage_per_file=False))
+
+
+def test_migrations_fold_into_one_stage_of_final_tables_written_as_a_person_would(migrations_import):
+    spec = _spec(migrations_import.files)
+    assert spec["stage"] == 1 and spec["status"] == "applied" and spec["platform"] == "supabase"
+    projects = _table(spec, "projects")
+    columns = {c["name"]: c for c in projects["columns"]}
+    # A rename, two added columns, a new default and a check added later: one table, as it ends up.
+    assert list(columns) == ["id", "owner_id", "title", "status", "created_at", "description", "archived_at"]
+    assert columns["status"] == {"name": "status", "type": "text", "default": {"literal": "draft"},
+                                 "not_null": True, "check": {"in": ["draft", "active", "archived"]}}
+    assert columns["id"] == {"name": "id", "type": "bigint", "identity": "by default", "primary_key": True}
+    # The dropped and recreated policy is the new one, spelled as the migration wrote it.
+    reads = next(p for p in projects["policies"] if p["name"] == "Members can read projects")
+    assert reads["using"] == "archived_at is null and (owner_id = (select auth.uid()) or public.is_project_member(id))"
+    # Names the convention gives are left out, the others kept.
+    assert projects["indexes"] == [
+        {"columns": ["owner_id"]},
+        {"name": "projects_active_idx", "columns": [{"column": "created_at", "order": "desc"}],
+         "where": "archived_at is null"},
+        {"name": "projects_title_trgm_idx", "method": "gin",
+         "columns": [{"column": "title", "opclass": "extensions.gin_trgm_ops"}]},
+    ]
+    profiles = _table(spec, "profiles")
+    assert profiles["columns"][1]["check"] == {"name": "username_length", "expression": "char_length(username) >= 3"}
+    members = _table(spec, "project_members")
+    assert members["constraints"] == [{"primary_key": ["project_id", "user_id"]}]
+    assert members["grants"] == [{"privileges": ["delete", "insert", "references", "select", "trigger", "truncate",
+                                                 "update"], "to": ["anon"], "revoke": True}]
+    functions = {f["name"]: f for f in spec["functions"]}
+    assert functions["is_project_member"]["grants"] == [{"privileges": ["execute"], "to": ["anon", "public"],
+                                                         "revoke": True}]
+    assert functions["handle_new_user"]["security"] == "definer" and functions["handle_new_user"]["search_path"] == []
+    attach = {(a.get("schema", "public"), a["table"]): a for a in spec["attach"]}
+    assert attach[("auth", "users")]["triggers"] == [{"name": "on_auth_user_created", "timing": "after",
+                                                      "events": ["insert"], "function": "public.handle_new_user"}]
+    assert [p["name"] for p in attach[("storage", "objects")]["policies"]] == [
+        "Avatar images are publicly accessible.", "Anyone can upload an avatar."]
+    assert spec["buckets"] == [{"id": "avatars", "public": True, "file_size_limit": 2097152,
+                                "allowed_mime_types": ["image/png", "image/jpeg"]}]
+    assert spec["publications"] == [{"name": "supabase_realtime", "provided_by": "the Supabase platform",
+                                     "tables": ["projects"]}]
+    assert spec["views"][0]["security_invoker"] is True
+    assert spec["extensions"] == [{"name": "pg_trgm", "schema": "extensions"}]
+    assert spec["enums"] == [{"name": "member_role", "values": ["owner", "editor", "viewer"]}]
+    assert migrations_import.counts[("table", "native")] == 3
+    # What the spec language does not model is kept, as PostgreSQL writes it, and counted as raw.
+    assert {k: v for k, v in migrations_import.counts.items() if k[1] == "raw"} == {
+        ("type", "raw"): 1, ("procedure", "raw"): 1}
+    assert spec["sql_before"] == [{"name": "type public.money_range",
+                                   "sql": "create type public.money_range as (low numeric, high numeric);"}]
+    assert spec["sql_after"][0]["name"] == "procedure public.archive_old_projects(in p_days integer)"
+    assert spec["sql_after"][0]["sql"].startswith("create or replace procedure public.archive_old_projects(")
+
+
+def test_a_stage_per_migration_puts_each_object_in_the_file_that_made_it():
+    result = _import(from_files(sorted(MIGRATIONS.glob("*.sql")), stage_per_file=True))
+    specs = [yaml.safe_load(text) for text in result.files.values()]
+    assert [(s["stage"], s["title"], s.get("depends_on", [])) for s in specs] == [
+        (1, "Init profiles", []), (2, "Projects", [1]), (3, "Alter projects", [1, 2]),
+        (4, "Storage and views", [1, 2, 3])]
+    assert [t["name"] for t in specs[0]["tables"]] == ["profiles"]
+    assert [t["name"] for t in specs[1]["tables"]] == ["projects", "project_members"]
+    # What a later file adds to an earlier stage's table is attached there.
+    assert {a["table"] for a in specs[2]["attach"]} == {"projects", "profiles"}
+    assert specs[3]["publications"][0]["tables"] == ["projects"]
+
+
+def test_a_dump_imports_in_postgresql_spelling_made_readable():
+    spec = _spec(_import(from_files([DUMP], stage_per_file=False)).files)
+    tickets = _table(spec, "tickets")
+    columns = {c["name"]: c for c in tickets["columns"]}
+    assert columns["status"]["default"] == {"literal": "open"}
+    assert columns["status"]["check"] == {"in": ["open", "pending", "closed"]}
+    assert columns["subject"]["check"] == "char_length(subject) <= 200"
+    assert columns["reporter_id"]["references"] == {"schema": "auth", "table": "users", "column": "id",
+                                                    "on_delete": "set null"}
+    assert tickets["policies"][0]["using"] == "reporter_id = (select auth.uid())"
+    assert tickets["indexes"][0] == {"columns": ["team_id", "status"]}
+    assert tickets["triggers"][0]["events"] == [{"update": ["status"]}]
+    assert _table(spec, "teams")["columns"][0]["default"] == "gen_random_uuid()"
+
+
+def test_reimporting_generated_sql_is_a_fixed_point(tmp_path):
+    """The kinds fixture's generated SQL, imported a stage per file, generates SQL that imports
+    to the same specs again: gen(import(x)) is stable."""
+    sql_files = sorted((ROOT / "tests" / "cases" / "kinds" / "expected" / "sql").glob("*.sql"))
+    first = _import(from_files(sql_files, stage_per_file=True))
+    rendered = _render(first.files, tmp_path / "one")
+    again_dir = tmp_path / "again"
+    again_dir.mkdir()
+    names = []
+    for rel, text in sorted(rendered.items()):
+        if rel.startswith("sql/"):
+            (again_dir / Path(rel).name).write_text(text, "utf-8")
+            names.append(again_dir / Path(rel).name)
+    second = _import(from_files(names, stage_per_file=True))
+    assert second.files == first.files
+    again = _render(second.files, tmp_path / "two")
+    assert {k: v for k, v in again.items() if k.startswith("sql/")} == \
+        {k: v for k, v in rendered.items() if k.startswith("sql/")}
+
+
+def test_a_difference_in_the_round_trip_is_an_error_listing_the_object(monkeypatch):
+    """The proof is real: an importer that forgot a policy is caught by it."""
+    from schemagen.kinds.policy import imports as policy_imports
+
+    real = policy_imports.build
+
+    def forgetful(draft):
+        real(draft)
+        draft.tables[("public", "api_keys")]["policies"].pop()
+
+    monkeypatch.setattr(policy_imports, "build", forgetful)
+    result = import_schema(from_stage_doc(SEED), Options())
+    assert not result.proven
+    assert result.differences == [
+        "policy public.api_keys.Users can delete their own API keys: in the source, not in the round trip"]
+
+
+# --- the command ------------------------------------------------------------------------------
+
+
+def _run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_import_writes_the_specs_reports_per_kind_and_never_overwrites(tmp_path):
+    specs = tmp_path / "specs"
+    code, out, err = _run("import", "--specs", str(specs), "--migrations", str(MIGRATIONS))
+    assert code == 0, err
+    assert out.splitlines()[0] == "kind         native  raw"
+    assert "table             3    0" in out and "lost: none" in out
+    assert f"wrote {specs / 'stage-01-init-profiles.yaml'}" in out
+    assert "proven: the specs, generated and applied to a fresh database, give the source's catalog" in out
+    written = (specs / "stage-01-init-profiles.yaml").read_text("utf-8")
+    code, out, err = _run("import", "--specs", str(specs), "--migrations", str(MIGRATIONS))
+    assert code == 2 and "never overwrites a spec" in err
+    assert (specs / "stage-01-init-profiles.yaml").read_text("utf-8") == written
+    code, out, err = _run("check", "--specs", str(specs), "--out", str(tmp_path / "generated"))
+    assert code == 1  # nothing generated yet: the imported specs are ordinary specs
+    assert _run("generate", "--specs", str(specs), "--out", str(tmp_path / "generated"))[0] == 0
+
+
+def test_import_json_report_and_dry_run(tmp_path):
+    code, out, err = _run("import", "--specs", str(tmp_path / "specs"), "--sql", str(DUMP), "--format", "json",
+                          "--dry-run")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["proven"] is True and report["differences"] == []
+    assert report["objects"]["table"] == {"native": 2, "raw": 0}
+    assert not (tmp_path / "specs").exists()
+
+
+@pytest.mark.parametrize("setup, message", [
+    (lambda d: (d / "001_bad.sql").write_text("create table t (id int);\ncreate table t (id int);\n"),
+     "001_bad.sql:2: PostgreSQL rejects this statement: "),
+    (lambda d: (d / "001_copy.sql").write_text("copy t from program 'id';\n"),
+     "001_copy.sql:1: schemagen does not run this statement"),
+])
+def test_a_migration_postgresql_refuses_is_named_with_its_file_and_line(tmp_path, setup, message):
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    setup(folder)
+    code, out, err = _run("import", "--specs", str(tmp_path / "specs"), "--migrations", str(folder))
+    assert code == 2 and message in err and "Traceback" not in err
+    assert not (tmp_path / "specs").exists()
+
+
+def test_a_document_that_is_not_a_stage_document_is_a_usage_error(tmp_path):
+    doc = tmp_path / "notes.md"
+    doc.write_text("# Notes\n\nNothing here.\n")
+    code, out, err = _run("import", "--specs", str(tmp_path / "specs"), "--stage-doc", str(doc))
+    assert code == 2 and "notes.md:1:1: no '# Stage N — Title' header" in err
+
+
+def test_import_from_a_live_database_needs_no_write_access(fresh_db, tmp_path):
+    from schemagen.live import install_platform
+    from schemagen.migrate import apply_migrations
+
+    install_platform(fresh_db.admin, load_project(ROOT / "specs"))
+    apply_migrations(fresh_db.owner, [DUMP])
+    fresh_db.admin.run("drop role if exists importer")
+    fresh_db.admin.run("create role importer login")  # no grant of any kind: it can only read the catalog
+    params = fresh_db.server.dsn()
+    url = f"postgresql://importer@{params['host']}:{params['port']}/{fresh_db.name}"
+    try:
+        code, out, err = _run("import", "--specs", str(tmp_path / "specs"), "--db", url, "--no-verify")
+        assert code == 0, err
+        spec = yaml.safe_load((tmp_path / "specs" / "stage-01-imported-schema.yaml").read_text("utf-8"))
+        assert [t["name"] for t in spec["tables"]] == ["teams", "tickets"]
+        assert "not proven (--no-verify)" in out
+        # Proven, the import says what this role could not read instead of calling it complete.
+        code, out, err = _run("import", "--specs", str(tmp_path / "again"), "--db", url)
+        assert code == 1
+        assert "not imported: buckets: this role may not read storage.buckets, so no bucket was imported" in err
+        assert not (tmp_path / "again").exists()
+    finally:
+        fresh_db.admin.run("drop owned by importer")
+        fresh_db.admin.run("drop role importer")
+
+
+def test_objects_no_kind_carries_are_named_not_dropped():
+    source = from_files([DUMP], stage_per_file=False)
+    from schemagen.importing.run import Piece
+
+    source.pieces.append(Piece("create aggregate public.concat_all(text) (sfunc = textcat, stype = text)",
+                               "extra.sql:1", 1))
+    result = import_schema(source, Options())
+    assert not result.proven and result.differences == []
+    assert result.left_out == ["aggregate public.concat_all: schemagen cannot import this kind of object yet; "
+                               "keep its SQL in a raw block (sql_after) by hand"]
+
+
+def test_an_unreachable_database_is_a_usage_error(tmp_path):
+    code, out, err = _run("import", "--specs", str(tmp_path / "specs"), "--db", "postgresql://nobody@127.0.0.1:1/x")
+    assert code == 2 and "Traceback" not in err
+
+
+def test_import_problem_is_one_line():
+    with pytest.raises(ImportProblem, match=r"^.*does-not-exist.sql: cannot read it"):
+        from_files([Path("does-not-exist.sql")], stage_per_file=False)
+
+
+# --- the YAML writer ------------------------------------------------------------------------------
+
+_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)),
+                max_size=20)
+_SCALAR = st.one_of(_TEXT, st.integers(-10**6, 10**6), st.booleans(), st.none())
+_VALUE = st.recursive(_SCALAR, lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                      st.dictionaries(_TEXT.filter(bool), inner, max_size=4)),
+                      max_leaves=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(_TEXT.filter(bool), _VALUE, min_size=1, max_size=5))
+def test_the_yaml_written_always_reads_back_as_the_data(data):
+    assert yaml.safe_load(dump(data)) == data
