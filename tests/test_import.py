@@ -177,6 +177,17 @@ def test_a_stage_per_migration_puts_each_object_in_the_file_that_made_it():
     assert specs[3]["publications"][0]["tables"] == ["projects"]
 
 
+def test_groups_of_sql_files_make_a_stage_each(tmp_path):
+    first, *rest = sorted(MIGRATIONS.glob("*.sql"))
+    code, out, err = _run("import", "--specs", str(tmp_path / "specs"), "--stage", "3", "--sql", str(first),
+                          "--sql", *map(str, rest))
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "specs").iterdir()) == ["stage-03-init-profiles.yaml",
+                                                                      "stage-04-projects.yaml"]
+    second = yaml.safe_load((tmp_path / "specs" / "stage-04-projects.yaml").read_text("utf-8"))
+    assert second["depends_on"] == [3] and [t["name"] for t in second["tables"]] == ["projects", "project_members"]
+
+
 def test_a_dump_imports_in_postgresql_spelling_made_readable():
     spec = _spec(_import(from_files([DUMP], stage_per_file=False)).files)
     tickets = _table(spec, "tickets")

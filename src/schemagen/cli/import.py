@@ -16,8 +16,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--migrations", type=Path, metavar="DIR",
                         help="a migrations folder (supabase/migrations): its .sql files applied in name order")
-    source.add_argument("--sql", type=Path, nargs="+", metavar="FILE",
-                        help="SQL files (a schema dump, hand-written DDL), applied in the order given")
+    source.add_argument("--sql", type=Path, nargs="+", action="append", metavar="FILE",
+                        help="SQL files (a schema dump, hand-written DDL), applied in the order given; given "
+                             "more than once, each group of files is a stage")
     source.add_argument("--db", metavar="URL",
                         help="a live database, read in a read-only transaction (postgresql://…)")
     source.add_argument("--stage-doc", type=Path, metavar="FILE.md",
@@ -49,7 +50,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 raise UsageError(f"--migrations {args.migrations}: no .sql files there")
             source = from_files(files, stage_per_file=args.stage_per_file)
         elif args.sql is not None:
-            source = from_files(args.sql, stage_per_file=args.stage_per_file)
+            files = [path for group in args.sql for path in group]
+            groups = [n for n, group in enumerate(args.sql, start=1) for _ in group]
+            source = from_files(files, stage_per_file=args.stage_per_file, groups=groups)
         elif args.stage_doc is not None:
             source = from_stage_doc(args.stage_doc)
         else:

@@ -81,7 +81,9 @@ def title_of(path: Path) -> str:
     return (stem[:1].upper() + stem[1:]) if stem else path.stem
 
 
-def from_files(files: list[Path], *, stage_per_file: bool) -> Source:
+def from_files(files: list[Path], *, stage_per_file: bool, groups: list[int] | None = None) -> Source:
+    """The files in order; one stage for all, a stage per file, or with ``groups`` (each file's
+    group number) a stage per group of files."""
     from ..provenance import split
 
     source = Source()
@@ -95,7 +97,7 @@ def from_files(files: list[Path], *, stage_per_file: bool) -> Source:
             raise ImportProblem(f"{path}: cannot read it: {exc.strerror}") from None
         except Exception as exc:
             raise ImportProblem(f"{path}: not SQL PostgreSQL can read: {exc}") from None
-        group = n if stage_per_file else 1
+        group = n if stage_per_file else groups[n - 1] if groups else 1
         source.titles.setdefault(group, title_of(path))
         source.pieces += [Piece(sql, f"{path}:{line}", group) for sql, line in pieces]
     return source
