@@ -56,11 +56,11 @@ def test_check_passes_on_the_committed_tree():
 def test_generate_writes_then_changes_nothing(project):
     code, out, _ = run("generate")
     assert code == 0
-    assert "6 files: 6 created, 0 updated, 0 removed, 0 unchanged" in out
+    assert "7 files: 7 created, 0 updated, 0 removed, 0 unchanged" in out
     before = snapshot(project / "generated")
     code, out, _ = run("generate")
     assert code == 0
-    assert "0 created, 0 updated, 0 removed, 6 unchanged" in out
+    assert "0 created, 0 updated, 0 removed, 7 unchanged" in out
     assert snapshot(project / "generated") == before  # same bytes, not even rewritten
     assert run("check")[0] == 0
 
@@ -237,6 +237,8 @@ def test_check_github_and_json_formats(project):
     code, out, err = run("check", "--format", "github")
     assert code == 1 and err == ""
     assert out == (
+        f"::error file=specs/{STAGE5}.yaml,line=1,col=1,title=D001::D001 generated/docs/reference.md is out "
+        "of date; run schemagen generate\n"
         f"::error file=specs/{STAGE5}.yaml,line=1,col=1,title=D001::D001 generated/docs/{STAGE5}.md is out "
         "of date; run schemagen generate\n"
         f"::error file=specs/{STAGE5}.yaml,line=1,col=1,title=D002::D002 generated/er/schema.mmd is missing; "
@@ -248,13 +250,14 @@ def test_check_github_and_json_formats(project):
     assert code == 1
     assert {k: v for k, v in report.items() if k != "files"} == {
         "version": 1, "clean": False, "out": "generated",
-        "summary": {"changed": 2, "missing": 1, "stale": 0, "up_to_date": 3}}
+        "summary": {"changed": 3, "missing": 1, "stale": 0, "up_to_date": 3}}
     assert [(f["path"], f["status"], f["spec"]) for f in report["files"]] == [
+        ("generated/docs/reference.md", "changed", {"path": f"specs/{STAGE5}.yaml", "line": 1, "col": 1}),
         (f"generated/docs/{STAGE5}.md", "changed", {"path": f"specs/{STAGE5}.yaml", "line": 1, "col": 1}),
         ("generated/er/schema.mmd", "missing", {"path": f"specs/{STAGE5}.yaml", "line": 1, "col": 1}),
         (f"generated/sql/{STAGE5}.sql", "changed", {"path": f"specs/{STAGE5}.yaml", "line": 136, "col": 9}),
     ]
-    sql_diff = report["files"][2]["diff"]
+    sql_diff = report["files"][3]["diff"]
     assert sql_diff.startswith(f"--- a/generated/sql/{STAGE5}.sql\n+++ b/generated/sql/{STAGE5}.sql\n")
     assert '-create policy "System can create sessions"\n+create policy "System may create sessions"\n' in sql_diff
 

@@ -72,6 +72,9 @@ STAGE5_FINDINGS = [
     (47, "SG010", "warning", 'policy "Users can view their own search history" calls auth.uid() once per row'),
     (51, "SG010", "warning", 'policy "Users can create search history" calls auth.uid() once per row'),
     (55, "SG010", "warning", 'policy "Users can delete their own search history" calls auth.uid() once per row'),
+    (73, "SG031", "warning", "the ER diagram draws ai_tasks.agent_id → ai_agents as ||--o{, but the constraints allow |o--o{"),
+    (79, "SG031", "warning", "the ER diagram draws ai_tasks → conversations but its box leaves out conversation_id"),
+    (79, "SG031", "warning", "the ER diagram draws ai_tasks.conversation_id → conversations as ||--o{, but the constraints allow |o--o{"),
     (94, "SG009", "warning", 'policy "Users can view their own AI tasks" matches rows by owner ai_tasks.user_id, which is nullable'),
     (94, "SG010", "warning", 'policy "Users can view their own AI tasks" calls auth.uid() once per row'),
     (98, "SG009", "warning", 'policy "Users can create AI tasks" matches rows by owner ai_tasks.user_id, which is nullable'),
@@ -134,7 +137,7 @@ def test_lint_cli_text_format_and_exit_code():
     assert code == 1
     first = out.splitlines()[0]
     assert first.startswith(f"{STAGE5_SPECS / 'stage-05-advanced-tables.yaml'}:47:9: SG010 warning policy ")
-    assert err == "4 errors, 16 warnings, 49 info, 1 waived; 49 below --min-severity warning not shown\n"
+    assert err == "4 errors, 19 warnings, 49 info, 1 waived; 49 below --min-severity warning not shown\n"
 
 
 def test_lint_exit_code_follows_fail_on(tmp_path):

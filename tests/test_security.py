@@ -300,7 +300,7 @@ def test_manifest_entries_outside_the_folder_are_never_deleted(project):
     assert (project / "generated" / "sub").is_dir()
     warnings = [line for line in err.splitlines() if line.startswith("schemagen: warning:")]
     assert len(warnings) == 4
-    assert "generated/.schemagen-manifest:6: the entry '../keep.txt' is not a plain relative path" in warnings[0]
+    assert "generated/.schemagen-manifest:7: the entry '../keep.txt' is not a plain relative path" in warnings[0]
     assert "the entry 'sub' is not a regular file; ignored, and never deleted" in warnings[2]
 
 

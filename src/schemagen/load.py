@@ -144,6 +144,8 @@ class _StageBuilder:
         types = tuple(self.ident(t, ("external", "types", i), "type")
                       for i, t in enumerate(external.get("types", [])))
         tables = tuple(self.table(t, ("tables", i)) for i, t in enumerate(data.get("tables", [])))
+        if data.get("diagram") == "as_written":
+            tables = tuple(replace(t, diagram_as_written=True) for t in tables)
         attachments = tuple(self.attachment(a, ("attach", i)) for i, a in enumerate(data.get("attach", [])))
         if data.get("buckets") and platform != "supabase":
             self.error(("buckets",), "E106", "buckets live in Supabase Storage: add 'platform: supabase'", key=True)
@@ -595,9 +597,9 @@ def _fk_options(raw: dict[str, Any]) -> dict[str, Any]:
         "on_delete": raw.get("on_delete"),
         "on_update": raw.get("on_update"),
         "name": raw.get("name"),
-        "label": raw.get("label", "references"),
+        "label": raw.get("label"),
         "in_diagram": raw.get("diagram", True),
-        "cardinality": raw.get("cardinality", "||--o{"),
+        "cardinality": raw.get("cardinality"),
         "deferrable": raw.get("deferrable", False) or raw.get("initially_deferred", False),
         "initially_deferred": raw.get("initially_deferred", False),
         "not_valid": raw.get("not_valid", False),

@@ -104,6 +104,7 @@ def build_environment(user_templates: Path | None = None) -> jinja2.Environment:
         mermaid_entity=mermaid_entity,
         mermaid_type=mermaid_type,
         mermaid_label=mermaid_label,
+        mermaid_text=mermaid_text,
         mermaid_attribute=mermaid_attribute,
         stage_list=stage_list,
         arguments=function_arguments,
@@ -112,6 +113,7 @@ def build_environment(user_templates: Path | None = None) -> jinja2.Environment:
         qualified_pair=lambda pair: qualified(*pair),
     )
     env.globals.update(
+        stage_nodes=stage_nodes,
         diagram_rows=diagram_rows,
         relationships=relationships,
         status_badge=lambda status: STATUS_BADGES[status],
@@ -218,6 +220,27 @@ def mermaid_attribute(name: str) -> str:
     return text if re.match(r"[A-Za-z_]", text) else "_" + text
 
 
+def mermaid_text(text: str) -> str:
+    """Text inside a quoted flowchart label: Mermaid's entity codes for what would end or break it."""
+    return (text.replace("&", "#amp;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
+            .replace("\n", " "))
+
+
+class StageNode(NamedTuple):
+    id: str
+    text: str
+
+
+def stage_nodes(project: m.Project) -> list[StageNode]:
+    """The stages overview's boxes: each stage with its table count, and the stages depended on
+    that these specs do not hold (kept elsewhere), so every arrow has both ends."""
+    known = {stage.number for stage in project.stages}
+    nodes = [StageNode(f"s{s.number}", f"Stage {s.number} · {s.title} · {len(s.tables)} "
+                                       f"table{'s' if len(s.tables) != 1 else ''}") for s in project.stages]
+    missing = sorted({dep for s in project.stages for dep in s.depends_on} - known)
+    return [StageNode(f"s{n}", f"Stage {n} · not in these specs") for n in missing] + nodes
+
+
 def mermaid_label(label: str) -> str:
     if re.fullmatch(r"[A-Za-z0-9_]+", label):
         return label
@@ -248,19 +271,84 @@ class DiagramRow(NamedTuple):
     type: str
     name: str
     keys: str
+    #: Mermaid's attribute comment, shown beside the row.
+    comment: str = ""
 
 
 def diagram_rows(table: m.Table) -> list[DiagramRow]:
+    """The box's rows: the chosen columns (all by default). Unless the stage is kept as written, a
+    drawn relationship's column is always among them, and a box that leaves columns out says how
+    many, so a reader never mistakes a selection for the table."""
     pk = set(table.primary_key_columns)
     fk_columns = {c for fk in table.all_foreign_keys for c in fk.columns}
-    chosen = table.diagram_columns or tuple(m.DiagramColumn(c.name) for c in table.columns)
+    chosen = list(table.diagram_columns or tuple(m.DiagramColumn(c.name) for c in table.columns))
+    if not table.diagram_as_written:
+        shown = {entry.name for entry in chosen}
+        drawn = [c for fk in table.all_foreign_keys if fk.in_diagram for c in fk.columns if c not in shown]
+        chosen += [m.DiagramColumn(name) for name in dict.fromkeys(drawn)]
     rows = []
     for entry in chosen:
         column = table.column(entry.name)
         assert column is not None, "the loader checks diagram columns exist"
         keys = [k for k, hit in (("PK", entry.name in pk), ("FK", entry.name in fk_columns)) if hit]
         rows.append(DiagramRow(mermaid_type(entry.type or column.type), entry.name, ", ".join(keys)))
+    hidden = len(table.columns) - len({entry.name for entry in chosen})
+    if hidden and not table.diagram_as_written:
+        rows.append(DiagramRow("more", "columns", "", f"{hidden} not shown"))
     return rows
+
+
+class OtherBox(NamedTuple):
+    """A table another stage (or the platform) makes, drawn small in a stage's diagram because a
+    relationship of the stage reaches it: its key, and who makes it."""
+
+    entity: str
+    rows: list[DiagramRow]
+
+
+def provenance_of(key: tuple[str, str], project: m.Project) -> str:
+    """Who makes a table: "stage 3", an external declaration's ``provided_by``, or the platform."""
+    owner = next((s for s in project.stages for t in s.tables if t.key == key), None)
+    if owner is not None:
+        return f"stage {owner.number}"
+    declared = next((e for s in project.stages for e in s.external_tables if e.key == key), None)
+    if declared is not None:
+        return declared.provided_by or "another stage"
+    return "the Supabase platform" if key[0] in ("auth", "storage") else "elsewhere"
+
+
+def borrowed_tables(stage: m.Stage, project: m.Project) -> list[str]:
+    """The tables a stage references but does not make, each with who makes it, for its document."""
+    mine = {t.key for t in stage.tables}
+    keys = dict.fromkeys(fk.ref_key for t in stage.tables for fk in t.all_foreign_keys if fk.ref_key not in mine)
+    return [f"{schema}.{name} ({provenance_of((schema, name), project)})" for schema, name in keys]
+
+
+def other_boxes(stage: m.Stage, project: m.Project) -> list[OtherBox]:
+    mine = {t.key for t in stage.tables}
+    externals = {e.key: e for s in project.stages for e in s.external_tables}
+    wanted: dict[tuple[str, str], dict[str, str]] = {}
+    for table in stage.tables:
+        if not table.in_diagram or table.diagram_as_written:
+            continue
+        for fk in table.all_foreign_keys:
+            if fk.in_diagram and fk.ref_key not in mine:
+                columns = fk.ref_columns or ("id",)
+                for ref, own in zip(columns, fk.columns, strict=False):
+                    column = table.column(own)
+                    wanted.setdefault(fk.ref_key, {})[ref] = column.type if column is not None else "key"
+    boxes = []
+    for key, columns in wanted.items():
+        source = project.table(*key) or externals.get(key)
+        who = provenance_of(key, project)
+        pk = set(source.primary_key_columns) if source is not None else set()
+        rows = []
+        for i, (name, type_name) in enumerate(columns.items()):
+            column = source.column(name) if source is not None else None
+            rows.append(DiagramRow(mermaid_type(column.type if column is not None else type_name), name,
+                                   "PK" if name in pk else "", f"from {who}" if i == 0 else ""))
+        boxes.append(OtherBox(mermaid_entity(*key), rows))
+    return boxes
 
 
 class Relationship(NamedTuple):
@@ -274,8 +362,8 @@ class Relationship(NamedTuple):
 
 def relationships(tables: Sequence[m.Table]) -> list[Relationship]:
     return [
-        Relationship(mermaid_entity(fk.ref_schema, fk.ref_table), fk.cardinality,
-                     mermaid_entity(t.schema, t.name), mermaid_label(fk.label))
+        Relationship(mermaid_entity(fk.ref_schema, fk.ref_table), t.cardinality(fk),
+                     mermaid_entity(t.schema, t.name), mermaid_label(t.relationship_label(fk)))
         for t in tables if t.in_diagram
         for fk in t.all_foreign_keys if fk.in_diagram
     ]
@@ -384,20 +472,41 @@ def render_project(project: m.Project, findings: Sequence[Diagnostic] = (),
         return _render_project(project, findings, build_environment(user_templates))
 
 
+def status_line(stage: m.Stage, findings: Sequence[Diagnostic]) -> str:
+    """The header's status, from the same results as the checklist's: the spec's word alone when
+    lint agrees, both plainly when it does not."""
+    from .lint import failing
+
+    errors = len(failing(findings))
+    badge = STATUS_BADGES[stage.status]
+    if errors and stage.status in ("ready", "applied"):
+        return f"{badge} in the spec; ❌ not ready for migration: {errors} lint error{'s' if errors != 1 else ''}"
+    return badge
+
+
 def _render_project(project: m.Project, findings: Sequence[Diagnostic], env: jinja2.Environment) -> dict[str, str]:
     er = env.get_template("er.mmd.j2")
     doc = env.get_template("stage.md.j2")
     index = env.get_template("index.md.j2")
     out: dict[str, str] = {}
+    by_path: dict[str, list[Diagnostic]] = {}  # one pass: a scan per stage grew with stages × findings
+    for finding in findings:
+        by_path.setdefault(finding.pos.path, []).append(finding)
     for stage in project.stages:
-        mine = [f for f in findings if f.pos.path == stage.path]
+        mine = by_path.get(stage.path, [])
         blocks = stage_blocks(env, stage)
         out[f"sql/{stage.file_stem}.sql"] = stage_sql(env, stage, blocks)
-        out[f"er/{stage.file_stem}.mmd"] = er.render(tables=stage.tables)
+        others = other_boxes(stage, project)
+        out[f"er/{stage.file_stem}.mmd"] = er.render(tables=stage.tables, others=others)
         out[f"docs/{stage.file_stem}.md"] = doc.render(
-            stage=stage, sections=[b for b in blocks if b.title], checklist=checklist(mine),
-            readiness=readiness(stage, mine))
+            stage=stage, others=others, borrowed=borrowed_tables(stage, project),
+            sections=[b for b in blocks if b.title], checklist=checklist(mine),
+            readiness=readiness(stage, mine), status=status_line(stage, mine))
     out["er/schema.mmd"] = er.render(tables=project.tables)
-    out["docs/README.md"] = index.render(project=project)
+    out["docs/README.md"] = index.render(project=project, statuses={
+        stage.number: status_line(stage, by_path.get(stage.path, [])) for stage in project.stages})
+    from .reference import reference
+
+    out["docs/reference.md"] = env.get_template("reference.md.j2").render(entries=reference(project))
     out[MANIFEST] = "".join(f"{path}\n" for path in sorted(out))
     return dict(sorted(out.items()))

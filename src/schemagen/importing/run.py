@@ -18,6 +18,7 @@ data kind by kind, the YAML is loaded like any spec, and the round trip is prove
 
 from __future__ import annotations
 
+import copy
 import re
 import tempfile
 from dataclasses import dataclass, field
@@ -491,7 +492,11 @@ def _specs(inputs: _Inputs, draft: Draft) -> tuple[dict[str, str], m.Project]:
         if doc:
             from .doc_hints import apply_diagram
 
-            apply_diagram(doc, data)
+            undrawn = copy.deepcopy(data)
+            apply_diagram(doc, data, as_written=False)
+            if doc.diagram is not None and not _draws(data, doc.diagram):
+                data = undrawn  # drawn by hand: kept as written
+                apply_diagram(doc, data, as_written=True)
             if doc.notes:
                 data["notes"] = doc.notes
         slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "imported"
@@ -506,6 +511,23 @@ def _specs(inputs: _Inputs, draft: Draft) -> tuple[dict[str, str], m.Project]:
             files = {name: dump(data, _HEADER) for name, data in data_by_file.items()}
             project = _load(files)
     return files, project
+
+
+def _draws(data: dict, diagram: str) -> bool:
+    """Whether a stage's spec, its diagram drawn from the constraints, draws exactly ``diagram``."""
+    from ..render import build_environment, other_boxes
+
+    project = _load({"stage.yaml": _dump(data)})
+    stage = project.stages[0]
+    rendered = build_environment().get_template("er.mmd.j2").render(tables=stage.tables,
+                                                                   others=other_boxes(stage, project))
+    return rendered == diagram
+
+
+def _dump(data: dict) -> str:
+    from .yamlout import dump
+
+    return dump(data, _HEADER)
 
 
 _HEADER = "# Imported by `schemagen import`; edit freely: it is an ordinary spec.\n"
@@ -533,8 +555,10 @@ def _externals(inputs: _Inputs, draft: Draft) -> list[dict]:
               if k[0] == key and c.kind == "primary key"]
         columns = [{"name": c.name, "type": c.type} | ({"primary_key": True} if pk and (c.name,) == pk[0] else {})
                    for c in table.columns]
+        doc = inputs.source.doc
+        who = doc.provided_by.get(key, "an earlier stage") if doc else "an earlier stage"
         out.append(({} if key[0] == "public" else {"schema": key[0]})
-                   | {"name": key[1], "provided_by": "an earlier stage", "columns": columns})
+                   | {"name": key[1], "provided_by": who, "columns": columns})
     return out
 
 

@@ -18,6 +18,7 @@ _RELATIONSHIP = re.compile(r'^\s*("?[\w.]+"?)\s+(\S+--\S+)\s+("?[\w.]+"?)\s*:\s*
 _ENTITY = re.compile(r'^\s*("?[\w.]+"?)\s*\{\s*$')
 _ATTRIBUTE = re.compile(r"^\s*(\S+)\s+(\S+)(?:\s+([A-Z, ]+?))?\s*$")
 _WAIVED = re.compile(r"^  - ⚪ `(SG\d+)` waived: (.+?)\s*\n    \*\*Reason:\*\* (.+)$", re.M)
+_BORROWED = re.compile(r"^Tables from elsewhere that this stage references: (.+)\.$", re.M)
 _TICKED_REASON = re.compile(r"^- \[x\] (.+?) \((.+)\)\s*$", re.M)
 
 
@@ -41,6 +42,10 @@ class StageDoc:
     #: checklist item title → reason, from a hand-written one ("- [x] Granular policies (… intentionally …)").
     item_reasons: dict[str, str] = field(default_factory=dict)
     notes: str | None = None
+    #: (schema, table) → who makes it, for the tables the stage references but does not make.
+    provided_by: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: The erDiagram as written, to tell a hand-drawn one from one drawn from the constraints.
+    diagram: str | None = None
 
 
 def stage_numbers(text: str) -> list[int]:
@@ -63,7 +68,8 @@ def read(text: str, path: str) -> StageDoc:
         raise StageDocProblem(f"{path}:1:1: no '# Stage N — Title' header: not a stage document")
     badge = {v: k for k, v in STATUS_BADGES.items()}
     status_match = _STATUS.search(text)
-    status = badge.get(status_match.group(1), "draft") if status_match else "draft"
+    # A generated header says the spec's word, and lint's verdict after it when they differ.
+    status = badge.get(status_match.group(1).split(" in the spec;")[0], "draft") if status_match else "draft"
     depends: list[int] = []
     deps = _DEPENDENCIES.search(text)
     if deps:
@@ -78,12 +84,17 @@ def read(text: str, path: str) -> StageDoc:
     doc = StageDoc(int(header.group(1)), header.group(2).strip(), status, depends, blocks)
     diagram = re.search(r"```mermaid\n(.*?)```", text, re.S)
     if diagram:
+        doc.diagram = diagram.group(1)
         _read_diagram(doc, diagram.group(1))
     for code, message, reason in _WAIVED.findall(text):
         doc.waived[(code, message.strip())] = reason.strip()
     for title, reason in _TICKED_REASON.findall(text):
         doc.item_reasons[title.strip()] = reason.strip()
     doc.notes = _notes(text)
+    borrowed = _BORROWED.search(text)
+    if borrowed:
+        for name, who in re.findall(r"([\w.]+) \(([^)]*)\)", borrowed.group(1)):
+            doc.provided_by[tuple(name.split(".", 1))] = who
     return doc
 
 

@@ -49,12 +49,12 @@ class ForeignKey(_Brief):
     on_delete: FkAction | None = None
     on_update: FkAction | None = None
     name: str | None = None
-    #: The verb drawn on the ER relationship ("generates", "owns").
-    label: str = "references"
+    #: The verb drawn on the ER relationship ("generates", "owns"); None: the stage's default.
+    label: str | None = None
     #: Whether the ER diagram draws this relationship at all.
     in_diagram: bool = True
-    #: Mermaid cardinality, e.g. ``||--o{``.
-    cardinality: str = "||--o{"
+    #: Mermaid cardinality pinned by the spec, e.g. ``||--o{``; None: drawn from the constraints.
+    cardinality: str | None = None
     #: Declared on the column line (``references`` inline) or as a table constraint.
     inline: bool = False
     deferrable: bool = False
@@ -143,6 +143,9 @@ class Table(_Brief):
     #: Columns the ER diagram shows; ``None`` shows them all.
     diagram_columns: tuple[DiagramColumn, ...] | None = None
     in_diagram: bool = True
+    #: The stage's diagram is a hand-drawn document kept as written (``diagram: as_written``):
+    #: relationships default to ``||--o{ … : references`` and nothing is added to its boxes.
+    diagram_as_written: bool = False
     #: The name it had before (``renamed_from``): migrations rename it rather than drop and create it.
     renamed_from: str | None = None
     waivers: tuple[Waiver, ...] = ()
@@ -176,6 +179,33 @@ class Table(_Brief):
     def all_checks(self) -> tuple[Check, ...]:
         inline = tuple(check for c in self.columns for check in c.checks)
         return inline + self.checks
+
+    def cardinality_from_constraints(self, fk: ForeignKey) -> str:
+        """Mermaid's notation for what the constraints allow: a row with a nullable reference has
+        zero or one parent (``|o``), otherwise exactly one (``||``); a parent has at most one child
+        row when the referencing columns are unique or the key (``o|``), else any number (``o{``)."""
+        def required(name: str) -> bool:
+            column = self.column(name)
+            return column is not None and (column.not_null or column.primary_key or bool(column.identity)
+                                           or name in self.primary_key_columns)
+
+        parent = "||" if all(required(c) for c in fk.columns) else "|o"
+        keys = {self.primary_key_columns} | set(self.all_unique_column_sets)
+        child = "o|" if any(set(k) == set(fk.columns) for k in keys if k) else "o{"
+        return f"{parent}--{child}"
+
+    def cardinality(self, fk: ForeignKey) -> str:
+        """What the diagram draws: the spec's pinned notation, the hand-drawn default of a stage kept
+        as written, or the constraints'."""
+        if fk.cardinality is not None:
+            return fk.cardinality
+        return "||--o{" if self.diagram_as_written else self.cardinality_from_constraints(fk)
+
+    def relationship_label(self, fk: ForeignKey) -> str:
+        """The spec's verb; else the referencing column, which says more than "references"."""
+        if fk.label is not None:
+            return fk.label
+        return "references" if self.diagram_as_written else ", ".join(fk.columns)
 
 
 class _OtherTable:

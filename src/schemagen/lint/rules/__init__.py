@@ -31,4 +31,5 @@ from . import (  # noqa: F401
     sg028_trigger_function,
     sg029_anon_writes_without_rls,
     sg030_storage_policy_without_bucket,
+    sg031_diagram_relationship_mismatch,
 )
