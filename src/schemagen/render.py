@@ -306,27 +306,35 @@ class OtherBox(NamedTuple):
     rows: list[DiagramRow]
 
 
-def provenance_of(key: tuple[str, str], project: m.Project) -> str:
-    """Who makes a table: "stage 3", an external declaration's ``provided_by``, or the platform."""
-    owner = next((s for s in project.stages for t in s.tables if t.key == key), None)
-    if owner is not None:
-        return f"stage {owner.number}"
-    declared = next((e for s in project.stages for e in s.external_tables if e.key == key), None)
-    if declared is not None:
-        return declared.provided_by or "another stage"
-    return "the Supabase platform" if key[0] in ("auth", "storage") else "elsewhere"
+class Provenance:
+    """Who makes each table the specs know, looked up once per project: "stage 3", an external
+    declaration's ``provided_by``, or the platform."""
+
+    def __init__(self, project: m.Project):
+        self.tables: dict[tuple[str, str], m.Table | m.ExternalTable] = {}
+        self.makers: dict[tuple[str, str], str] = {}
+        for stage in project.stages:
+            for external in stage.external_tables:
+                self.tables.setdefault(external.key, external)
+                self.makers.setdefault(external.key, external.provided_by or "another stage")
+        for stage in project.stages:
+            for table in stage.tables:
+                self.tables[table.key] = table
+                self.makers[table.key] = f"stage {stage.number}"
+
+    def maker(self, key: tuple[str, str]) -> str:
+        return self.makers.get(key) or ("the Supabase platform" if key[0] in ("auth", "storage") else "elsewhere")
 
 
-def borrowed_tables(stage: m.Stage, project: m.Project) -> list[str]:
+def borrowed_tables(stage: m.Stage, provenance: Provenance) -> list[str]:
     """The tables a stage references but does not make, each with who makes it, for its document."""
     mine = {t.key for t in stage.tables}
     keys = dict.fromkeys(fk.ref_key for t in stage.tables for fk in t.all_foreign_keys if fk.ref_key not in mine)
-    return [f"{schema}.{name} ({provenance_of((schema, name), project)})" for schema, name in keys]
+    return [f"{schema}.{name} ({provenance.maker((schema, name))})" for schema, name in keys]
 
 
-def other_boxes(stage: m.Stage, project: m.Project) -> list[OtherBox]:
+def other_boxes(stage: m.Stage, provenance: Provenance) -> list[OtherBox]:
     mine = {t.key for t in stage.tables}
-    externals = {e.key: e for s in project.stages for e in s.external_tables}
     wanted: dict[tuple[str, str], dict[str, str]] = {}
     for table in stage.tables:
         if not table.in_diagram or table.diagram_as_written:
@@ -339,8 +347,8 @@ def other_boxes(stage: m.Stage, project: m.Project) -> list[OtherBox]:
                     wanted.setdefault(fk.ref_key, {})[ref] = column.type if column is not None else "key"
     boxes = []
     for key, columns in wanted.items():
-        source = project.table(*key) or externals.get(key)
-        who = provenance_of(key, project)
+        source = provenance.tables.get(key)
+        who = provenance.maker(key)
         pk = set(source.primary_key_columns) if source is not None else set()
         rows = []
         for i, (name, type_name) in enumerate(columns.items()):
@@ -489,6 +497,7 @@ def _render_project(project: m.Project, findings: Sequence[Diagnostic], env: jin
     doc = env.get_template("stage.md.j2")
     index = env.get_template("index.md.j2")
     out: dict[str, str] = {}
+    provenance = Provenance(project)
     by_path: dict[str, list[Diagnostic]] = {}  # one pass: a scan per stage grew with stages × findings
     for finding in findings:
         by_path.setdefault(finding.pos.path, []).append(finding)
@@ -496,10 +505,10 @@ def _render_project(project: m.Project, findings: Sequence[Diagnostic], env: jin
         mine = by_path.get(stage.path, [])
         blocks = stage_blocks(env, stage)
         out[f"sql/{stage.file_stem}.sql"] = stage_sql(env, stage, blocks)
-        others = other_boxes(stage, project)
+        others = other_boxes(stage, provenance)
         out[f"er/{stage.file_stem}.mmd"] = er.render(tables=stage.tables, others=others)
         out[f"docs/{stage.file_stem}.md"] = doc.render(
-            stage=stage, others=others, borrowed=borrowed_tables(stage, project),
+            stage=stage, others=others, borrowed=borrowed_tables(stage, provenance),
             sections=[b for b in blocks if b.title], checklist=checklist(mine),
             readiness=readiness(stage, mine), status=status_line(stage, mine))
     out["er/schema.mmd"] = er.render(tables=project.tables)

@@ -515,12 +515,12 @@ def _specs(inputs: _Inputs, draft: Draft) -> tuple[dict[str, str], m.Project]:
 
 def _draws(data: dict, diagram: str) -> bool:
     """Whether a stage's spec, its diagram drawn from the constraints, draws exactly ``diagram``."""
-    from ..render import build_environment, other_boxes
+    from ..render import Provenance, build_environment, other_boxes
 
     project = _load({"stage.yaml": _dump(data)})
     stage = project.stages[0]
-    rendered = build_environment().get_template("er.mmd.j2").render(tables=stage.tables,
-                                                                   others=other_boxes(stage, project))
+    rendered = build_environment().get_template("er.mmd.j2").render(
+        tables=stage.tables, others=other_boxes(stage, Provenance(project)))
     return rendered == diagram
 
 
