@@ -45,6 +45,51 @@ def console_sessions(section: str) -> list[tuple[str, list[str]]]:
     return sessions
 
 
+def assert_printed(command: str, shown: list[str], printed: list[str]) -> None:
+    """Every line the README shows is printed, in order; "..." alone stands for lines left out,
+    and a line ending in "..." for one cut short (its beginning must match)."""
+    at = 0
+    for line in shown:
+        if line.strip() == "...":
+            continue
+        if line.endswith("..."):
+            head = line[:-3].rstrip()
+            found = next((i for i in range(at, len(printed)) if printed[i].startswith(head)), None)
+        else:
+            found = printed.index(line, at) if line in printed[at:] else None
+        assert found is not None, f"{command}: {line!r} not printed (in order)"
+        at = found + 1
+    if not any(line.strip() == "..." for line in shown):
+        assert len(printed) == len(shown), f"{command}: prints more than the README shows"
+
+
+def _run_shown(section: str) -> None:
+    import io
+    import shlex
+
+    from schemagen.cli import main
+
+    for command, shown in console_sessions(section):
+        if "#" in command:
+            continue  # a command described by its comment, not by output
+        out, err = io.StringIO(), io.StringIO()
+        main(shlex.split(command)[1:], out, err)
+        assert_printed(command, shown, (out.getvalue() + err.getvalue()).splitlines())
+
+
+def test_tour_shows_the_real_output_of_lint_and_validate(tmp_path, monkeypatch):
+    """Steps 2 and 3 of the tour, run on a copy of the shipped specs."""
+    import shutil
+
+    readme = (ROOT / "README.md").read_text()
+    shutil.copytree(ROOT / "specs", tmp_path / "specs")
+    monkeypatch.chdir(tmp_path)
+    for step, following in (("**2. Lint it.**", "**3. "), ("**3. Prove it", "**4. ")):
+        section = readme[readme.index(step):readme.index(following)]
+        assert console_sessions(section), step
+        _run_shown(section)
+
+
 def test_adopting_section_shows_the_real_output_of_its_commands(tmp_path, monkeypatch):
     """The five commands run as the README shows them, on the migrations it describes; every line
     it shows is printed, in order ("..." stands for lines left out)."""
@@ -63,15 +108,7 @@ def test_adopting_section_shows_the_real_output_of_its_commands(tmp_path, monkey
     for command, shown in sessions:
         out, err = io.StringIO(), io.StringIO()
         main(shlex.split(command)[1:], out, err)
-        printed = (out.getvalue() + err.getvalue()).splitlines()
-        at = 0
-        for line in shown:
-            if line == "...":
-                continue
-            assert line in printed[at:], f"{command}: {line!r} not printed (in order)"
-            at = printed.index(line, at) + 1
-        if "..." not in shown:
-            assert len(printed) == len(shown), f"{command}: prints more than the README shows"
+        assert_printed(command, shown, (out.getvalue() + err.getvalue()).splitlines())
 
 
 def test_the_package_list_holds_every_package():
