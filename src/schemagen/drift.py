@@ -41,9 +41,16 @@ def in_scope(obj, schemas: list[str]) -> bool:
     return schema is None or schema in schemas
 
 
-def drift(session, project: m.Project, schemas: list[str]) -> list[Change]:
+def _says_privileges(project: m.Project) -> bool:
+    """Whether any spec grants or revokes: privileges are read only then (a third of the reading)."""
+    return any(host.grants for host in project.hosts) or any(
+        getattr(o, "grants", None) or type(o).__name__ == "SchemaGrant" for s in project.stages for o in s.objects)
+
+
+def drift(session, project: m.Project, schemas: list[str], catalog_session=None) -> list[Change]:
     """Differences between the database and the specs, read inside ``session`` (whose scratch
-    work is rolled back)."""
+    work is rolled back). Given a second session on the same database, its catalog is read there
+    while PostgreSQL spells the specs' expressions in the first: the two waits overlap."""
     from .catalog import introspect
     from .db import database_message
     from .expected import expected_catalog
@@ -59,17 +66,27 @@ def drift(session, project: m.Project, schemas: list[str]) -> list[Change]:
                 objects=tuple(o for o in s.objects if in_scope(o, schemas)),
                 attachments=tuple(a for a in s.attachments if a.schema in schemas))
         for s in project.stages))
+    reading = None
+    if catalog_session is not None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        skip = frozenset() if _says_privileges(scoped) else frozenset({"grant"})
+        pool = ThreadPoolExecutor(1)
+        reading = pool.submit(introspect, catalog_session, schemas, skip=skip)
+        pool.shutdown(wait=False)
     renames = _renames(session, scoped, set(schemas))  # first: the specs' expressions name the new names
     try:
         expected = expected_catalog(session, scoped)
     except Exception as exc:
+        if reading is not None:
+            reading.exception()  # the second session is idle again before the caller closes it
         message = database_message(exc)
         if "permission denied" in message:
             raise DriftProblem(
                 f"{message}: drift lets PostgreSQL normalise the spec's expressions in a scratch schema "
                 "inside a transaction it always rolls back; grant this user create on the database") from None
         raise
-    actual = introspect(session, schemas, expected.catalog)
+    actual = reading.result() if reading is not None else introspect(session, schemas, expected.catalog)
     fallback = project.stages[0].pos
     # What is not the specs' (auth's other tables, when a stage attaches a trigger to auth.users) is never extra.
     found = changes(expected, actual, fallback, project.external_keys, set(schemas) & spec_schemas(project))

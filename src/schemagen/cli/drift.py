@@ -26,21 +26,38 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..compare import diagnostic
     from ..drift import DriftProblem, drift, repair_sql, schemas_to_read
     from ..render import build_environment
+    from concurrent.futures import ThreadPoolExecutor
+
     from ..db import ConnectionProblem, ContainmentBroken, Session, connect, connection_params
 
     if args.allow_destructive and not args.sql:
         raise UsageError("--allow-destructive only applies with --sql")
-    project = load_project(args.specs)
     try:
-        session = Session(connect(connection_params(args.db)))
+        params = connection_params(args.db)
     except ConnectionProblem as exc:
         raise UsageError(str(exc)) from None
+    # Two sessions open while the specs load: one for PostgreSQL to spell the specs' expressions,
+    # one to read the catalog meanwhile (drift overlaps the two).
+    pool = ThreadPoolExecutor(2)
+    opening = [pool.submit(lambda: Session(connect(params))) for _ in range(2)]
+    pool.shutdown(wait=False)
     try:
-        found = drift(session, project, schemas_to_read(project, args.schema))
+        project = load_project(args.specs)
+        sessions = [future.result() for future in opening]
+    except BaseException as exc:
+        for future in opening:  # whatever failed first, no connection is left open
+            if future.exception() is None:
+                future.result().close()
+        if isinstance(exc, ConnectionProblem):
+            raise UsageError(str(exc)) from None
+        raise
+    try:
+        found = drift(sessions[0], project, schemas_to_read(project, args.schema), catalog_session=sessions[1])
     except (DriftProblem, ContainmentBroken) as exc:
         raise UsageError(str(exc)) from None
     finally:
-        session.close()
+        for session in sessions:
+            session.close()
     if args.sql:
         out.write(repair_sql(found, project, build_environment(args.templates),
                              allow_destructive=args.allow_destructive))
