@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import subprocess
 import sys
@@ -298,3 +299,45 @@ def test_a_write_that_fails_midway_leaves_generated_as_it_was(project, monkeypat
     assert len(calls) == 3
     assert snapshot(project / "generated") == before
     assert not [p for p in (project / "generated").rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_check_after_generate_needs_no_rendering_and_still_sees_every_change(project, monkeypatch):
+    """The up-to-date record (uptodate.py): with nothing changed, check answers without loading a
+    spec; any change to an output, a spec or a template misses it and takes the full path."""
+    from schemagen.cli import pipeline
+
+    assert run("generate")[0] == 0
+    real = pipeline.rendered_files
+
+    def broken(args):
+        raise AssertionError("rendered although nothing changed")
+
+    monkeypatch.setattr(pipeline, "rendered_files", broken)
+    code, out, _ = run("check")
+    assert code == 0 and out == "7 files in generated are up to date\n"
+    code, out, _ = run("check", "--format", "json")
+    assert code == 0 and json.loads(out)["summary"] == {"changed": 0, "missing": 0, "stale": 0, "up_to_date": 7}
+    monkeypatch.setattr(pipeline, "rendered_files", real)
+
+    readme = project / "generated" / "docs" / "README.md"
+    readme.write_text(readme.read_text() + "edited by hand\n")
+    assert run("check", "-q")[0] == 1
+    assert run("generate", "-q")[0] == 0
+    spec = project / "specs" / f"{STAGE5}.yaml"
+    spec.write_text(spec.read_text().replace("Advanced Tables", "Advanced tables"))
+    assert run("check", "-q")[0] == 1
+    assert run("generate", "-q")[0] == 0
+    templates = project / "templates"
+    templates.mkdir()
+    (templates / "stage.md.j2").write_text("# {{ stage.title }}\n")
+    assert run("check", "-q", "--templates", str(templates))[0] == 1
+    monkeypatch.setenv("SCHEMAGEN_NO_CACHE", "1")
+    from schemagen.cache import cache_dir
+
+    cache_dir.cache_clear()
+    try:
+        monkeypatch.setattr(pipeline, "rendered_files", broken)
+        with pytest.raises(AssertionError, match="rendered although nothing changed"):
+            run("check")  # without the cache, check always renders
+    finally:
+        cache_dir.cache_clear()

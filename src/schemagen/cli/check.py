@@ -4,10 +4,7 @@ import argparse
 from typing import TextIO
 
 from ..diagnostics import FORMATS, Diagnostic
-from ..model import SourcePos
-from ..outputs import Plan, drift_source, plan, unified_diff
 from . import EXIT_FINDINGS, EXIT_OK
-from .pipeline import rendered_files
 
 JSON_VERSION = 1
 
@@ -19,7 +16,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "annotation per drifted file, at the spec that causes it")
 
 
-def _entries(p: Plan, project, out_dir) -> list[dict]:
+def _entries(p, project, out_dir) -> list[dict]:
+    from ..outputs import Plan, drift_source, unified_diff
+
     entries = []
     for status, paths in (("changed", p.changed), ("missing", p.missing), ("stale", p.stale)):
         for rel in paths:
@@ -43,8 +42,20 @@ MESSAGES = {
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .. import uptodate
+
+    key = uptodate.inputs_key(args.specs, args.templates) if args.specs.is_dir() else None
+    count = uptodate.up_to_date(key, args.out)
+    if count is not None:
+        return _clean(args, count, out)
+    from ..model import SourcePos
+    from ..outputs import plan, unified_diff
+    from .pipeline import rendered_files
+
     project, files = rendered_files(args)
     p = plan(files, args.out)
+    if p.clean and not p.warnings and key == uptodate.inputs_key(args.specs, args.templates):
+        uptodate.remember(key, files)
     for warning in p.warnings:
         err.write(f"schemagen: warning: {warning}\n")
     if args.format == "json":
@@ -68,8 +79,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                                  MESSAGES[status].format(path=entry["path"])).to_github() + "\n")
         return EXIT_OK if p.clean else EXIT_FINDINGS
     if p.clean:
-        out.write(f"{len(files)} files in {args.out} are up to date\n")
-        return EXIT_OK
+        return _clean(args, len(files), out)
     if not args.quiet:
         out.write(unified_diff(p, args.out))
     for label, paths in (("changed", p.changed), ("missing", p.missing), ("stale", p.stale)):
@@ -78,3 +88,16 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     err.write(f"{args.out} is out of date ({len(p.changed)} changed, {len(p.missing)} missing, "
               f"{len(p.stale)} stale); run 'schemagen generate'\n")
     return EXIT_FINDINGS
+
+
+def _clean(args: argparse.Namespace, count: int, out: TextIO) -> int:
+    """Every output up to date, said in the chosen format."""
+    if args.format == "json":
+        import json
+
+        out.write(json.dumps({"version": JSON_VERSION, "clean": True, "out": args.out.as_posix(), "files": [],
+                              "summary": {"changed": 0, "missing": 0, "stale": 0, "up_to_date": count}},
+                             indent=2) + "\n")
+    elif args.format == "text":
+        out.write(f"{count} files in {args.out} are up to date\n")
+    return EXIT_OK

@@ -14,6 +14,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .. import uptodate
+
+    key = uptodate.inputs_key(args.specs, args.templates) if args.specs.is_dir() else None
     _, files = rendered_files(args)
     plan(files, args.out)  # refuses an --out that is a file before anything is created
     with locked(args.out):
@@ -25,6 +28,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             raise UsageError(f"{listed}: exists but was not written by schemagen (not in "
                              f"{args.out / MANIFEST}); move it away, then run generate again")
         write(p, args.out)
+    if not p.warnings and key == uptodate.inputs_key(args.specs, args.templates):
+        uptodate.remember(key, files)  # what a later check may find without rendering
     if not args.quiet:
         for rel in p.missing:
             out.write(f"created {args.out / rel}\n")
