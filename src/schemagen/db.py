@@ -243,12 +243,23 @@ class Session:
         except ContainmentBroken:
             raise
         except BaseException:
-            self._send(f"rollback to savepoint {name}")
-            self._send(f"release savepoint {name}")
+            self._close_savepoint(name, undo=True)
             raise
-        if not keep:
-            self._send(f"rollback to savepoint {name}")
-        self._send(f"release savepoint {name}")
+        self._close_savepoint(name, undo=not keep)
+
+    def _close_savepoint(self, name: str, *, undo: bool) -> None:
+        """Roll back to the savepoint (if asked) and release it, in one round trip."""
+        if not undo:
+            self._send(f"release savepoint {name}")
+            return
+        statements = [f"rollback to savepoint {name}", f"release savepoint {name}"]
+        try:
+            results = execute_each(self.conn, statements)
+        finally:
+            self._check_open()
+        for _, error in results:
+            if error is not None:
+                raise error
 
     def try_as(self, role: str, setup: list[str], statement: str, then: list[str]) -> tuple[list, BaseException | None,
                                                                                           list[list]]:
@@ -256,29 +267,43 @@ class Session:
         this session's own role, and undo it all: one round trip. Returns the statement's rows,
         its error, and the rows of each of ``then`` (empty where the statement's failure left the
         transaction aborted, as its effects are then void anyway)."""
+        return self.try_many([(role, setup, statement, then)])[0]
+
+    def try_many(self, attempts: list[tuple[str, list[str], str, list[str]]]) -> list[tuple[list, BaseException | None,
+                                                                                             list[list]]]:
+        """``try_as`` for several attempts, each under its own savepoint and undone before the next,
+        all in one round trip: the RLS probe's checks of a table travel together."""
         from .pgsql import refusal
         from .sqltext import quote_ident
 
-        reason = refusal(statement)
-        if reason:
-            raise StatementRefused(f"schemagen did not send this statement: {reason}")
-        self._savepoints += 1
-        name = f"schemagen_{self._savepoints}"
-        batch = [f"savepoint {name}", f"set local role {quote_ident(role)}", *setup, statement, "reset role", *then,
-                 f"rollback to savepoint {name}", f"release savepoint {name}"]
+        batch: list[str] = []
+        spans = []
+        for role, setup, statement, then in attempts:
+            reason = refusal(statement)
+            if reason:
+                raise StatementRefused(f"schemagen did not send this statement: {reason}")
+            self._savepoints += 1
+            name = f"schemagen_{self._savepoints}"
+            spans.append((len(batch), len(setup), len(then)))
+            batch += [f"savepoint {name}", f"set local role {quote_ident(role)}", *setup, statement, "reset role",
+                      *then, f"rollback to savepoint {name}", f"release savepoint {name}"]
         try:
             results = execute_each(self.conn, batch)
         finally:
             self._check_open()
-        for sql, (_, error) in zip(batch[-2:], results[-2:], strict=True):
-            if error is not None:
-                raise ContainmentBroken(f"schemagen could not undo a probe statement ({sql}): {error}")
-        start = 2 + len(setup)
-        rows, error = results[start]
-        failed_setup = next((e for _, e in results[1:start] if e is not None), None)
-        if failed_setup is not None:  # the statement ran in an aborted transaction: the setup's error says why
-            rows, error = [], failed_setup
-        return rows, error, [r for r, _ in results[start + 2:start + 2 + len(then)]]
+        out = []
+        for first, setup_count, then_count in spans:
+            end = first + 2 + setup_count + 2 + then_count + 2
+            for sql, (_, error) in zip(batch[end - 2:end], results[end - 2:end], strict=True):
+                if error is not None:
+                    raise ContainmentBroken(f"schemagen could not undo a probe statement ({sql}): {error}")
+            start = first + 2 + setup_count
+            rows, error = results[start]
+            failed_setup = next((e for _, e in results[first + 1:start] if e is not None), None)
+            if failed_setup is not None:  # the statement ran in an aborted transaction: the setup's error says why
+                rows, error = [], failed_setup
+            out.append((rows, error, [r for r, _ in results[start + 2:start + 2 + then_count]]))
+        return out
 
     def attempt(self):
         """Keep the work if the block succeeds, undo it if it raises."""

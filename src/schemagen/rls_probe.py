@@ -164,17 +164,23 @@ def applicable(table: m.Table, role: str, command: str) -> tuple[str, ...]:
 class _Seeder:
     """Builds rows that satisfy not-null columns, value-list checks and foreign keys, parents first."""
 
-    def __init__(self, session, catalog: Catalog):
+    def __init__(self, session, catalog: Catalog, by_table: dict | None = None):
         self.session = session
         self.catalog = catalog
         self.counter = 0
+        #: Each table's constraints, (key, facts) as the catalog keys them: looked up per row made,
+        #: so a scan of every table's would make the probe quadratic in the schema's size.
+        self.by_table = by_table if by_table is not None else constraints_by_table(catalog)
+
+    def constraints(self, table: tuple[str, str]) -> list:
+        return self.by_table.get(table, [])
 
     def filler(self, table: TableFacts, column) -> str | None:
         """A value of the column's type, distinct per call so unique columns never collide."""
         self.counter += 1
         n = self.counter
-        for key, con in self.catalog.constraints.items():
-            if key[0] == (table.schema, table.name) and con.kind == "check" and con.columns == (column.name,):
+        for _, con in self.constraints((table.schema, table.name)):
+            if con.kind == "check" and con.columns == (column.name,):
                 start = con.definition.find("'")
                 if start != -1 and "ANY (ARRAY[" in con.definition:
                     end = con.definition.index("'", start + 1)
@@ -206,8 +212,8 @@ class _Seeder:
         return quote_literal(label[0][0]) if label else None
 
     def primary_key(self, key: tuple[str, str]) -> tuple[str, ...]:
-        for (tkey, kind, cols) in self.catalog.constraints:
-            if tkey == key and kind == "primary key":
+        for (_, kind, cols), _ in self.constraints(key):
+            if kind == "primary key":
                 return cols
         return ()
 
@@ -225,8 +231,8 @@ class _Seeder:
         """A row with these SQL values (filling the rest), inserted unless it exists; its primary key."""
         table = self.catalog.tables[key]
         row = dict(values)
-        for (tkey, kind, cols), con in self.catalog.constraints.items():
-            if tkey != key or kind != "foreign key" or len(cols) != 1 or con.ref_table == key:
+        for (_, kind, cols), con in self.constraints(key):
+            if kind != "foreign key" or len(cols) != 1 or con.ref_table == key:
                 continue
             column = table.column(cols[0])
             if cols[0] in row or (column is not None and column.not_null):
@@ -270,6 +276,13 @@ class _Seeder:
         return {}
 
 
+def constraints_by_table(catalog: Catalog) -> dict[tuple[str, str], list]:
+    out: dict[tuple[str, str], list] = {}
+    for key, con in catalog.constraints.items():
+        out.setdefault(key[0], []).append((key, con))
+    return out
+
+
 class SeedError(RuntimeError):
     """The probe could not build test rows for a table (reported as skipped, with the reason)."""
 
@@ -282,8 +295,9 @@ class Probe:
     def __init__(self, session, catalog: Catalog):
         self.session = session
         self.catalog = catalog
+        self.by_table = constraints_by_table(catalog)
         #: The table being probed's row maker: one per table, so made-up keys never repeat.
-        self.seeder = _Seeder(session, catalog)
+        self.seeder = _Seeder(session, catalog, self.by_table)
 
     def run(self, project: m.Project, skip_tables: set = frozenset()) -> tuple[list[TableReport], list[Diagnostic]]:
         reports, found = [], []
@@ -319,10 +333,9 @@ class Probe:
         if not pk:
             raise SeedError("the table has no primary key, so the probe cannot tell A's rows from B's")
         rows = {}
-        try:
-            with self.session.attempt():
-                for who in (USER_A, USER_B):
-                    rows[who] = seeder.ensure(table.key, seeder.owned_values(owner, who))
+        try:  # inside the table's scratch savepoint, which undoes a failed seeding too
+            for who in (USER_A, USER_B):
+                rows[who] = seeder.ensure(table.key, seeder.owned_values(owner, who))
         except ContainmentBroken:
             raise
         except Exception as exc:  # a row the probe cannot make up: say why, probe the rest
@@ -336,30 +349,35 @@ class Probe:
         before = self.session.execute(f"select xmin::text from {qualified(*table.key)} where {b_where}")[0][0]
         return row_a, row_b, pk, b_where, before
 
-    def _scenario(self, table: m.Table, seeded: tuple, role: str, user: str | None, sql: str) -> Scenario:
-        """Act as ``role``, run ``sql``, then look at B's row; undone, all in one round trip.
+    def _scenarios(self, table: m.Table, seeded: tuple, wanted: list[tuple[str, str | None, str]]) -> list[Scenario]:
+        """Act as each role, run each statement, then look at B's row; each undone, all of them in
+        one round trip (``Session.try_many``).
 
         B's row is checked directly rather than inferred from a row count: gone means deleted,
         and a new ``xmin`` means updated, because the statement runs under a savepoint whose
         subtransaction stamps every row version it writes.
         """
         row_a, row_b, pk, b_where, before = seeded
-        statement = sql.format(b_where=b_where, pk=", ".join(quote_ident(c) for c in pk))
         b_version = f"select xmin::text from {qualified(*table.key)} where {b_where}"
-        rows, error, (after,) = self.session.try_as(role, self._claims_setup(role, user), statement, [b_version])
-        failure = Failure.of(error) if error is not None else None
-        if failure is not None:  # a failed statement changed nothing
-            after = [[before]]
-        seen = {tuple(str(v) for v in row) for row in rows}
-        return Scenario(
-            statement=statement,
-            failure=failure,
-            rows=len(rows),
-            saw_a=tuple(str(row_a[c]) for c in pk) in seen,
-            saw_b=tuple(str(row_b[c]) for c in pk) in seen,
-            b_changed=bool(after) and after[0][0] != before,
-            b_deleted=not after,
-        )
+        statements = [sql.format(b_where=b_where, pk=", ".join(quote_ident(c) for c in pk)) for _, _, sql in wanted]
+        results = self.session.try_many([(role, self._claims_setup(role, user), statement, [b_version])
+                                         for (role, user, _), statement in zip(wanted, statements, strict=True)])
+        out = []
+        for statement, (rows, error, (after,)) in zip(statements, results, strict=True):
+            failure = Failure.of(error) if error is not None else None
+            if failure is not None:  # a failed statement changed nothing
+                after = [[before]]
+            seen = {tuple(str(v) for v in row) for row in rows}
+            out.append(Scenario(
+                statement=statement,
+                failure=failure,
+                rows=len(rows),
+                saw_a=tuple(str(row_a[c]) for c in pk) in seen,
+                saw_b=tuple(str(row_b[c]) for c in pk) in seen,
+                b_changed=bool(after) and after[0][0] != before,
+                b_deleted=not after,
+            ))
+        return out
 
     @staticmethod
     def _claims_setup(role: str, user: str | None) -> list[str]:
@@ -371,7 +389,7 @@ class Probe:
     def probe_table(self, table: m.Table, owner: Ownership) -> TableReport:
         report = TableReport(table, owner)
         facts = self.catalog.tables[table.key]
-        seeder = self.seeder = _Seeder(self.session, self.catalog)
+        seeder = self.seeder = _Seeder(self.session, self.catalog, self.by_table)
         primary = set(seeder.primary_key(table.key))
         fixed = {owner.column} if owner.column else ({owner.via[0]} if owner.via else set())
         # A column set to its default reads nothing, as a client's `set col = $1` reads nothing:
@@ -401,7 +419,14 @@ class Probe:
         def untested(failure: Failure) -> str:
             return failure.message
 
-        seen = self._scenario(table, seeded, "authenticated", USER_A, f"select {{pk}} from {name}")
+        writes = [("delete", "deletes", f"delete from {name}")]
+        if settable:
+            writes.insert(0, ("update", "changes", f"update {name} set {quote_ident(settable)} = default"))
+        variants = (("no where", ""), ("where on B's row", " where {b_where}"))
+        wanted = [("authenticated", USER_A, f"select {{pk}} from {name}")]
+        wanted += [("authenticated", USER_A, sql + where) for _, _, sql in writes for _, where in variants]
+        wanted.append(("anon", None, f"select {{pk}} from {name}"))
+        seen, *written, anon = self._scenarios(table, seeded, wanted)
         if seen.failure:
             add("select", seen.statement, untested(seen.failure), "untested", "select")
         elif seen.saw_b:
@@ -429,12 +454,10 @@ class Probe:
             else:
                 add("insert", statement, untested(failure), "untested", "insert")
 
-        writes = [("delete", "deletes", f"delete from {name}")]
-        if settable:
-            writes.insert(0, ("update", "changes", f"update {name} set {quote_ident(settable)} = default"))
-        for command, verb, sql in writes:
-            for variant, where in (("no where", ""), ("where on B's row", " where {b_where}")):
-                outcome = self._scenario(table, seeded, "authenticated", USER_A, sql + where)
+        outcomes = iter(written)
+        for command, verb, _ in writes:
+            for variant, _ in variants:
+                outcome = next(outcomes)
                 touched = outcome.b_deleted if command == "delete" else outcome.b_changed
                 action = f"{command} ({variant})"
                 if touched:
@@ -446,7 +469,6 @@ class Probe:
                 else:
                     add(action, outcome.statement, f"{others} untouched", "ok", command)
 
-        anon = self._scenario(table, seeded, "anon", None, f"select {{pk}} from {name}")
         granted = applicable(table, "anon", "select")
         if anon.failure:
             add("anon select", anon.statement, untested(anon.failure), "untested", "select", "anon")
@@ -461,28 +483,27 @@ class Probe:
         with session.scratch():
             seeder = self.seeder
             facts = self.catalog.tables[table.key]
-            try:
-                with session.attempt():
-                    # both users' rows and parents exist, as in every other scenario, so the row
-                    # inserted for A and the one for B name different parents
-                    owned = {who: seeder.owned_values(owner, who) for who in (USER_A, USER_B)}
-                    values = dict(owned[user]) if user else {}
-                    for column in facts.columns:
-                        if column.not_null and not column.default and not column.identity \
-                                and column.name not in values:
-                            values[column.name] = seeder.filler(facts, column)
-                    for (key, kind, cols), con in self.catalog.constraints.items():
-                        if key != table.key or kind != "foreign key" or len(cols) != 1 or cols[0] not in values \
-                                or cols[0] in (owner.column, owner.via[0] if owner.via else None) \
-                                or con.ref_table not in self.catalog.tables:
-                            continue
-                        parent = seeder.ensure(con.ref_table, {})
-                        values[cols[0]] = quote_literal(str(parent[con.ref_columns[0]]))
-                    if owner.column and user:  # the owner's own row where the key points at the users
-                        fk = next((con for (key, kind, cols), con in self.catalog.constraints.items()
-                                   if key == table.key and kind == "foreign key" and cols == (owner.column,)), None)
-                        if fk is not None and fk.ref_table in self.catalog.tables:
-                            seeder.ensure(fk.ref_table, {fk.ref_columns[0]: quote_literal(user)})
+            try:  # inside the scratch savepoint, which undoes a failed preparation too
+                # both users' rows and parents exist, as in every other scenario, so the row
+                # inserted for A and the one for B name different parents
+                owned = {who: seeder.owned_values(owner, who) for who in (USER_A, USER_B)}
+                values = dict(owned[user]) if user else {}
+                for column in facts.columns:
+                    if column.not_null and not column.default and not column.identity \
+                            and column.name not in values:
+                        values[column.name] = seeder.filler(facts, column)
+                for (_, kind, cols), con in seeder.constraints(table.key):
+                    if kind != "foreign key" or len(cols) != 1 or cols[0] not in values \
+                            or cols[0] in (owner.column, owner.via[0] if owner.via else None) \
+                            or con.ref_table not in self.catalog.tables:
+                        continue
+                    parent = seeder.ensure(con.ref_table, {})
+                    values[cols[0]] = quote_literal(str(parent[con.ref_columns[0]]))
+                if owner.column and user:  # the owner's own row where the key points at the users
+                    fk = next((con for (_, kind, cols), con in seeder.constraints(table.key)
+                               if kind == "foreign key" and cols == (owner.column,)), None)
+                    if fk is not None and fk.ref_table in self.catalog.tables:
+                        seeder.ensure(fk.ref_table, {fk.ref_columns[0]: quote_literal(user)})
             except ContainmentBroken:
                 raise
             except Exception as exc:
