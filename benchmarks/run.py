@@ -276,8 +276,47 @@ BENCHMARKS = {"validate-live": bench_validate_live, "validate-offline": bench_va
               "kinds-offline": bench_kinds_offline, "drift-vs-migra": bench_drift_vs_migra, "check": bench_check,
               "growth": bench_growth, "validate-live-500": bench_validate_live_500}
 
+class _Tee:
+    """Prints as usual and keeps the lines, for the results section of benchmarks/README.md."""
+
+    def __init__(self, stream):
+        self.stream, self.lines = stream, []
+
+    def write(self, text: str) -> int:
+        self.lines.append(text)
+        return self.stream.write(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+def write_results(lines: list[str], names: list[str]) -> None:
+    """The run's output, dated, between the README's results markers (replacing the last run's)."""
+    import datetime
+    import platform
+
+    readme = Path(__file__).resolve().parent / "README.md"
+    text = readme.read_text("utf-8")
+    start, end = "<!-- results -->", "<!-- /results -->"
+    when = datetime.date.today().isoformat()
+    body = (f"{start}\nLatest `python benchmarks/run.py {' '.join(names)}`, {when}, {os.cpu_count()} cores, "
+            f"Python {platform.python_version()}:\n\n```text\n{''.join(lines).rstrip()}\n```\n{end}")
+    if start in text and end in text:
+        text = text[:text.index(start)] + body + text[text.index(end) + len(end):]
+    else:
+        text = text.rstrip("\n") + "\n\n## Latest results\n\n" + body + "\n"
+    readme.write_text(text, "utf-8")
+
+
 if __name__ == "__main__":
     names = sys.argv[1:] or list(BENCHMARKS)
     compile_bytecode()
-    for name in names:
-        BENCHMARKS[name]()
+    tee = _Tee(sys.stdout)
+    sys.stdout = tee
+    try:
+        for name in names:
+            BENCHMARKS[name]()
+    finally:
+        sys.stdout = tee.stream
+    if set(names) == set(BENCHMARKS):
+        write_results(tee.lines, names)
