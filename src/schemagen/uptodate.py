@@ -57,8 +57,8 @@ def inputs_key(specs: Path, templates: Path | None) -> str | None:
         spec_files = sorted(p for p in specs.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
         if not spec_files:
             return None
-        for path in spec_files:
-            add(f"spec {path.name}", path.read_bytes())
+        for path in spec_files:  # read as the loader reads them, so what fails it misses here too
+            add(f"spec {path.name}", path.read_text("utf-8").encode("utf-8", "surrogatepass"))
         if templates is not None:
             for path in sorted(p for p in templates.rglob("*") if p.is_file()):
                 add(f"template {path.relative_to(templates).as_posix()}", path.read_bytes())
