@@ -119,3 +119,68 @@ def test_the_package_list_holds_every_package():
     listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     found = {".".join(p.parent.relative_to(ROOT / "src").parts) for p in (ROOT / "src").rglob("__init__.py")}
     assert found <= listed, sorted(found - listed)
+
+
+def test_tour_steps_4_to_6_edit_regenerate_and_ship_a_migration(tmp_path, monkeypatch):
+    """The tour's edit, made as step 4 shows it; step 5's commands with the exit codes and results
+    their comments promise; step 6's migration commands with their shown output (the migration's
+    timestamp is the time of the run, so 14-digit stamps are compared as such)."""
+    import io
+    import shlex
+    import shutil
+
+    from schemagen.cli import main
+    from schemagen.load import load_project
+    from schemagen.render import render_project
+
+    readme = (ROOT / "README.md").read_text()
+    shutil.copytree(ROOT / "specs", tmp_path / "specs")
+    monkeypatch.chdir(tmp_path)
+    deployed = render_project(load_project(tmp_path / "specs"))["sql/stage-05-advanced-tables.sql"]
+    (tmp_path / "supabase" / "migrations").mkdir(parents=True)
+    (tmp_path / "supabase" / "migrations" / "20250101000000_stage_5.sql").write_text(deployed)
+
+    def run(command: str) -> tuple[int, list[str]]:
+        out, err = io.StringIO(), io.StringIO()
+        code = main(shlex.split(command.split("#")[0])[1:], out, err)
+        return code, (out.getvalue() + err.getvalue()).splitlines()
+
+    step4 = readme[readme.index("**4. Change the YAML.**"):readme.index("**5. ")]
+    edit = re.search(r"```yaml\n(.*?)```", step4, re.S).group(1)
+    spec = tmp_path / "specs" / "stage-05-advanced-tables.yaml"
+    text = spec.read_text()
+    old = re.search(r"      - name: System can update task status\n(?:        .*\n)+", text).group(0)
+    spec.write_text(text.replace(old, edit))
+
+    step5 = readme[readme.index("**5. "):readme.index("**6. ")]
+    commands = [command for command, _ in console_sessions(step5)]
+    promised = {"# prints the unified diff of what would change, exits 1": 1, "# writes it (atomically), exits 0": 0,
+                "# exits 0": 0}
+    for command in commands:
+        code, printed = run(command)
+        comment = "#" + command.split("#", 1)[1].strip() if "#" in command else ""
+        if comment in promised:
+            assert code == promised[comment], command
+        elif command.startswith("schemagen lint"):
+            assert printed[-1].startswith("3 errors, "), printed[-1]  # one error fewer than step 2's four
+        elif command.startswith("schemagen validate"):
+            start = next(i for i, line in enumerate(printed) if line.startswith("public.ai_tasks "))
+            block = []
+            for line in printed[start + 1:]:
+                if not line.startswith("  "):
+                    break
+                block.append(line)
+            update = next(line for line in block if "update (no where)" in line)
+            assert update.lstrip().startswith("ok "), update
+
+    step6 = readme[readme.index("**6. "):readme.index("**7. ")]
+    stamp = re.compile(r"(?<!\d)\d{14}(?!\d)")
+    for command, shown in console_sessions(step6):
+        if command.startswith("cat "):
+            written = sorted((tmp_path / "supabase" / "migrations").glob("*_fix_task_policy.sql"))
+            assert len(written) == 1
+            printed = written[0].read_text().splitlines()
+        else:
+            _, printed = run(command)
+        assert_printed(command, [stamp.sub("<stamp>", line) for line in shown],
+                       [stamp.sub("<stamp>", line) for line in printed])
