@@ -67,6 +67,15 @@ def inputs_key(specs: Path, templates: Path | None) -> str | None:
     return hasher.hexdigest()
 
 
+def has_pictures(out: Path) -> bool:
+    """Whether the outputs hold pictures (``generate --pictures``): those the record does not
+    vouch for, as their renderer is not among its inputs."""
+    try:
+        return any(line.endswith(".svg") for line in (out / ".schemagen-manifest").read_text("utf-8").splitlines())
+    except (OSError, ValueError):
+        return False
+
+
 def _record(key: str) -> Path | None:
     from .cache import cache_dir
 

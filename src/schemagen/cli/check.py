@@ -11,6 +11,9 @@ JSON_VERSION = 1
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", "-q", action="store_true", help="no diff, only the summary line")
+    parser.add_argument("--pictures", action="store_true",
+                        help="also draw the diagrams' SVG pictures and compare them (needs Chromium and Mermaid); "
+                             "without it, pictures are not checked")
     parser.add_argument("--format", choices=FORMATS, default="text",
                         help="text: unified diff; json: the shape in docs/ci.md; github: an ::error "
                              "annotation per drifted file, at the spec that causes it")
@@ -44,17 +47,26 @@ MESSAGES = {
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .. import uptodate
 
-    key = uptodate.inputs_key(args.specs, args.templates) if args.specs.is_dir() else None
+    pictured = args.pictures or uptodate.has_pictures(args.out)
+    key = uptodate.inputs_key(args.specs, args.templates) if args.specs.is_dir() and not pictured else None
     count = uptodate.up_to_date(key, args.out)
     if count is not None:
         return _clean(args, count, out)
     from ..model import SourcePos
     from ..outputs import plan, unified_diff
+    from ..pictures import PicturesUnavailable, with_pictures
+    from . import UsageError
     from .pipeline import rendered_files
 
     project, files = rendered_files(args)
+    try:
+        files, notes = with_pictures(files, args.out, args.pictures, redraw=False)
+    except PicturesUnavailable as exc:
+        raise UsageError(str(exc)) from None
+    for note in notes:
+        err.write(f"schemagen: {note}\n")
     p = plan(files, args.out)
-    if p.clean and not p.warnings and key == uptodate.inputs_key(args.specs, args.templates):
+    if p.clean and not p.warnings and key is not None and key == uptodate.inputs_key(args.specs, args.templates):
         uptodate.remember(key, files)
     for warning in p.warnings:
         err.write(f"schemagen: warning: {warning}\n")

@@ -11,13 +11,25 @@ from .pipeline import rendered_files
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    parser.add_argument("--pictures", action="store_true",
+                        help="also draw each diagram as an SVG next to it (er/x.svg), with Mermaid in headless "
+                             "Chromium; without it, pictures drawn earlier are kept")
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .. import uptodate
 
-    key = uptodate.inputs_key(args.specs, args.templates) if args.specs.is_dir() else None
+    from ..pictures import PicturesUnavailable, with_pictures
+
+    pictured = args.pictures or uptodate.has_pictures(args.out)
+    key = uptodate.inputs_key(args.specs, args.templates) if args.specs.is_dir() and not pictured else None
     _, files = rendered_files(args)
+    try:
+        files, notes = with_pictures(files, args.out, args.pictures, redraw=True)
+    except PicturesUnavailable as exc:
+        raise UsageError(str(exc)) from None
+    for note in notes:
+        err.write(f"schemagen: {note}\n")
     plan(files, args.out)  # refuses an --out that is a file before anything is created
     with locked(args.out):
         p = plan(files, args.out)
@@ -28,7 +40,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             raise UsageError(f"{listed}: exists but was not written by schemagen (not in "
                              f"{args.out / MANIFEST}); move it away, then run generate again")
         write(p, args.out)
-    if not p.warnings and key == uptodate.inputs_key(args.specs, args.templates):
+    if not p.warnings and key is not None and key == uptodate.inputs_key(args.specs, args.templates):
         uptodate.remember(key, files)  # what a later check may find without rendering
     if not args.quiet:
         for rel in p.missing:
