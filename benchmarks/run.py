@@ -102,6 +102,43 @@ def bench_validate_live(pairs: int = 5) -> None:
     _validate_live(ROOT / "specs", "shipped specs", "<= 1.3", pairs)
 
 
+def bench_growth_live(sizes: tuple[int, ...] = (1000, 2000, 5000)) -> None:
+    """drift (against a database built from the specs, with drift made in every tenth table) and
+    the RLS probe (validate --live with and without it) at growing sizes."""
+    from schemagen import live, pgserver
+    from schemagen.load import load_project
+    from schemagen.render import render_project
+
+    base = Path(tempfile.mkdtemp())
+    rows = []
+    for n in sizes:
+        specs = write_specs(base / f"specs{n}", n)
+        project = load_project(specs)
+        server = pgserver.start()
+        try:
+            admin = live.connect(server, admin=True)
+            live.install_platform(admin, project)
+            admin.run("create database drifted owner postgres")
+            live.build_database(live.connect(server, "drifted", admin=True), live.connect(server, "drifted"),
+                                project, render_project(project))
+            owner = live.connect(server, "drifted")
+            for i in range(0, n, 10):
+                owner.run(f"drop index if exists items_{i}_user_id_idx")
+            url = f"postgresql://postgres@127.0.0.1:{server.settings['port']}/drifted"
+            drift_s = timed(SCHEMAGEN + ["drift", "--specs", str(specs), "--db", url, "--sql"], repeat=1)
+        finally:
+            server.stop()
+        probe_s = timed(SCHEMAGEN + ["validate", "--live", "--specs", str(specs)], repeat=1)
+        bare_s = timed(SCHEMAGEN + ["validate", "--live", "--no-rls-probe", "--specs", str(specs)], repeat=1)
+        rows.append((n, drift_s, probe_s - bare_s))
+    first = rows[0]
+    for n, drift_s, probe_s in rows:
+        print(f"drift --sql, {n} tables: {drift_s:.2f} s, time ratio {drift_s / first[1]:.2f}; RLS probe "
+              f"(validate --live minus --no-rls-probe): {probe_s:.2f} s, time ratio {probe_s / first[2]:.2f}; "
+              f"size ratio {n / first[0]:.2f} (linear: <= {n / first[0] * 1.1:.2f})")
+    shutil.rmtree(base, ignore_errors=True)
+
+
 def bench_validate_live_500(pairs: int = 3) -> None:
     """500 synthetic tables with their policies: the RLS probe acts on each."""
     base = Path(tempfile.mkdtemp())
@@ -274,7 +311,7 @@ def compile_bytecode() -> None:
 
 BENCHMARKS = {"validate-live": bench_validate_live, "validate-offline": bench_validate_offline,
               "kinds-offline": bench_kinds_offline, "drift-vs-migra": bench_drift_vs_migra, "check": bench_check,
-              "growth": bench_growth, "validate-live-500": bench_validate_live_500}
+              "growth": bench_growth, "growth-live": bench_growth_live, "validate-live-500": bench_validate_live_500}
 
 class _Tee:
     """Prints as usual and keeps the lines, for the results section of benchmarks/README.md."""

@@ -113,7 +113,7 @@ def with_pictures(files: dict[str, str], out: Path, enabled: bool, *, redraw: bo
     (never deleted as stale), and reported as not checked."""
     from .outputs import previous_manifest
 
-    listed, _ = previous_manifest(out)
+    listed = previous_manifest(out)[0] if out.is_dir() else []  # a file there is plan()'s error to report
     files, notes = _pictures(files, out, enabled, redraw, listed)
     return _listed(files), notes
 
