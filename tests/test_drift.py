@@ -291,3 +291,23 @@ def test_a_unique_that_repeats_the_primary_key_is_not_a_missing_constraint(fresh
     url = f"postgresql://postgres@127.0.0.1:{postgres.settings['port']}/{fresh_db.name}"
     assert run("drift", "--specs", str(specs), "--db", url) == (0, "", "the database matches the specs\n")
     assert fresh_db.run("select count(*) from pg_index where indrelid = 't'::regclass") == [[2]]
+
+
+def test_drift_works_for_a_role_limited_to_one_connection(fresh_db):
+    """drift reads the catalog on a second connection when the server allows one; a role with a
+    connection limit of one gets the same answer on one."""
+    fresh_db.admin.run("drop role if exists solo")
+    fresh_db.admin.run("create role solo login connection limit 1")
+    fresh_db.admin.run(f'grant create on database "{fresh_db.name}" to solo')
+    params = fresh_db.server.dsn()
+    url = f"postgresql://solo@{params['host']}:{params['port']}/{fresh_db.name}"
+    try:
+        limited = run("drift", "--specs", str(STAGE5_SPECS), "--db", url)
+        fresh_db.admin.run("alter role solo connection limit -1")
+        unlimited = run("drift", "--specs", str(STAGE5_SPECS), "--db", url)
+        assert limited == unlimited
+        assert limited[0] == 1 and "public.ai_tasks" in limited[1]
+    finally:
+        fresh_db.admin.run(f'revoke create on database "{fresh_db.name}" from solo')
+        fresh_db.admin.run("drop owned by solo")
+        fresh_db.admin.run("drop role solo")

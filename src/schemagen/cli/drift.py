@@ -36,18 +36,24 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         params = connection_params(args.db)
     except ConnectionProblem as exc:
         raise UsageError(str(exc)) from None
-    # Two sessions open while the specs load: one for PostgreSQL to spell the specs' expressions,
-    # one to read the catalog meanwhile (drift overlaps the two).
-    pool = ThreadPoolExecutor(2)
-    opening = [pool.submit(lambda: Session(connect(params))) for _ in range(2)]
+    # The sessions open while the specs load: one for PostgreSQL to spell the specs' expressions,
+    # and, if the server takes a second connection, one to read the catalog meanwhile (drift
+    # overlaps the two). The first connection's failure is the one reported.
+    def open_sessions():
+        first = Session(connect(params))
+        try:
+            return first, Session(connect(params))
+        except Exception:  # a connection limit, say: one session does all the work
+            return first, None
+
+    pool = ThreadPoolExecutor(1)
+    opening = pool.submit(open_sessions)
     pool.shutdown(wait=False)
     try:
         project = load_project(args.specs)
-        sessions = [future.result() for future in opening]
+        sessions = opening.result()
     except BaseException as exc:
-        for future in opening:  # whatever failed first, no connection is left open
-            if future.exception() is None:
-                future.result().close()
+        opening.add_done_callback(_close_opened)  # whatever failed first, nothing is left open
         if isinstance(exc, ConnectionProblem):
             raise UsageError(str(exc)) from None
         raise
@@ -57,7 +63,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError(str(exc)) from None
     finally:
         for session in sessions:
-            session.close()
+            if session is not None:
+                session.close()
     if args.sql:
         out.write(repair_sql(found, project, build_environment(args.templates),
                              allow_destructive=args.allow_destructive))
@@ -67,3 +74,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             err.write(f"{len(found)} difference{'s' if len(found) != 1 else ''} between the database and "
                       "the specs\n" if found else "the database matches the specs\n")
     return EXIT_FINDINGS if found else EXIT_OK
+
+
+def _close_opened(opening) -> None:
+    if opening.exception() is None:
+        for session in opening.result():
+            if session is not None:
+                session.close()
