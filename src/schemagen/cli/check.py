@@ -47,24 +47,17 @@ MESSAGES = {
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .. import uptodate
 
-    pictured = args.pictures or uptodate.has_pictures(args.out)
-    key = uptodate.inputs_key(args.specs, args.templates) if args.specs.is_dir() and not pictured else None
+    from .pipeline import record_key
+
+    key = record_key(args)
     count = uptodate.up_to_date(key, args.out)
     if count is not None:
         return _clean(args, count, out)
     from ..model import SourcePos
     from ..outputs import plan, unified_diff
-    from ..pictures import PicturesUnavailable, with_pictures
-    from . import UsageError
-    from .pipeline import rendered_files
+    from .pipeline import rendered_with_pictures
 
-    project, files = rendered_files(args)
-    try:
-        files, notes = with_pictures(files, args.out, args.pictures, redraw=False)
-    except PicturesUnavailable as exc:
-        raise UsageError(str(exc)) from None
-    for note in notes:
-        err.write(f"schemagen: {note}\n")
+    project, files = rendered_with_pictures(args, err, redraw=False)
     p = plan(files, args.out)
     if p.clean and not p.warnings and key is not None and key == uptodate.inputs_key(args.specs, args.templates):
         uptodate.remember(key, files)

@@ -6,7 +6,7 @@ from typing import TextIO
 from ..outputs import locked, plan, write
 from ..render import MANIFEST
 from . import EXIT_OK, UsageError
-from .pipeline import rendered_files
+from .pipeline import record_key, rendered_with_pictures
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,17 +19,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .. import uptodate
 
-    from ..pictures import PicturesUnavailable, with_pictures
-
-    pictured = args.pictures or uptodate.has_pictures(args.out)
-    key = uptodate.inputs_key(args.specs, args.templates) if args.specs.is_dir() and not pictured else None
-    _, files = rendered_files(args)
-    try:
-        files, notes = with_pictures(files, args.out, args.pictures, redraw=True)
-    except PicturesUnavailable as exc:
-        raise UsageError(str(exc)) from None
-    for note in notes:
-        err.write(f"schemagen: {note}\n")
+    key = record_key(args)
+    _, files = rendered_with_pictures(args, err, redraw=True)
     plan(files, args.out)  # refuses an --out that is a file before anything is created
     with locked(args.out):
         p = plan(files, args.out)

@@ -1,8 +1,9 @@
-"""The steps generate and check share: load, lint, render."""
+"""The steps generate and check share: load, lint, render, the pictures, the up-to-date record's key."""
 
 from __future__ import annotations
 
 import argparse
+from typing import TextIO
 
 from ..lint import run_lint
 from ..load import load_project
@@ -13,3 +14,28 @@ from ..render import render_project
 def rendered_files(args: argparse.Namespace) -> tuple[Project, dict[str, str]]:
     project = load_project(args.specs)
     return project, render_project(project, run_lint(project), args.templates)
+
+
+def rendered_with_pictures(args: argparse.Namespace, err: TextIO, *, redraw: bool) -> tuple[Project, dict[str, str]]:
+    """The rendered files, with the diagrams' pictures when asked for (or kept from an earlier run)."""
+    from ..pictures import PicturesUnavailable, with_pictures
+    from . import UsageError
+
+    project, files = rendered_files(args)
+    try:
+        files, notes = with_pictures(files, args.out, args.pictures, redraw=redraw)
+    except PicturesUnavailable as exc:
+        raise UsageError(str(exc)) from None
+    for note in notes:
+        err.write(f"schemagen: {note}\n")
+    return project, files
+
+
+def record_key(args: argparse.Namespace) -> str | None:
+    """The up-to-date record's key for this run; None where the record cannot vouch (pictures,
+    whose renderer is not among its inputs, or specs that are not there)."""
+    from .. import uptodate
+
+    if not args.specs.is_dir() or args.pictures or uptodate.has_pictures(args.out):
+        return None
+    return uptodate.inputs_key(args.specs, args.templates)
