@@ -188,6 +188,10 @@ def start(**settings) -> testing.postgresql.Postgresql:
     """Start a fresh server; the caller stops it (it is also a context manager)."""
     bin_dir = find_bin_dir()
     settings.setdefault("initdb_args", f"-U {ADMIN} -A trust")
+    # A stage set is applied and compared in one transaction, which locks every table, index and
+    # sequence it makes: thousands at scale, beyond the default lock table (64 per connection),
+    # so the throwaway server gets room for ~100,000 locks and few connections.
     settings.setdefault("postgres_args", "-h 127.0.0.1 -F -c logging_collector=off -c fsync=off "
+                                         "-c max_connections=50 -c max_locks_per_transaction=2048 "
                                          "-c synchronous_commit=off -c full_page_writes=off")
     return _Postgresql(initdb=str(bin_dir / "initdb"), postgres=str(bin_dir / "postgres"), **settings)
