@@ -182,6 +182,15 @@ def test_check_and_generate_do_not_import_sqlglot_or_drivers(project):
     assert result.stdout.strip().splitlines()[-1] == "1 []"
 
 
+def test_a_check_the_record_answers_imports_no_rendering_module(project):
+    """The point of the up-to-date record: an unchanged project is checked without Jinja or the loader."""
+    assert run("generate")[0] == 0
+    code = ("import sys\nfrom schemagen.cli import main\nrc = main(['check', '-q'])\n"
+            "print(rc, sorted(m for m in ('jinja2', 'schemagen.load', 'schemagen.render') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=project)
+    assert result.stdout.strip().splitlines()[-1] == "0 []"
+
+
 def test_console_script_is_installed():
     result = subprocess.run(["schemagen", "--version"], capture_output=True, text=True)
     assert result.returncode == 0

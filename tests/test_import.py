@@ -329,7 +329,7 @@ def test_objects_no_kind_carries_are_named_not_dropped():
     from schemagen.importing.run import Piece
 
     source.pieces.append(Piece("create aggregate public.concat_all(text) (sfunc = textcat, stype = text)",
-                               "extra.sql:1", 1))
+                               "extra.sql:1", 1, "extra.sql"))
     result = import_schema(source, Options())
     assert not result.proven and result.differences == []
     assert result.left_out == ["aggregate public.concat_all: schemagen cannot import this kind of object yet; "

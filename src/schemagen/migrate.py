@@ -90,12 +90,7 @@ def migration_files(directory: Path) -> list[Path]:
 
 def apply_migrations(conn, files: list[Path]) -> None:
     """Apply existing migrations in name order, committed, as the Supabase CLI does, on the
-    throwaway server (``conn`` commits each statement). Transaction control is left out and
-    ``concurrently`` kept (each statement is its own transaction here); what PostgreSQL refuses
-    stops the run at its file and line, and what schemagen never sends (``copy … program``)
-    is refused as it is everywhere."""
-    from .db import execute_one
-    from .pgsql import refusal
+    throwaway server (``conn`` commits each statement)."""
     from .provenance import split
 
     for path in files:
@@ -104,18 +99,30 @@ def apply_migrations(conn, files: list[Path]) -> None:
             pieces = split(text)
         except Exception as exc:
             raise MigrationProblem(f"{path}: not SQL PostgreSQL can read: {exc}") from None
-        for sql, line in pieces:
-            if _is_transaction_control(sql):
-                continue
-            reason = refusal(sql)
-            if reason:
-                raise MigrationProblem(f"{path}:{line}: schemagen does not run this statement: {reason}")
-            try:
-                execute_one(conn, sql)
-            except Exception as exc:
-                raise MigrationProblem(f"{path}:{line}: PostgreSQL rejects this statement of an existing "
-                                       f"migration: {database_message(exc)}") from None
-        execute_one(conn, "reset all")  # a file's set search_path or role must not reach the next
+        run_file(conn, [(sql, f"{path}:{line}") for sql, line in pieces], MigrationProblem,
+                 " of an existing migration")
+
+
+def run_file(conn, pieces: list[tuple[str, str]], problem: type[Exception], whose: str = "") -> None:
+    """One file's statements (each with its ``file:line``), committed one by one as the Supabase CLI
+    applies a migration. Transaction control is left out and ``concurrently`` kept (each statement
+    is its own transaction here); what PostgreSQL refuses stops the run at its file and line, and
+    what schemagen never sends (``copy … program``) is refused as it is everywhere. A file's
+    ``set search_path`` or role does not reach the next."""
+    from .db import execute_one
+    from .pgsql import refusal
+
+    for sql, where in pieces:
+        if _is_transaction_control(sql):
+            continue
+        reason = refusal(sql)
+        if reason:
+            raise problem(f"{where}: schemagen does not run this statement: {reason}")
+        try:
+            execute_one(conn, sql)
+        except Exception as exc:
+            raise problem(f"{where}: PostgreSQL rejects this statement{whose}: {database_message(exc)}") from None
+    execute_one(conn, "reset all")
 
 
 def _is_transaction_control(sql: str) -> bool:

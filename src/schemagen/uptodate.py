@@ -67,6 +67,15 @@ def inputs_key(specs: Path, templates: Path | None) -> str | None:
     return hasher.hexdigest()
 
 
+def record_key(args) -> str | None:
+    """The record's key for a ``generate`` or ``check`` run; None where the record cannot vouch
+    (pictures, whose renderer is not among its inputs, or specs that are not there). Kept here,
+    away from the rendering modules, so that a check the record answers imports none of them."""
+    if not args.specs.is_dir() or args.pictures or has_pictures(args.out):
+        return None
+    return inputs_key(args.specs, args.templates)
+
+
 def has_pictures(out: Path) -> bool:
     """Whether the outputs hold pictures (``generate --pictures``): those the record does not
     vouch for, as their renderer is not among its inputs."""

@@ -47,9 +47,7 @@ MESSAGES = {
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .. import uptodate
 
-    from .pipeline import record_key
-
-    key = record_key(args)
+    key = uptodate.record_key(args)
     count = uptodate.up_to_date(key, args.out)
     if count is not None:
         return _clean(args, count, out)

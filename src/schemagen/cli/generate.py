@@ -6,7 +6,7 @@ from typing import TextIO
 from ..outputs import locked, plan, write
 from ..render import MANIFEST
 from . import EXIT_OK, UsageError
-from .pipeline import record_key, rendered_with_pictures
+from .pipeline import rendered_with_pictures
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .. import uptodate
 
-    key = record_key(args)
+    key = uptodate.record_key(args)
     _, files = rendered_with_pictures(args, err, redraw=True)
     plan(files, args.out)  # refuses an --out that is a file before anything is created
     with locked(args.out):

@@ -1,4 +1,4 @@
-"""The steps generate and check share: load, lint, render, the pictures, the up-to-date record's key."""
+"""The steps generate and check share: load, lint, render, and the pictures."""
 
 from __future__ import annotations
 
@@ -29,13 +29,3 @@ def rendered_with_pictures(args: argparse.Namespace, err: TextIO, *, redraw: boo
     for note in notes:
         err.write(f"schemagen: {note}\n")
     return project, files
-
-
-def record_key(args: argparse.Namespace) -> str | None:
-    """The up-to-date record's key for this run; None where the record cannot vouch (pictures,
-    whose renderer is not among its inputs, or specs that are not there)."""
-    from .. import uptodate
-
-    if not args.specs.is_dir() or args.pictures or uptodate.has_pictures(args.out):
-        return None
-    return uptodate.inputs_key(args.specs, args.templates)

@@ -46,6 +46,7 @@ class Piece:
     sql: str
     where: str  # file:line
     group: int  # the stage it belongs to when the import makes a stage per file
+    file: str = ""
 
 
 @dataclass
@@ -100,7 +101,7 @@ def from_files(files: list[Path], *, stage_per_file: bool, groups: list[int] | N
             raise ImportProblem(f"{path}: not SQL PostgreSQL can read: {exc}") from None
         group = n if stage_per_file else groups[n - 1] if groups else 1
         source.titles.setdefault(group, title_of(path))
-        source.pieces += [Piece(sql, f"{path}:{line}", group) for sql, line in pieces]
+        source.pieces += [Piece(sql, f"{path}:{line}", group, str(path)) for sql, line in pieces]
     return source
 
 
@@ -120,7 +121,7 @@ def from_stage_doc(path: Path) -> Source:
             pieces = split(block)
         except Exception as exc:
             raise ImportProblem(f"{path}:{line}: a SQL block PostgreSQL cannot read: {exc}") from None
-        source.pieces += [Piece(sql, f"{path}:{line + at - 1}", 1) for sql, at in pieces]
+        source.pieces += [Piece(sql, f"{path}:{line + at - 1}", 1, str(path)) for sql, at in pieces]
     return source
 
 
@@ -137,7 +138,6 @@ class Options:
     first_stage: int = 1
     title: str | None = None
     verify: bool = True
-    platform: bool = True
 
 
 def import_schema(source: Source, options: Options) -> Result:
@@ -295,26 +295,16 @@ def _schema_of(family: str, key: tuple) -> str | None:
 def _apply(conn, source: Source, baseline: Catalog) -> dict[tuple, int]:
     """Each statement, committed, as the Supabase CLI applies migrations; with a stage per file,
     the catalog is read after each file so that every object belongs to the file that made it."""
-    from ..db import Session, database_message, execute_one
-    from ..pgsql import refusal
-    from ..migrate import _is_transaction_control
+    from ..db import Session
+    from ..migrate import run_file
 
     origin: dict[tuple, int] = {}
     previous = baseline
     groups = sorted({p.group for p in source.pieces})
     for group in groups:
-        for piece in (p for p in source.pieces if p.group == group):
-            if _is_transaction_control(piece.sql):
-                continue
-            reason = refusal(piece.sql)
-            if reason:
-                raise ImportProblem(f"{piece.where}: schemagen does not run this statement: {reason}")
-            try:
-                execute_one(conn, piece.sql)
-            except Exception as exc:
-                raise ImportProblem(f"{piece.where}: PostgreSQL rejects this statement: "
-                                    f"{database_message(exc)}") from None
-        execute_one(conn, "reset all")
+        mine = [p for p in source.pieces if p.group == group]
+        for file in dict.fromkeys(p.file for p in mine):
+            run_file(conn, [(p.sql, p.where) for p in mine if p.file == file], ImportProblem)
         if len(groups) > 1:
             session = Session(conn)
             try:
@@ -336,6 +326,7 @@ def _stand_ins(source: Source) -> list[str]:
     """Tables a stage document references but does not create (earlier stages), with the columns
     it references, typed as the referencing columns are."""
     from ..pgsql import _node, _parse
+    from ..sqltext import qualified, quote_ident
 
     created: set[tuple[str, str]] = set()
     wanted: dict[tuple[str, str], dict[str, str]] = {}
@@ -361,8 +352,6 @@ def _stand_ins(source: Source) -> list[str]:
     for (schema, name), columns in wanted.items():
         if (schema, name) in created or schema in PLATFORM_SCHEMAS:
             continue
-        from ..sqltext import qualified, quote_ident
-
         cols = ", ".join(f"{quote_ident(c)} {t} primary key" if i == 0 else f"{quote_ident(c)} {t}"
                          for i, (c, t) in enumerate(columns.items()))
         out.append(f"create table {qualified(schema, name)} ({cols})")
@@ -464,7 +453,6 @@ class _Inputs:
 
 
 def _specs(inputs: _Inputs, draft: Draft) -> tuple[dict[str, str], m.Project]:
-    from .yamlout import dump
 
     source = inputs.source
     doc = source.doc
@@ -481,8 +469,7 @@ def _specs(inputs: _Inputs, draft: Draft) -> tuple[dict[str, str], m.Project]:
         depends = doc.depends_on if doc else [inputs.options.first_stage + g - 1 for g in numbers if g < group]
         if depends:
             data["depends_on"] = depends
-        if inputs.options.platform:
-            data["platform"] = "supabase"
+        data["platform"] = "supabase"  # the source was applied on, or read as, a Supabase project
         if doc and inputs.stand_ins:
             data["external"] = {"tables": _externals(inputs, draft)}
         for key in ("sql_before", "extensions", "enums", "domains", "sequences", "functions", "tables", "views", "publications",
@@ -502,13 +489,13 @@ def _specs(inputs: _Inputs, draft: Draft) -> tuple[dict[str, str], m.Project]:
         slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "imported"
         name = f"stage-{number:02d}-{slug}.yaml"
         data_by_file[name] = data
-    files = {name: dump(data, _HEADER) for name, data in data_by_file.items()}
+    files = {name: _dump(data) for name, data in data_by_file.items()}
     project = _load(files)
     if doc and (doc.waived or doc.item_reasons):
         from .doc_hints import apply_waivers
 
         if apply_waivers(doc, data_by_file, project):
-            files = {name: dump(data, _HEADER) for name, data in data_by_file.items()}
+            files = {name: _dump(data) for name, data in data_by_file.items()}
             project = _load(files)
     return files, project
 

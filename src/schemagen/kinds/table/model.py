@@ -124,8 +124,24 @@ class DiagramColumn(_Brief):
     type: str | None = None
 
 
+class _OtherTable:
+    """What every table the specs know has: a name and columns (the key among them). A stage's own
+    table, and what the specs know of one another stage or the platform creates."""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.schema, self.name)
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+    @property
+    def primary_key_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.primary_key)
+
+
 @dataclass(frozen=True, repr=False)
-class Table(_Brief):
+class Table(_OtherTable, _Brief):
     schema: str
     name: str
     columns: tuple[Column, ...]
@@ -150,13 +166,6 @@ class Table(_Brief):
     renamed_from: str | None = None
     waivers: tuple[Waiver, ...] = ()
     pos: SourcePos = field(default=NOWHERE, compare=False)
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.schema, self.name)
-
-    def column(self, name: str) -> Column | None:
-        return next((c for c in self.columns if c.name == name), None)
 
     @property
     def primary_key_columns(self) -> tuple[str, ...]:
@@ -206,22 +215,6 @@ class Table(_Brief):
         if fk.label is not None:
             return fk.label
         return "references" if self.diagram_as_written else ", ".join(fk.columns)
-
-
-class _OtherTable:
-    """What the specs know of a table that another stage or the platform creates: its name and
-    its columns (the key among them)."""
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.schema, self.name)
-
-    def column(self, name: str) -> Column | None:
-        return next((c for c in self.columns if c.name == name), None)
-
-    @property
-    def primary_key_columns(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.columns if c.primary_key)
 
 
 @dataclass(frozen=True, repr=False)
