@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 from importlib.util import find_spec
 from pathlib import Path
@@ -26,14 +27,30 @@ NAMESPACE = "uptodate"
 DEPENDENCIES = ("jinja2", "yaml", "pglast", "markupsafe")
 
 
-def _package_files() -> list[Path]:
-    root = Path(__file__).resolve().parent
-    files = [p for p in root.rglob("*") if p.suffix in (".py", ".sql", ".json", ".j2") and p.is_file()]
+CODE_SUFFIXES = (".py", ".sql", ".json", ".j2")
+
+
+def _code_stamps(folder: str, found: dict[str, str]) -> None:
+    """Path → "size mtime" of every code file under ``folder``; bytecode folders are skipped, as
+    the walk runs on every check and Python rewrites them."""
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name != "__pycache__":
+                    _code_stamps(entry.path, found)
+            elif entry.name.endswith(CODE_SUFFIXES):
+                info = entry.stat()
+                found[entry.path] = f"{info.st_size} {info.st_mtime_ns}"
+
+
+def _package_stamps() -> list[tuple[str, str]]:
+    found: dict[str, str] = {}
+    _code_stamps(str(Path(__file__).resolve().parent), found)
     templates = find_spec("schemagen.templates")
     if templates is not None and templates.submodule_search_locations:
         for folder in templates.submodule_search_locations:
-            files += [p for p in Path(folder).glob("*.j2") if p.is_file()]
-    return sorted(set(files))
+            _code_stamps(folder, found)
+    return sorted(found.items())
 
 
 def inputs_key(specs: Path, templates: Path | None) -> str | None:
@@ -51,9 +68,8 @@ def inputs_key(specs: Path, templates: Path | None) -> str | None:
             stamp = Path(origin).stat() if origin else None
             add(f"dependency {name}", f"{origin} {stamp.st_size if stamp else 0} "
                                       f"{stamp.st_mtime_ns if stamp else 0}".encode())
-        for path in _package_files():  # schemagen's own files by path, size and time: an edit misses
-            info = path.stat()
-            add(f"code {path}", f"{info.st_size} {info.st_mtime_ns}".encode())
+        for path, stamp in _package_stamps():  # schemagen's own files by path, size and time: an edit misses
+            add(f"code {path}", stamp.encode())
         spec_files = sorted(p for p in specs.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
         if not spec_files:
             return None
