@@ -104,67 +104,6 @@ def scratch_database(params: dict[str, object], project: m.Project) -> Iterator[
         admin.close()
 
 
-class BackgroundServer:
-    """A throwaway server booting in a thread while the caller loads and checks the specs.
-
-    initdb and start-up are most of a cold ``validate --live``; started first, they
-    overlap with everything that needs no database.
-    """
-
-    def __init__(self):
-        from concurrent.futures import ThreadPoolExecutor
-
-        from . import pgserver
-
-        self._pool = ThreadPoolExecutor(1)
-        self._future = self._pool.submit(pgserver.start)
-
-    @contextmanager
-    def database(self, project: m.Project, prepare=None) -> Iterator[Session]:
-        """The platform installed and committed by the cluster's superuser, as on Supabase; the
-        stages then run as ``postgres``, a role that is not one. ``prepare``, given a connection
-        as ``postgres`` that commits each statement, builds what must be in place before the
-        session's transaction starts (the migrations a new one follows), so that the locks the
-        session then takes are its own."""
-        from . import pgserver
-        from .live import connect as connect_server
-        from .live import install_platform
-
-        try:
-            server = self._future.result()
-        except pgserver.PostgresNotFound as exc:
-            raise ConnectionProblem(str(exc)) from None
-        finally:
-            self._pool.shutdown()
-        try:
-            admin = connect_server(server, admin=True)
-            try:
-                install_platform(admin, project)
-            finally:
-                admin.close()
-            if prepare is not None:
-                owner = connect_server(server)
-                try:
-                    prepare(owner)
-                finally:
-                    owner.close()
-            session = Session(connect_server(server))
-            try:
-                yield session
-            finally:
-                session.close()
-        finally:
-            server.stop()
-
-    def cancel(self) -> None:
-        """Stop a server that was started but is not needed (the specs did not load)."""
-        self._pool.shutdown()
-        try:
-            self._future.result().stop()
-        except Exception:  # it failed to start: nothing to stop
-            pass
-
-
 def _untestable_finding(project: m.Project, name: str, needs: list[str]) -> Diagnostic:
     extension = next(e for e in project.objects("Extension") if e.name == name)
     what = f"; {len(needs)} object{'s' if len(needs) != 1 else ''} that need it were not applied, compared or " \

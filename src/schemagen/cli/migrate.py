@@ -89,7 +89,7 @@ def _new(args, project, out: TextIO, err: TextIO) -> int:
     from ..drift import schemas_to_read
     from ..outputs import write_new_files
     from ..render import build_environment, render_project
-    from ..validate import BackgroundServer
+    from ..throwaway import BackgroundServer
 
     env = build_environment(args.templates)
     files = migrate.migration_files(args.dir)
@@ -150,7 +150,7 @@ def _check(args, project, out: TextIO, err: TextIO) -> int:
     from .. import migrate
     from ..compare import diagnostic
     from ..drift import drift, schemas_to_read
-    from ..validate import BackgroundServer
+    from ..throwaway import BackgroundServer
 
     files = migrate.migration_files(args.dir)
     server = BackgroundServer()
@@ -169,7 +169,7 @@ def _verify(args, project, out: TextIO, err: TextIO) -> int:
     from ..drift import schemas_to_read
     from ..provenance import split
     from ..render import build_environment
-    from ..validate import BackgroundServer
+    from ..throwaway import BackgroundServer
 
     target = args.file.resolve()
     files = migrate.migration_files(args.dir)

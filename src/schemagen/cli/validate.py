@@ -3,9 +3,7 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from ..diagnostics import FORMATS, format_diagnostics
-from ..lint import failing
-from ..load import load_project
+from ..diagnostics import FORMATS
 from . import EXIT_FINDINGS, EXIT_OK, UsageError
 
 
@@ -21,12 +19,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from ..offline import render_and_validate
-    from ..db import ConnectionProblem, ContainmentBroken, connection_params
-    from ..validate import BackgroundServer, apply_waivers, scratch_database, validate_live
+    from ..throwaway import BackgroundServer
 
     live = args.live or args.db
-    server = BackgroundServer() if args.live and not args.db else None
+    server = BackgroundServer() if args.live and not args.db else None  # first: it boots while the rest loads
+    from ..db import ConnectionProblem, ContainmentBroken, connection_params
+    from ..diagnostics import format_diagnostics
+    from ..lint import failing
+    from ..load import load_project
+    from ..offline import render_and_validate
+    from ..validate import apply_waivers, scratch_database, validate_live
+
     try:
         project = load_project(args.specs)
         rendered, diagnostics = render_and_validate(project, args.templates, parallel=server is None)
