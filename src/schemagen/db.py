@@ -201,6 +201,9 @@ class Session:
     def __init__(self, conn):
         self.conn = conn
         self._savepoints = 0
+        #: Savepoint bookkeeping not sent yet: it travels ahead of the next statement, in the same
+        #: round trip, so a savepoint costs none of its own (the RLS probe opens thousands).
+        self._pending: list[str] = []
         conn.run("begin")
         self._check_open()
 
@@ -221,13 +224,38 @@ class Session:
         return self._send(sql)
 
     def _send(self, sql: str) -> list:
+        if not self._pending:
+            try:
+                return execute_one(self.conn, sql)
+            finally:
+                self._check_open()
+        rows, error = self._with_pending([sql])[0]
+        if error is not None:
+            raise error
+        return rows
+
+    def _with_pending(self, statements: list[str]) -> list[tuple[list, BaseException | None]]:
+        """The deferred bookkeeping, then ``statements``, in one round trip (``execute_each``); the
+        statements' results. A bookkeeping statement that fails is raised: a savepoint that could
+        not be rolled back to leaves nothing after it trustworthy."""
+        pending, self._pending = self._pending, []
         try:
-            return execute_one(self.conn, sql)
+            results = execute_each(self.conn, pending + statements)
         finally:
             self._check_open()
+        for _, error in results[:len(pending)]:
+            if error is not None:
+                raise error
+        return results[len(pending):]
+
+    def flush(self) -> None:
+        """Send the deferred bookkeeping now, before work on this connection that bypasses the session."""
+        if self._pending:
+            self._with_pending([])
 
     def query(self, sql: str, **params) -> list:
         """schemagen's own catalog queries, with bound parameters."""
+        self.flush()
         try:
             return self.conn.run(sql, **params)
         finally:
@@ -237,7 +265,7 @@ class Session:
     def _savepoint(self, *, keep: bool) -> Iterator[None]:
         self._savepoints += 1
         name = f"schemagen_{self._savepoints}"
-        self._send(f"savepoint {name}")
+        self._pending.append(f"savepoint {name}")
         try:
             yield
         except ContainmentBroken:
@@ -248,61 +276,56 @@ class Session:
         self._close_savepoint(name, undo=not keep)
 
     def _close_savepoint(self, name: str, *, undo: bool) -> None:
-        """Roll back to the savepoint (if asked) and release it, in one round trip."""
-        if not undo:
-            self._send(f"release savepoint {name}")
+        """Roll back to the savepoint (if asked) and release it: deferred to the next round trip,
+        or nothing at all when no statement was sent since it was opened."""
+        if self._pending and self._pending[-1] == f"savepoint {name}":
+            self._pending.pop()
             return
-        statements = [f"rollback to savepoint {name}", f"release savepoint {name}"]
-        try:
-            results = execute_each(self.conn, statements)
-        finally:
-            self._check_open()
-        for _, error in results:
-            if error is not None:
-                raise error
+        self._pending += [f"rollback to savepoint {name}"] if undo else []
+        self._pending.append(f"release savepoint {name}")
 
-    def try_as(self, role: str, setup: list[str], statement: str, then: list[str]) -> tuple[list, BaseException | None,
-                                                                                          list[list]]:
-        """Run ``statement`` as ``role`` (after ``setup``, such as the JWT claims), then ``then`` as
-        this session's own role, and undo it all: one round trip. Returns the statement's rows,
-        its error, and the rows of each of ``then`` (empty where the statement's failure left the
-        transaction aborted, as its effects are then void anyway)."""
-        return self.try_many([(role, setup, statement, then)])[0]
+    def try_as(self, role: str, claims: str | None, statement: str, then: list[str]) -> tuple[list, BaseException | None,
+                                                                                            list[list]]:
+        """Run ``statement`` as ``role`` (with ``claims``, the JWT's JSON that ``auth.uid()`` reads,
+        if given), then ``then`` as this session's own role, and undo it all: one round trip.
+        Returns the statement's rows, its error, and the rows of each of ``then`` (empty where the
+        statement's failure left the transaction aborted, as its effects are then void anyway)."""
+        return self.try_many([(role, claims, statement, then)])[0]
 
-    def try_many(self, attempts: list[tuple[str, list[str], str, list[str]]]) -> list[tuple[list, BaseException | None,
+    def try_many(self, attempts: list[tuple[str, str | None, str, list[str]]]) -> list[tuple[list, BaseException | None,
                                                                                              list[list]]]:
-        """``try_as`` for several attempts, each under its own savepoint and undone before the next,
-        all in one round trip: the RLS probe's checks of a table travel together."""
+        """``try_as`` for several attempts, all in one round trip: the RLS probe's checks of a table
+        travel together. One savepoint serves them all: each attempt is rolled back to it before
+        the next, and the role and claims, set as PostgREST sets them (``set_config(…, true)``,
+        local to the savepoint's subtransaction), go with the rollback."""
         from .pgsql import refusal
-        from .sqltext import quote_ident
+        from .sqltext import quote_literal
 
-        batch: list[str] = []
+        self._savepoints += 1
+        name = f"schemagen_{self._savepoints}"
+        batch: list[str] = [f"savepoint {name}"]
         spans = []
-        for role, setup, statement, then in attempts:
+        for role, claims, statement, then in attempts:
             reason = refusal(statement)
             if reason:
                 raise StatementRefused(f"schemagen did not send this statement: {reason}")
-            self._savepoints += 1
-            name = f"schemagen_{self._savepoints}"
-            spans.append((len(batch), len(setup), len(then)))
-            batch += [f"savepoint {name}", f"set local role {quote_ident(role)}", *setup, statement, "reset role",
-                      *then, f"rollback to savepoint {name}", f"release savepoint {name}"]
-        try:
-            results = execute_each(self.conn, batch)
-        finally:
-            self._check_open()
+            settings = f"select set_config('role', {quote_literal(role)}, true)"
+            if claims is not None:
+                settings += f", set_config('request.jwt.claims', {quote_literal(claims)}, true)"
+            spans.append((len(batch), len(then)))
+            batch += [settings, statement, *(["reset role", *then] if then else []), f"rollback to savepoint {name}"]
+        batch.append(f"release savepoint {name}")
+        results = self._with_pending(batch)
+        for index in [0] + [first + 2 + (then_count + 1 if then_count else 0) for first, then_count in spans] + [-1]:
+            if results[index][1] is not None:
+                raise ContainmentBroken(f"schemagen could not undo a probe statement ({batch[index]}): "
+                                        f"{results[index][1]}")
         out = []
-        for first, setup_count, then_count in spans:
-            end = first + 2 + setup_count + 2 + then_count + 2
-            for sql, (_, error) in zip(batch[end - 2:end], results[end - 2:end], strict=True):
-                if error is not None:
-                    raise ContainmentBroken(f"schemagen could not undo a probe statement ({sql}): {error}")
-            start = first + 2 + setup_count
-            rows, error = results[start]
-            failed_setup = next((e for _, e in results[first + 1:start] if e is not None), None)
-            if failed_setup is not None:  # the statement ran in an aborted transaction: the setup's error says why
-                rows, error = [], failed_setup
-            out.append((rows, error, [r for r, _ in results[start + 2:start + 2 + then_count]]))
+        for first, then_count in spans:
+            (_, failed_settings), (rows, error) = results[first], results[first + 1]
+            if failed_settings is not None:  # the statement ran in an aborted transaction: this says why
+                rows, error = [], failed_settings
+            out.append((rows, error, [r for r, _ in results[first + 3:first + 3 + then_count]]))
         return out
 
     def attempt(self):
@@ -324,6 +347,7 @@ class Session:
         """
         from .pgsql import refusal
 
+        self.flush()
         failures: list[tuple[int, BaseException]] = []
         pending: list[tuple[int, str]] = []
         for i, sql in enumerate(statements):
@@ -342,7 +366,7 @@ class Session:
             finally:
                 self._check_open()
             if error is None:
-                self._send(f"release savepoint {name}")
+                self._pending.append(f"release savepoint {name}")
                 continue
             self._send(f"rollback to savepoint {name}")
             if completed:

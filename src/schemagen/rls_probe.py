@@ -27,8 +27,9 @@ key to the users, or through a parent table that has an owner (``trip_stops`` vi
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Iterator, Literal
 
 from . import model as m
 from .catalog import Catalog
@@ -164,16 +165,33 @@ def applicable(table: m.Table, role: str, command: str) -> tuple[str, ...]:
 class _Seeder:
     """Builds rows that satisfy not-null columns, value-list checks and foreign keys, parents first."""
 
-    def __init__(self, session, catalog: Catalog, by_table: dict | None = None):
+    def __init__(self, session, catalog: Catalog, by_table: dict | None = None, known: dict | None = None):
         self.session = session
         self.catalog = catalog
         self.counter = 0
         #: Each table's constraints, (key, facts) as the catalog keys them: looked up per row made,
         #: so a scan of every table's would make the probe quadratic in the schema's size.
         self.by_table = by_table if by_table is not None else constraints_by_table(catalog)
+        #: Rows known to be there, by (table, key values as SQL): a lookup that needs no round trip.
+        #: Whoever rolls back a savepoint the seeder worked under puts back what was known before.
+        self.known: dict[tuple, dict[str, object]] = dict(known or {})
 
     def constraints(self, table: tuple[str, str]) -> list:
         return self.by_table.get(table, [])
+
+    @contextmanager
+    def savepoint(self, *, keep: bool = False) -> Iterator[None]:
+        """The session's savepoint, undone (``keep``: only if the block fails); what the seeder
+        learnt inside is forgotten with the rows it learnt about."""
+        before = dict(self.known)
+        kept = False
+        try:
+            with self.session.attempt() if keep else self.session.scratch():
+                yield
+            kept = keep
+        finally:
+            if not kept:
+                self.known = before
 
     def filler(self, table: TableFacts, column) -> str | None:
         """A value of the column's type, distinct per call so unique columns never collide."""
@@ -222,10 +240,18 @@ class _Seeder:
         pk = self.primary_key(key)
         if not pk or not all(c in values for c in pk):
             return None
+        memo = (key, tuple(values[c] for c in pk))
+        if memo in self.known:
+            return self.known[memo]
         where = " and ".join(f"{quote_ident(c)} = {values[c]}" for c in pk)
         found = self.session.execute(f"select {', '.join(quote_ident(c) for c in pk)} from {qualified(*key)} "
                                      f"where {where}")
-        return dict(zip(pk, found[0], strict=True)) if found else None
+        return self._remember(key, dict(zip(pk, found[0], strict=True))) if found else None
+
+    def _remember(self, key: tuple[str, str], row: dict[str, object]) -> dict[str, object]:
+        pk = self.primary_key(key)
+        self.known[(key, tuple(quote_literal(str(row[c])) for c in pk))] = row
+        return row
 
     def ensure(self, key: tuple[str, str], values: dict[str, str], depth: int = 0) -> dict[str, object]:
         """A row with these SQL values (filling the rest), inserted unless it exists; its primary key."""
@@ -263,7 +289,7 @@ class _Seeder:
         insert = (f"insert into {qualified(*key)} ({names}) values ({', '.join(row.values())})" if row
                   else f"insert into {qualified(*key)} default values")
         result = self.session.execute(f"{insert} returning {returning}")
-        return dict(zip(pk, result[0], strict=True)) if pk else {}
+        return self._remember(key, dict(zip(pk, result[0], strict=True))) if pk else {}
 
     def owned_values(self, owner: Ownership, user: str) -> dict[str, str]:
         """The column values that make a row belong to ``user``."""
@@ -298,8 +324,40 @@ class Probe:
         self.by_table = constraints_by_table(catalog)
         #: The table being probed's row maker: one per table, so made-up keys never repeat.
         self.seeder = _Seeder(session, catalog, self.by_table)
+        #: The users' own rows (``profiles`` for A and B), made once for every table's probe.
+        self.users: dict[tuple, dict[str, object]] = {}
 
     def run(self, project: m.Project, skip_tables: set = frozenset()) -> tuple[list[TableReport], list[Diagnostic]]:
+        with self.session.scratch():  # the users' rows, shared by every table's probe, undone after them all
+            self.users = self._seed_users(project, skip_tables)
+            return self._run(project, skip_tables)
+
+    def _seed_users(self, project: m.Project, skip_tables) -> dict[tuple, dict[str, object]]:
+        """A's and B's rows in the tables owner columns point at, made once: every table's probe
+        would otherwise make (and undo) the same two users. Where one cannot be made here, each
+        table's probe tries again inside its own savepoint and reports why."""
+        seeder = _Seeder(self.session, self.catalog, self.by_table)
+        targets = []
+        for table in project.tables:
+            if not table.rls or table.key in skip_tables or table.key not in self.catalog.tables:
+                continue
+            column = ownership(table, project).column
+            for (_, kind, cols), con in seeder.constraints(table.key):
+                if kind == "foreign key" and cols == (column,) and con.ref_table in self.catalog.tables \
+                        and len(con.ref_columns) == 1 and (con.ref_table, con.ref_columns[0]) not in targets:
+                    targets.append((con.ref_table, con.ref_columns[0]))
+        for target, column in targets:
+            for user in (USER_A, USER_B):
+                try:
+                    with seeder.savepoint(keep=True):
+                        seeder.ensure(target, {column: quote_literal(user)})
+                except ContainmentBroken:
+                    raise
+                except Exception:  # each table's probe meets this again, and says why
+                    pass
+        return seeder.known
+
+    def _run(self, project: m.Project, skip_tables) -> tuple[list[TableReport], list[Diagnostic]]:
         reports, found = [], []
         for table in project.tables:
             if table.rls and table.key in skip_tables:  # V204 says why, once
@@ -360,13 +418,14 @@ class Probe:
         row_a, row_b, pk, b_where, before = seeded
         b_version = f"select xmin::text from {qualified(*table.key)} where {b_where}"
         statements = [sql.format(b_where=b_where, pk=", ".join(quote_ident(c) for c in pk)) for _, _, sql in wanted]
-        results = self.session.try_many([(role, self._claims_setup(role, user), statement, [b_version])
+        # A read changes nothing: only writes are followed by a look at B's row.
+        results = self.session.try_many([(role, _claims(user, role) if user else None, statement,
+                                          [] if statement.startswith("select ") else [b_version])
                                          for (role, user, _), statement in zip(wanted, statements, strict=True)])
         out = []
-        for statement, (rows, error, (after,)) in zip(statements, results, strict=True):
+        for statement, (rows, error, looked) in zip(statements, results, strict=True):
             failure = Failure.of(error) if error is not None else None
-            if failure is not None:  # a failed statement changed nothing
-                after = [[before]]
+            after = looked[0] if looked and failure is None else [[before]]  # a failed statement changed nothing
             seen = {tuple(str(v) for v in row) for row in rows}
             out.append(Scenario(
                 statement=statement,
@@ -379,17 +438,10 @@ class Probe:
             ))
         return out
 
-    @staticmethod
-    def _claims_setup(role: str, user: str | None) -> list[str]:
-        """As Supabase's API does it: the JWT claims auth.uid() reads."""
-        if not user:
-            return []
-        return [f"select set_config('request.jwt.claims', {quote_literal(_claims(user, role))}, true)"]
-
     def probe_table(self, table: m.Table, owner: Ownership) -> TableReport:
         report = TableReport(table, owner)
         facts = self.catalog.tables[table.key]
-        seeder = self.seeder = _Seeder(self.session, self.catalog, self.by_table)
+        seeder = self.seeder = _Seeder(self.session, self.catalog, self.by_table, self.users)
         primary = set(seeder.primary_key(table.key))
         fixed = {owner.column} if owner.column else ({owner.via[0]} if owner.via else set())
         # A column set to its default reads nothing, as a client's `set col = $1` reads nothing:
@@ -436,8 +488,8 @@ class Probe:
                                           f"not {others}", "ok", "select")
 
         if owner.column or owner.via:
-            for whose, user in (("own", USER_A), ("B's", USER_B)):
-                statement, failure = self._insert(table, owner, user)
+            for whose, (statement, failure) in zip(("own", "B's"), self._inserts(table, owner, (USER_A, USER_B)),
+                                                   strict=True):
                 if failure is None:
                     hole = whose == "B's"
                     add(f"insert ({whose} row)", statement, "A creates a row owned by B" if hole else "allowed",
@@ -447,7 +499,7 @@ class Probe:
                 else:
                     add(f"insert ({whose} row)", statement, untested(failure), "untested", "insert")
         else:
-            statement, failure = self._insert(table, owner, None)
+            [(statement, failure)] = self._inserts(table, owner, (None,))
             if failure is None or failure.is_rls:
                 add("insert", statement, "allowed" if failure is None else f"refused: {failure.message}", "ok",
                     "insert")
@@ -476,42 +528,57 @@ class Probe:
             add("anon select", anon.statement, f"anon sees {anon.rows} rows",
                 "hole" if anon.rows and not granted else "ok", "select", "anon", read=True)
 
-    def _insert(self, table: m.Table, owner: Ownership, user: str | None) -> tuple[str, Failure | None]:
-        """Insert one row as A, without ``returning``; the statement, and why it failed if it did."""
-        session = self.session
+    def _inserts(self, table: m.Table, owner: Ownership, users: tuple[str | None, ...]) -> list[tuple[str, Failure | None]]:
+        """Insert a row owned by each of ``users`` as A, without ``returning``, each undone before
+        the next and all in one round trip; each statement, and why it failed if it did."""
+        seeder = self.seeder
+        prepared: list[tuple[str, Failure | None]] = []
+        with seeder.savepoint():  # the rows the inserts need, undone after them
+            for user in users:
+                try:
+                    with seeder.savepoint(keep=True):  # a failed preparation is undone alone
+                        prepared.append((self._insert_statement(table, owner, user), None))
+                except ContainmentBroken:
+                    raise
+                except Exception as exc:
+                    prepared.append((f"insert into {qualified(*table.key)} …", Failure.of(exc)))
+            claims = _claims(USER_A, "authenticated")
+            results = iter(self.session.try_many([("authenticated", claims, statement, [])
+                                                  for statement, failure in prepared if failure is None]))
+        out = []
+        for statement, failure in prepared:
+            if failure is None:
+                _, error, _ = next(results)
+                failure = Failure.of(error) if error is not None else None
+            out.append((statement, failure))
+        return out
+
+    def _insert_statement(self, table: m.Table, owner: Ownership, user: str | None) -> str:
+        """The insert of a row for ``user`` (None: no owner), its parent rows made first."""
+        seeder = self.seeder
+        facts = self.catalog.tables[table.key]
+        # both users' rows and parents exist, as in every other scenario, so the row
+        # inserted for A and the one for B name different parents
+        owned = {who: seeder.owned_values(owner, who) for who in (USER_A, USER_B)}
+        values = dict(owned[user]) if user else {}
+        for column in facts.columns:
+            if column.not_null and not column.default and not column.identity and column.name not in values:
+                values[column.name] = seeder.filler(facts, column)
+        for (_, kind, cols), con in seeder.constraints(table.key):
+            if kind != "foreign key" or len(cols) != 1 or cols[0] not in values \
+                    or cols[0] in (owner.column, owner.via[0] if owner.via else None) \
+                    or con.ref_table not in self.catalog.tables:
+                continue
+            parent = seeder.ensure(con.ref_table, {})
+            values[cols[0]] = quote_literal(str(parent[con.ref_columns[0]]))
+        if owner.column and user:  # the owner's own row where the key points at the users
+            fk = next((con for (_, kind, cols), con in seeder.constraints(table.key)
+                       if kind == "foreign key" and cols == (owner.column,)), None)
+            if fk is not None and fk.ref_table in self.catalog.tables:
+                seeder.ensure(fk.ref_table, {fk.ref_columns[0]: quote_literal(user)})
         name = qualified(*table.key)
-        with session.scratch():
-            seeder = self.seeder
-            facts = self.catalog.tables[table.key]
-            try:  # inside the scratch savepoint, which undoes a failed preparation too
-                # both users' rows and parents exist, as in every other scenario, so the row
-                # inserted for A and the one for B name different parents
-                owned = {who: seeder.owned_values(owner, who) for who in (USER_A, USER_B)}
-                values = dict(owned[user]) if user else {}
-                for column in facts.columns:
-                    if column.not_null and not column.default and not column.identity \
-                            and column.name not in values:
-                        values[column.name] = seeder.filler(facts, column)
-                for (_, kind, cols), con in seeder.constraints(table.key):
-                    if kind != "foreign key" or len(cols) != 1 or cols[0] not in values \
-                            or cols[0] in (owner.column, owner.via[0] if owner.via else None) \
-                            or con.ref_table not in self.catalog.tables:
-                        continue
-                    parent = seeder.ensure(con.ref_table, {})
-                    values[cols[0]] = quote_literal(str(parent[con.ref_columns[0]]))
-                if owner.column and user:  # the owner's own row where the key points at the users
-                    fk = next((con for (_, kind, cols), con in seeder.constraints(table.key)
-                               if kind == "foreign key" and cols == (owner.column,)), None)
-                    if fk is not None and fk.ref_table in self.catalog.tables:
-                        seeder.ensure(fk.ref_table, {fk.ref_columns[0]: quote_literal(user)})
-            except ContainmentBroken:
-                raise
-            except Exception as exc:
-                return f"insert into {name} …", Failure.of(exc)
-            statement = (f"insert into {name} ({', '.join(quote_ident(c) for c in values)}) "
-                         f"values ({', '.join(values.values())})" if values else f"insert into {name} default values")
-            _, error, _ = session.try_as("authenticated", self._claims_setup("authenticated", USER_A), statement, [])
-            return statement, Failure.of(error) if error is not None else None
+        return (f"insert into {name} ({', '.join(quote_ident(c) for c in values)}) "
+                f"values ({', '.join(values.values())})" if values else f"insert into {name} default values")
 
 
 def coverage(reports: list, tables_with_rls: int) -> str:

@@ -106,9 +106,8 @@ class StorageProbe:
         """Run ``statement`` as ``role``, then look at B's file; undone, in one round trip. Returns the
         failure, the rows a select returned, whether it returned B's file, and whether B's file was
         changed or deleted."""
-        setup = ([f"select set_config('request.jwt.claims', {quote_literal(_claims(user, role))}, true)"]
-                 if user else [])
-        rows, error, (after,) = self.session.try_as(role, setup, statement, [self._b_version])
+        rows, error, (after,) = self.session.try_as(role, _claims(user, role) if user else None, statement,
+                                                    [self._b_version])
         failure = Failure.of(error) if error is not None else None
         if failure is not None:  # a failed statement changed nothing
             after = [[before]]
