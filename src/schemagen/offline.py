@@ -118,6 +118,21 @@ def _render_and_check(indexes: list[int]) -> tuple[dict[str, str], list[Diagnost
     return rendered, found
 
 
+def render_stages(project: m.Project, templates=None) -> dict[str, str]:
+    """Each stage's migration, unchecked: what a live run applies while ``check_stages`` reads it."""
+    from .render import build_environment, stage_sql
+
+    env = build_environment(templates)
+    return {f"sql/{stage.file_stem}.sql": stage_sql(env, stage) for stage in project.stages}
+
+
+def check_stages(project: m.Project, rendered: dict[str, str]) -> list[Diagnostic]:
+    """The offline checks of rendered stages, here (a live run does them in a thread while its own
+    thread waits on the server: forking beside running threads is not safe)."""
+    return sort_diagnostics(d for stage in project.stages
+                            for d in _check_stage(stage, rendered[f"sql/{stage.file_stem}.sql"]))
+
+
 def render_and_validate(project: m.Project, templates=None, *,
                         parallel: bool = True) -> tuple[dict[str, str], list[Diagnostic]]:
     """Render each stage's migration and check it; stages are independent, so a large

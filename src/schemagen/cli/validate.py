@@ -27,26 +27,36 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..diagnostics import format_diagnostics
     from ..lint import failing
     from ..load import load_project
-    from ..offline import render_and_validate
+    from ..offline import check_stages, render_and_validate, render_stages
     from ..validate import apply_waivers, scratch_database, validate_live
 
     try:
         project = load_project(args.specs)
-        rendered, diagnostics = render_and_validate(project, args.templates, parallel=server is None)
+        if not live:
+            rendered, diagnostics = render_and_validate(project, args.templates)
+        else:
+            rendered = render_stages(project, args.templates)
     except BaseException:
         if server is not None:
             server.cancel()
         raise
     report = ""
     if live:
-        try:
-            database = (scratch_database(connection_params(args.db), project) if args.db
-                        else server.database(project))
-            with database as session:
-                result = validate_live(session, project, rendered, probe=not args.no_rls_probe)
-        except (ConnectionProblem, ContainmentBroken) as exc:
-            raise UsageError(str(exc)) from None
-        diagnostics += result.diagnostics
+        # The offline checks are pure computation and the live ones mostly wait on the server:
+        # they overlap, the offline ones in a thread (the live ones keep the main thread, where
+        # a SIGTERM can still stop them and drop what they made).
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1) as pool:
+            offline = pool.submit(check_stages, project, rendered)
+            try:
+                database = (scratch_database(connection_params(args.db), project) if args.db
+                            else server.database(project))
+                with database as session:
+                    result = validate_live(session, project, rendered, probe=not args.no_rls_probe)
+            except (ConnectionProblem, ContainmentBroken) as exc:
+                raise UsageError(str(exc)) from None
+            diagnostics = offline.result() + result.diagnostics
         report = result.rls_report
     diagnostics = apply_waivers(project, diagnostics)
     if report and args.format == "text":
