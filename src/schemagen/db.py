@@ -328,6 +328,17 @@ class Session:
             out.append((rows, error, [r for r, _ in results[first + 3:first + 3 + then_count]]))
         return out
 
+    def publish(self) -> None:
+        """Commit the work so far and go on in a new transaction, so that other connections see it.
+        Only ever on a throwaway server that schemagen started and deletes: there the transaction
+        keeps nothing from anyone, and the RLS probe shares the applied stages with the
+        connections it probes on in parallel. A user's server gets no such call (``--db`` runs
+        everything in one transaction, rolled back)."""
+        self.flush()
+        self.conn.run("commit")
+        self.conn.run("begin")
+        self._check_open()
+
     def attempt(self):
         """Keep the work if the block succeeds, undo it if it raises."""
         return self._savepoint(keep=True)

@@ -22,6 +22,11 @@ deliberate designs in Supabase apps (lint's SG021 says the same).
 Who owns a row is read from the policies (``user_id = auth.uid()``), from a foreign
 key to the users, or through a parent table that has an owner (``trip_stops`` via
 ``trips.owner_id``): A's row is then a child of A's parent row.
+
+On a throwaway server, a large schema is probed on several connections at once: tables that
+write to the same tables (parents and children, triggers) stay on one connection, and a table
+whose checks met another connection's locks is probed again alone, so the findings are the
+ones a single connection makes.
 """
 
 from __future__ import annotations
@@ -125,6 +130,8 @@ class TableReport:
     ownership: Ownership
     outcomes: list[Outcome] = field(default_factory=list)
     skipped: str | None = None
+    #: A concurrent probe got in the way: these findings are not the policies' (``Probe.CONTENTION``).
+    contended: bool = False
 
     @property
     def heading(self) -> str:
@@ -165,8 +172,14 @@ def applicable(table: m.Table, role: str, command: str) -> tuple[str, ...]:
 class _Seeder:
     """Builds rows that satisfy not-null columns, value-list checks and foreign keys, parents first."""
 
-    def __init__(self, session, catalog: Catalog, by_table: dict | None = None, known: dict | None = None):
+    def __init__(self, session, catalog: Catalog, by_table: dict | None = None, known: dict | None = None,
+                 enum_labels: dict | None = None):
         self.session = session
+        #: Set while working out statements that must need no round trip: what would need one raises
+        #: ``NeedsDatabase`` instead.
+        self.dry = False
+        #: The first label of each enum type, as the catalog orders them.
+        self.enum_labels: dict[str, str | None] = enum_labels if enum_labels is not None else {}
         self.catalog = catalog
         self.counter = 0
         #: Each table's constraints, (key, facts) as the catalog keys them: looked up per row made,
@@ -225,9 +238,14 @@ class _Seeder:
             return "now()"
         if typ in ("inet", "cidr"):
             return "'127.0.0.1'"
-        label = self.session.query("select enumlabel from pg_enum where enumtypid = to_regtype(:t) "
-                                   "order by enumsortorder limit 1", t=typ)
-        return quote_literal(label[0][0]) if label else None
+        if typ not in self.enum_labels:
+            if self.dry:
+                raise NeedsDatabase
+            label = self.session.query("select enumlabel from pg_enum where enumtypid = to_regtype(:t) "
+                                       "order by enumsortorder limit 1", t=typ)
+            self.enum_labels[typ] = label[0][0] if label else None
+        label = self.enum_labels[typ]
+        return quote_literal(label) if label is not None else None
 
     def primary_key(self, key: tuple[str, str]) -> tuple[str, ...]:
         for (_, kind, cols), _ in self.constraints(key):
@@ -243,6 +261,8 @@ class _Seeder:
         memo = (key, tuple(values[c] for c in pk))
         if memo in self.known:
             return self.known[memo]
+        if self.dry:
+            raise NeedsDatabase
         where = " and ".join(f"{quote_ident(c)} = {values[c]}" for c in pk)
         found = self.session.execute(f"select {', '.join(quote_ident(c) for c in pk)} from {qualified(*key)} "
                                      f"where {where}")
@@ -284,6 +304,8 @@ class _Seeder:
         for column in table.columns:  # fixed keys, so reports name the same rows on every run
             if column.name in pk and column.name not in row and column.type == "uuid":
                 row[column.name] = self.filler(table, column)
+        if self.dry:
+            raise NeedsDatabase
         returning = ", ".join(quote_ident(c) for c in pk) or "1"
         names = ", ".join(quote_ident(n) for n in row)
         insert = (f"insert into {qualified(*key)} ({names}) values ({', '.join(row.values())})" if row
@@ -309,6 +331,10 @@ def constraints_by_table(catalog: Catalog) -> dict[tuple[str, str], list]:
     return out
 
 
+class NeedsDatabase(Exception):
+    """Working out a statement without a round trip was not possible: it needs rows or facts not known yet."""
+
+
 class SeedError(RuntimeError):
     """The probe could not build test rows for a table (reported as skipped, with the reason)."""
 
@@ -317,26 +343,91 @@ def _claims(user: str, role: str) -> str:
     return json.dumps({"sub": user, "role": role})
 
 
+#: Tables to probe from which a throwaway server's probe spreads over several connections.
+PARALLEL_FROM_TABLES = 64
+#: What PostgreSQL says when concurrent probes got in each other's way (a deadlock, a lock waited
+#: on too long): the table's findings would be about the probe, not the policies, so it is probed
+#: again alone.
+CONTENTION = ("40P01", "55P03", "40001")
+
+
 class Probe:
-    def __init__(self, session, catalog: Catalog):
+    def __init__(self, session, catalog: Catalog, by_table: dict | None = None):
         self.session = session
         self.catalog = catalog
-        self.by_table = constraints_by_table(catalog)
+        self.by_table = by_table if by_table is not None else constraints_by_table(catalog)
+        #: Whether a statement of the table being probed failed for contention, not for a policy.
+        self.contended = False
         #: The table being probed's row maker: one per table, so made-up keys never repeat.
         self.seeder = _Seeder(session, catalog, self.by_table)
         #: The users' own rows (``profiles`` for A and B), made once for every table's probe.
         self.users: dict[tuple, dict[str, object]] = {}
+        self.enum_labels: dict[str, str | None] = {}
 
-    def run(self, project: m.Project, skip_tables: set = frozenset()) -> tuple[list[TableReport], list[Diagnostic]]:
-        with self.session.scratch():  # the users' rows, shared by every table's probe, undone after them all
-            self.users = self._seed_users(project, skip_tables)
-            return self._run(project, skip_tables)
+    def run(self, project: m.Project, skip_tables: set = frozenset(),
+            more_sessions=None) -> tuple[list[TableReport], list[Diagnostic]]:
+        """Probe every table with RLS. ``more_sessions``, given on a throwaway server only (it
+        commits there), opens further sessions: a large schema is then probed on several
+        connections at once, with the same findings as one connection would make."""
+        targets = [t for t in project.tables
+                   if t.rls and t.key not in skip_tables and t.key in self.catalog.tables]
+        if more_sessions is None or len(targets) < PARALLEL_FROM_TABLES:
+            with self.session.scratch():  # the users' rows, shared by every table's probe, undone after them all
+                self.users = self._seed_users(project, skip_tables)
+                reports = {t.key: self.probe_table(t, ownership(t, project)) for t in targets}
+        else:
+            reports = self._run_parallel(project, skip_tables, targets, more_sessions)
+        return self._assemble(project, skip_tables, reports)
+
+    def _run_parallel(self, project: m.Project, skip_tables, targets: list[m.Table],
+                      more_sessions) -> dict[tuple[str, str], TableReport]:
+        """The users' rows and tables are made and probed here first, then committed with the
+        stages, so that every connection sees them; the other tables are split into groups that
+        share no table they write (a table goes with its parents and children), each probed on a
+        connection of its own, every table still in its own savepoint, undone. A table a
+        concurrent probe got in the way of is probed again here, alone."""
+        import os
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.users = self._seed_users(project, skip_tables)
+        users_tables = {key for key, _ in self.users}
+        reports = {t.key: self.probe_table(t, ownership(t, project)) for t in targets if t.key in users_tables}
+        groups = _groups(project, self.catalog, self.by_table, [t for t in targets if t.key not in users_tables],
+                         users_tables, min(os.cpu_count() or 1, 4))
+        self.session.publish()
+        sessions = [self.session]
+        try:
+            sessions += [more_sessions() for _ in groups[1:]]
+            probes = [self] + [Probe(session, self.catalog, self.by_table) for session in sessions[1:]]
+            for probe in probes[1:]:
+                probe.users, probe.enum_labels = self.users, dict(self.enum_labels)
+            with ThreadPoolExecutor(len(groups)) as pool:
+                done = [pool.submit(probe._probe_group, project, group)
+                        for probe, group in zip(probes, groups, strict=True)]
+                for future in done:
+                    reports.update(future.result())
+        finally:
+            for session in sessions[1:]:
+                session.close()
+        for table in targets:
+            if reports[table.key].contended:
+                reports[table.key] = self.probe_table(table, ownership(table, project))
+        return reports
+
+    def _failure(self, exc: BaseException) -> Failure:
+        failure = Failure.of(exc)
+        self.contended = self.contended or failure.code in CONTENTION
+        return failure
+
+    def _probe_group(self, project: m.Project, tables: list[m.Table]) -> dict[tuple[str, str], TableReport]:
+        self.session.execute("set local lock_timeout = '2s'")  # a wait that long is contention: probed again
+        return {t.key: self.probe_table(t, ownership(t, project)) for t in tables}
 
     def _seed_users(self, project: m.Project, skip_tables) -> dict[tuple, dict[str, object]]:
         """A's and B's rows in the tables owner columns point at, made once: every table's probe
         would otherwise make (and undo) the same two users. Where one cannot be made here, each
         table's probe tries again inside its own savepoint and reports why."""
-        seeder = _Seeder(self.session, self.catalog, self.by_table)
+        seeder = _Seeder(self.session, self.catalog, self.by_table, enum_labels=self.enum_labels)
         targets = []
         for table in project.tables:
             if not table.rls or table.key in skip_tables or table.key not in self.catalog.tables:
@@ -357,16 +448,18 @@ class Probe:
                     pass
         return seeder.known
 
-    def _run(self, project: m.Project, skip_tables) -> tuple[list[TableReport], list[Diagnostic]]:
-        reports, found = [], []
+    def _assemble(self, project: m.Project, skip_tables,
+                  reports: dict[tuple[str, str], TableReport]) -> tuple[list[TableReport], list[Diagnostic]]:
+        """The reports in the specs' order, and their findings."""
+        out, found = [], []
         for table in project.tables:
             if table.rls and table.key in skip_tables:  # V204 says why, once
-                reports.append(TableReport(table, Ownership(), skipped="it needs an extension this server lacks"))
+                out.append(TableReport(table, Ownership(), skipped="it needs an extension this server lacks"))
                 continue
-            if not table.rls or table.key not in self.catalog.tables:
+            if table.key not in reports:
                 continue
-            report = self.probe_table(table, ownership(table, project))
-            reports.append(report)
+            report = reports[table.key]
+            out.append(report)
             if report.skipped:
                 found.append(Diagnostic(table.pos, UNTESTED, "warning",
                                         f"the RLS probe could not test {table.schema}.{table.name}: {report.skipped}"))
@@ -383,7 +476,7 @@ class Probe:
                                             f"the RLS probe could not test {outcome.action} on {where}, so it "
                                             f"proves nothing about the policies: {outcome.result}; "
                                             f"`{outcome.statement}`"))
-        return reports, found
+        return out, found
 
     def _seed_pair(self, table: m.Table, owner: Ownership) -> tuple[dict, dict, tuple[str, ...]]:
         seeder = self.seeder
@@ -397,7 +490,7 @@ class Probe:
         except ContainmentBroken:
             raise
         except Exception as exc:  # a row the probe cannot make up: say why, probe the rest
-            raise SeedError(f"could not seed rows for A and B: {Failure.of(exc).message}") from None
+            raise SeedError(f"could not seed rows for A and B: {self._failure(exc).message}") from None
         return rows[USER_A], rows[USER_B], pk
 
     def _seed(self, table: m.Table, owner: Ownership) -> tuple:
@@ -407,9 +500,9 @@ class Probe:
         before = self.session.execute(f"select xmin::text from {qualified(*table.key)} where {b_where}")[0][0]
         return row_a, row_b, pk, b_where, before
 
-    def _scenarios(self, table: m.Table, seeded: tuple, wanted: list[tuple[str, str | None, str]]) -> list[Scenario]:
-        """Act as each role, run each statement, then look at B's row; each undone, all of them in
-        one round trip (``Session.try_many``).
+    def _scenarios(self, table: m.Table, seeded: tuple, wanted: list[tuple[str, str | None, str, bool]]) -> list[Scenario]:
+        """Act as each role and run each statement, then (where ``wanted`` says to look) look at B's
+        row; each undone, all of them in one round trip (``Session.try_many``).
 
         B's row is checked directly rather than inferred from a row count: gone means deleted,
         and a new ``xmin`` means updated, because the statement runs under a savepoint whose
@@ -417,14 +510,12 @@ class Probe:
         """
         row_a, row_b, pk, b_where, before = seeded
         b_version = f"select xmin::text from {qualified(*table.key)} where {b_where}"
-        statements = [sql.format(b_where=b_where, pk=", ".join(quote_ident(c) for c in pk)) for _, _, sql in wanted]
-        # A read changes nothing: only writes are followed by a look at B's row.
         results = self.session.try_many([(role, _claims(user, role) if user else None, statement,
-                                          [] if statement.startswith("select ") else [b_version])
-                                         for (role, user, _), statement in zip(wanted, statements, strict=True)])
+                                          [b_version] if look else [])
+                                         for role, user, statement, look in wanted])
         out = []
-        for statement, (rows, error, looked) in zip(statements, results, strict=True):
-            failure = Failure.of(error) if error is not None else None
+        for (_, _, statement, _), (rows, error, looked) in zip(wanted, results, strict=True):
+            failure = self._failure(error) if error is not None else None
             after = looked[0] if looked and failure is None else [[before]]  # a failed statement changed nothing
             seen = {tuple(str(v) for v in row) for row in rows}
             out.append(Scenario(
@@ -439,9 +530,15 @@ class Probe:
         return out
 
     def probe_table(self, table: m.Table, owner: Ownership) -> TableReport:
+        self.contended = False
+        report = self._probe_table(table, owner)
+        report.contended = self.contended
+        return report
+
+    def _probe_table(self, table: m.Table, owner: Ownership) -> TableReport:
         report = TableReport(table, owner)
         facts = self.catalog.tables[table.key]
-        seeder = self.seeder = _Seeder(self.session, self.catalog, self.by_table, self.users)
+        seeder = self.seeder = _Seeder(self.session, self.catalog, self.by_table, self.users, self.enum_labels)
         primary = set(seeder.primary_key(table.key))
         fixed = {owner.column} if owner.column else ({owner.via[0]} if owner.via else set())
         # A column set to its default reads nothing, as a client's `set col = $1` reads nothing:
@@ -474,11 +571,23 @@ class Probe:
         writes = [("delete", "deletes", f"delete from {name}")]
         if settable:
             writes.insert(0, ("update", "changes", f"update {name} set {quote_ident(settable)} = default"))
-        variants = (("no where", ""), ("where on B's row", " where {b_where}"))
-        wanted = [("authenticated", USER_A, f"select {{pk}} from {name}")]
-        wanted += [("authenticated", USER_A, sql + where) for _, _, sql in writes for _, where in variants]
-        wanted.append(("anon", None, f"select {{pk}} from {name}"))
-        seen, *written, anon = self._scenarios(table, seeded, wanted)
+        _, _, pk, b_where, _ = seeded
+        select = f"select {', '.join(quote_ident(c) for c in pk)} from {name}"
+        variants = (("no where", ""), ("where on B's row", f" where {b_where}"))
+        owners = (USER_A, USER_B) if owner.column or owner.via else (None,)
+        prepared = self._prepared_inserts(table, owner, owners)
+        wanted = [("authenticated", USER_A, select, False)]
+        wanted += [("authenticated", USER_A, sql + where, True) for _, _, sql in writes for _, where in variants]
+        wanted.append(("anon", None, select, False))
+        wanted += [("authenticated", USER_A, statement, False) for statement, failure in prepared or () if failure is None]
+        scenarios = self._scenarios(table, seeded, wanted)
+        seen, *written, anon = scenarios[:len(writes) * len(variants) + 2]
+        inserted = iter(scenarios[len(writes) * len(variants) + 2:])
+        if prepared is None:  # their preparation needs rows made first: in a round trip of their own
+            inserts = self._inserts(table, owner, owners)
+        else:
+            inserts = [(statement, failure if failure is not None else next(inserted).failure)
+                       for statement, failure in prepared]
         if seen.failure:
             add("select", seen.statement, untested(seen.failure), "untested", "select")
         elif seen.saw_b:
@@ -488,8 +597,7 @@ class Probe:
                                           f"not {others}", "ok", "select")
 
         if owner.column or owner.via:
-            for whose, (statement, failure) in zip(("own", "B's"), self._inserts(table, owner, (USER_A, USER_B)),
-                                                   strict=True):
+            for whose, (statement, failure) in zip(("own", "B's"), inserts, strict=True):
                 if failure is None:
                     hole = whose == "B's"
                     add(f"insert ({whose} row)", statement, "A creates a row owned by B" if hole else "allowed",
@@ -499,7 +607,7 @@ class Probe:
                 else:
                     add(f"insert ({whose} row)", statement, untested(failure), "untested", "insert")
         else:
-            [(statement, failure)] = self._inserts(table, owner, (None,))
+            [(statement, failure)] = inserts
             if failure is None or failure.is_rls:
                 add("insert", statement, "allowed" if failure is None else f"refused: {failure.message}", "ok",
                     "insert")
@@ -528,6 +636,30 @@ class Probe:
             add("anon select", anon.statement, f"anon sees {anon.rows} rows",
                 "hole" if anon.rows and not granted else "ok", "select", "anon", read=True)
 
+    def _prepared_inserts(self, table: m.Table, owner: Ownership,
+                          users: tuple[str | None, ...]) -> list[tuple[str, Failure | None]] | None:
+        """The inserts, worked out from rows already known, so that they can join the table's other
+        checks in one round trip; None when one needs a row made or looked up first."""
+        seeder = self.seeder
+        counter, known = seeder.counter, dict(seeder.known)
+        seeder.dry = True
+        try:
+            return [self._prepare(table, owner, user) for user in users]
+        except NeedsDatabase:
+            seeder.counter, seeder.known = counter, known  # worked out again, the same way, with the database
+            return None
+        finally:
+            seeder.dry = False
+
+    def _prepare(self, table: m.Table, owner: Ownership, user: str | None) -> tuple[str, Failure | None]:
+        """One insert worked out without the database (a failure here is the spec's, not a row's)."""
+        try:
+            return self._insert_statement(table, owner, user), None
+        except (ContainmentBroken, NeedsDatabase):
+            raise
+        except Exception as exc:
+            return f"insert into {qualified(*table.key)} …", self._failure(exc)
+
     def _inserts(self, table: m.Table, owner: Ownership, users: tuple[str | None, ...]) -> list[tuple[str, Failure | None]]:
         """Insert a row owned by each of ``users`` as A, without ``returning``, each undone before
         the next and all in one round trip; each statement, and why it failed if it did."""
@@ -537,11 +669,12 @@ class Probe:
             for user in users:
                 try:
                     with seeder.savepoint(keep=True):  # a failed preparation is undone alone
-                        prepared.append((self._insert_statement(table, owner, user), None))
+                        statement = self._insert_statement(table, owner, user)
+                    prepared.append((statement, None))
                 except ContainmentBroken:
                     raise
                 except Exception as exc:
-                    prepared.append((f"insert into {qualified(*table.key)} …", Failure.of(exc)))
+                    prepared.append((f"insert into {qualified(*table.key)} …", self._failure(exc)))
             claims = _claims(USER_A, "authenticated")
             results = iter(self.session.try_many([("authenticated", claims, statement, [])
                                                   for statement, failure in prepared if failure is None]))
@@ -549,7 +682,7 @@ class Probe:
         for statement, failure in prepared:
             if failure is None:
                 _, error, _ = next(results)
-                failure = Failure.of(error) if error is not None else None
+                failure = self._failure(error) if error is not None else None
             out.append((statement, failure))
         return out
 
@@ -579,6 +712,49 @@ class Probe:
         name = qualified(*table.key)
         return (f"insert into {name} ({', '.join(quote_ident(c) for c in values)}) "
                 f"values ({', '.join(values.values())})" if values else f"insert into {name} default values")
+
+
+def _groups(project: m.Project, catalog: Catalog, by_table: dict, tables: list[m.Table],
+            users_tables: set, count: int) -> list[list[m.Table]]:
+    """``tables`` split into at most ``count`` groups, none writing a table another writes: a table
+    is grouped with every table it references or is referenced by (the seeding makes parent rows),
+    except a users' table its owner column points at (those rows exist already), and tables with
+    triggers are grouped together (a trigger may write anywhere). Groups are as even as the
+    tables allow, and each keeps the specs' order."""
+    parent: dict = {}
+
+    def find(key):
+        parent.setdefault(key, key)
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    def join(a, b) -> None:
+        parent[find(a)] = find(b)
+
+    triggered = {(key[0], key[1]) for key in catalog.facts.get("trigger", {})}
+    for table in tables:
+        find(table.key)
+        owner = ownership(table, project)
+        for (_, kind, cols), con in by_table.get(table.key, []):
+            if kind != "foreign key" or con.ref_table == table.key:
+                continue
+            if con.ref_table in users_tables and cols == (owner.column,):
+                continue
+            join(table.key, con.ref_table)
+        if owner.via:
+            join(table.key, owner.via[1])
+        if table.key in triggered:
+            join(table.key, ("", "triggers"))
+    components: dict = {}
+    for table in tables:
+        components.setdefault(find(table.key), []).append(table)
+    groups: list[list[m.Table]] = [[] for _ in range(max(1, min(count, len(components))))]
+    for component in sorted(components.values(), key=len, reverse=True):
+        min(groups, key=len).extend(component)
+    order = {table.key: index for index, table in enumerate(tables)}
+    return [sorted(group, key=lambda t: order[t.key]) for group in groups if group]
 
 
 def coverage(reports: list, tables_with_rls: int) -> str:

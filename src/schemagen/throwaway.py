@@ -29,6 +29,17 @@ class BackgroundServer:
     def __init__(self):
         self._pool = ThreadPoolExecutor(1)
         self._future = self._pool.submit(_start)
+        self._server = None
+
+    def open_session(self) -> "Session":
+        """Another session on the server ``database`` is serving, as ``postgres`` (the RLS probe's
+        parallel connections)."""
+        from .db import Session
+        from .live import connect as connect_server
+
+        if self._server is None:
+            raise RuntimeError("open_session is for the server a database() block is serving")
+        return Session(connect_server(self._server))
 
     @contextmanager
     def database(self, project: m.Project, prepare=None) -> Iterator[Session]:
@@ -61,9 +72,11 @@ class BackgroundServer:
                 finally:
                     owner.close()
             session = Session(connect_server(server))
+            self._server = server
             try:
                 yield session
             finally:
+                self._server = None
                 session.close()
         finally:
             server.stop()

@@ -113,9 +113,10 @@ def _untestable_finding(project: m.Project, name: str, needs: list[str]) -> Diag
 
 
 def validate_live(session: Session, project: m.Project, rendered: dict[str, str], *,
-                  probe: bool = True) -> Result:
+                  probe: bool = True, more_sessions=None) -> Result:
     """Apply the stages in ``session`` (the platform already there), compare the catalog with the
-    specs and exercise the policies."""
+    specs and exercise the policies. ``more_sessions`` (a throwaway server's, never a user's:
+    the probe then commits) lets the probe of a large schema use several connections."""
     from .catalog import introspect
     from .compare import differences, spec_schemas
     from .expected import expected_catalog
@@ -151,8 +152,10 @@ def validate_live(session: Session, project: m.Project, rendered: dict[str, str]
         result.diagnostics = [d for d in result.diagnostics if d.pos not in skip.positions]
         result.diagnostics += [_untestable_finding(project, name, needs) for name, needs in skip.needs.items()]
     if probe:
-        reports, holes = Probe(session, actual).run(project, skip_tables=skip.tables)
+        # Buckets first: the table probe may commit the users' rows on a throwaway server, and a
+        # storage policy must meet the same database however the tables were probed.
         bucket_reports, bucket_holes = StorageProbe(session).run(project)
+        reports, holes = Probe(session, actual).run(project, skip_tables=skip.tables, more_sessions=more_sessions)
         reports += bucket_reports
         holes += bucket_holes
         with_rls = sum(1 for t in project.tables if t.rls)

@@ -53,7 +53,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 database = (scratch_database(connection_params(args.db), project) if args.db
                             else server.database(project))
                 with database as session:
-                    result = validate_live(session, project, rendered, probe=not args.no_rls_probe)
+                    result = validate_live(session, project, rendered, probe=not args.no_rls_probe,
+                                           more_sessions=server.open_session if server is not None else None)
             except (ConnectionProblem, ContainmentBroken) as exc:
                 raise UsageError(str(exc)) from None
             diagnostics = offline.result() + result.diagnostics
