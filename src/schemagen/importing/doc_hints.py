@@ -8,17 +8,18 @@ from ..render import mermaid_entity, mermaid_type
 from .stage_doc import StageDoc
 
 
-def apply_diagram(doc: StageDoc, data: dict, *, as_written: bool) -> None:
+def apply_diagram(doc: StageDoc, data: dict, loaded: m.Project, *, as_written: bool) -> None:
     """The diagram's choices as spec settings, each only where it differs from what the stage's
-    diagram would draw by itself: from the constraints, or (``as_written``) a hand drawing's
-    ``||--o{ … : references``."""
+    diagram would draw by itself: from the constraints (``loaded``: ``data`` as a loaded spec,
+    whose tables derive it), or (``as_written``) a hand drawing's ``||--o{ … : references``."""
     if not doc.entities and not doc.relationships:
         return
     if as_written:
         data["diagram"] = "as_written"
     for table in data.get("tables", []):
-        entity = mermaid_entity(table.get("schema", "public"), table["name"]).strip('"')
-        _relationships(doc, table, entity, as_written)
+        schema = table.get("schema", "public")
+        entity = mermaid_entity(schema, table["name"]).strip('"')
+        _relationships(doc, table, loaded.table(schema, table["name"]), entity, as_written)
         shown = doc.entities.get(entity)
         if shown is None:
             table["diagram"] = False
@@ -34,7 +35,7 @@ def apply_diagram(doc: StageDoc, data: dict, *, as_written: bool) -> None:
         table["diagram"] = {"columns": chosen}
 
 
-def _relationships(doc: StageDoc, table: dict, entity: str, as_written: bool) -> None:
+def _relationships(doc: StageDoc, table: dict, model: m.Table, entity: str, as_written: bool) -> None:
     drawn = list(doc.relationships.get(entity, []))
     references = [([c["name"]], c["references"]) for c in table["columns"] if isinstance(c.get("references"), dict)]
     references += [(con["foreign_key"], con) for con in table.get("constraints", []) if "foreign_key" in con]
@@ -48,21 +49,13 @@ def _relationships(doc: StageDoc, table: dict, entity: str, as_written: bool) ->
         drawn.remove(match)
         if match[2] != ("references" if as_written else ", ".join(columns)):
             ref["label"] = match[2]
-        if match[1] != ("||--o{" if as_written else _cardinality(table, columns)):
+        if as_written:
+            derived = "||--o{"
+        else:
+            fk = next(fk for fk in model.all_foreign_keys if list(fk.columns) == list(columns))
+            derived = model.cardinality_from_constraints(fk)
+        if match[1] != derived:
             ref["cardinality"] = match[1]
-
-
-def _cardinality(table: dict, columns: list[str]) -> str:
-    """What the loaded spec derives from these constraints (``Table.cardinality_from_constraints``)."""
-    by_name = {c["name"]: c for c in table["columns"]}
-    keys = [[c["name"]] for c in table["columns"] if c.get("primary_key") or c.get("unique")]
-    keys += [con.get("primary_key") or con.get("unique") for con in table.get("constraints", [])
-             if con.get("primary_key") or con.get("unique")]
-    required = all(by_name[c].get("not_null") or by_name[c].get("primary_key") or by_name[c].get("identity")
-                   or any(con.get("primary_key") and c in con["primary_key"] for con in table.get("constraints", []))
-                   for c in columns)
-    unique = any(set(k) == set(columns) for k in keys)
-    return f"{'||' if required else '|o'}--{'o|' if unique else 'o{'}"
 
 
 def apply_waivers(doc: StageDoc, data_by_file: dict[str, dict], project: m.Project) -> bool:

@@ -480,10 +480,11 @@ def _specs(inputs: _Inputs, draft: Draft) -> tuple[dict[str, str], m.Project]:
             from .doc_hints import apply_diagram
 
             undrawn = copy.deepcopy(data)
-            apply_diagram(doc, data, as_written=False)
+            loaded = _load({"stage.yaml": _dump(data)})
+            apply_diagram(doc, data, loaded, as_written=False)
             if doc.diagram is not None and not _draws(data, doc.diagram):
                 data = undrawn  # drawn by hand: kept as written
-                apply_diagram(doc, data, as_written=True)
+                apply_diagram(doc, data, loaded, as_written=True)
             if doc.notes:
                 data["notes"] = doc.notes
         slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "imported"
