@@ -19,9 +19,7 @@ from . import pgsql, pgtypes, platform
 from .diagnostics import Collector, Diagnostic, SpecError, did_you_mean
 from .spec_schema import check_document
 from .keywords import ALL_KEYWORDS
-from .kinds.grant.model import build_grants
 from .kinds.registry import SPEC_KEYS, builder_for
-from .kinds.trigger.model import build as build_trigger
 from .parallel import map_in_processes, worker_count
 from .sqltext import normalize_type, quote_ident, quote_literal, sql_value
 from .sqltokens import LexError, referenced_names, tokenize
@@ -345,10 +343,8 @@ class _StageBuilder:
 
         indexes = tuple(self.index(ix, path + ("indexes", i), name, need_column)
                         for i, ix in enumerate(data.get("indexes", [])))
-        triggers = tuple(build_trigger(self, t, path + ("triggers", i), (schema, name), column_names)
-                         for i, t in enumerate(data.get("triggers", [])))
-        self.no_duplicates([t.name for t in triggers], path + ("triggers",), "trigger", "name")
-        grants = build_grants(self, data.get("grants", []), path + ("grants",), "table")
+        triggers = self.table_triggers(data, path, (schema, name), column_names)
+        grants = self.table_grants(data, path)
 
         diagram = data.get("diagram", True)
         diagram_columns = None
@@ -407,16 +403,14 @@ class _StageBuilder:
         self.no_duplicates([p.name for p in policies], path + ("policies",), "policy", "name")
         indexes = tuple(self.index(ix, path + ("indexes", i), name, lambda *_: None)
                         for i, ix in enumerate(data.get("indexes", [])))
-        triggers = tuple(build_trigger(self, t, path + ("triggers", i), (schema, name), None)
-                         for i, t in enumerate(data.get("triggers", [])))
-        self.no_duplicates([t.name for t in triggers], path + ("triggers",), "trigger", "name")
+        triggers = self.table_triggers(data, path, (schema, name), None)
         return m.Attachment(
             schema=schema,
             name=name,
             policies=policies,
             indexes=indexes,
             triggers=triggers,
-            grants=build_grants(self, data.get("grants", []), path + ("grants",), "table"),
+            grants=self.table_grants(data, path),
             waivers=self.waivers(data, path),
             pos=self.pos(path),
         )
@@ -539,6 +533,24 @@ class _StageBuilder:
             waivers=self.waivers(data, path),
             pos=self.pos(path),
         )
+
+    def table_triggers(self, data: dict[str, Any], path: Path, table: tuple[str, str], columns) -> tuple:
+        """A table's triggers; their model is imported only for a table that has some."""
+        if not data.get("triggers"):
+            return ()
+        from .kinds.trigger.model import build
+
+        triggers = tuple(build(self, t, path + ("triggers", i), table, columns) for i, t in enumerate(data["triggers"]))
+        self.no_duplicates([t.name for t in triggers], path + ("triggers",), "trigger", "name")
+        return triggers
+
+    def table_grants(self, data: dict[str, Any], path: Path) -> tuple:
+        """A table's grants; their model is imported only for a table that has some."""
+        if not data.get("grants"):
+            return ()
+        from .kinds.grant.model import build_grants
+
+        return build_grants(self, data["grants"], path + ("grants",), "table")
 
     def index(self, data: dict[str, Any], path: Path, table: str, need_column) -> m.Index:
         elements = []

@@ -4,13 +4,15 @@ policies and indexes that belong to it; and a table another stage or the platfor
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ...model import NOWHERE, SourcePos, Waiver, _Brief
-from ..grant.model import Grant
 from ..index.model import Index
 from ..policy.model import Policy
-from ..trigger.model import Trigger
+
+if TYPE_CHECKING:  # a table without triggers or grants (most) never imports their models
+    from ..grant.model import Grant
+    from ..trigger.model import Trigger
 
 FkAction = Literal["cascade", "set null", "restrict", "no action", "set default"]
 
