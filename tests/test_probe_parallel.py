@@ -85,3 +85,19 @@ def test_a_table_a_concurrent_probe_got_in_the_way_of_is_probed_again_alone(monk
     elsewhere = {key for on_main, key in calls if not on_main}
     assert elsewhere, "no table was probed on another connection"
     assert elsewhere <= {key for on_main, key in calls if on_main}
+
+
+def test_a_server_that_takes_no_more_connections_gets_the_same_findings(monkeypatch):
+    from schemagen.db import ConnectionProblem
+    from schemagen.throwaway import BackgroundServer
+
+    specs = CASES / "kinds" / "specs"
+    serial = _validate_live(specs, monkeypatch, parallel=False)
+
+    def refused(self):
+        raise ConnectionProblem("sorry, too many clients already")
+
+    monkeypatch.setattr(BackgroundServer, "open_session", refused)
+    groups = _groups_used(monkeypatch)
+    assert _validate_live(specs, monkeypatch, parallel=True) == serial
+    assert groups and groups[0] > 1  # it meant to spread, and folded its groups onto one connection

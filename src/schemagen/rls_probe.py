@@ -39,7 +39,7 @@ from typing import Iterator, Literal
 from . import model as m
 from .catalog import Catalog
 from .kinds.table.catalog import TableFacts
-from .db import ContainmentBroken
+from .db import ConnectionProblem, ContainmentBroken
 from .diagnostics import Diagnostic
 from .lint.expressions import owner_columns
 from .sqltext import qualified, quote_ident, quote_literal
@@ -397,7 +397,12 @@ class Probe:
         self.session.publish()
         sessions = [self.session]
         try:
-            sessions += [more_sessions() for _ in groups[1:]]
+            for _ in groups[1:]:
+                try:
+                    sessions.append(more_sessions())
+                except ConnectionProblem:  # the server takes no more connections: fewer groups, same findings
+                    break
+            groups = _merged(groups, len(sessions))
             probes = [self] + [Probe(session, self.catalog, self.by_table) for session in sessions[1:]]
             for probe in probes[1:]:
                 probe.users, probe.enum_labels = self.users, dict(self.enum_labels)
@@ -755,6 +760,14 @@ def _groups(project: m.Project, catalog: Catalog, by_table: dict, tables: list[m
         min(groups, key=len).extend(component)
     order = {table.key: index for index, table in enumerate(tables)}
     return [sorted(group, key=lambda t: order[t.key]) for group in groups if group]
+
+
+def _merged(groups: list[list[m.Table]], count: int) -> list[list[m.Table]]:
+    """``groups`` folded into ``count`` (a group stays whole: it writes tables no other writes)."""
+    out: list[list[m.Table]] = [[] for _ in range(min(count, len(groups)))]
+    for group in groups:
+        min(out, key=len).extend(group)
+    return out
 
 
 def coverage(reports: list, tables_with_rls: int) -> str:
