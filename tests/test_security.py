@@ -243,6 +243,33 @@ def test_session_refuses_transaction_control_and_stops_if_the_transaction_ends(f
         session.close()
 
 
+def test_savepoints_travel_with_the_next_statement_and_still_undo(fresh_db, monkeypatch):
+    """Savepoint bookkeeping is deferred to the next round trip; what a savepoint undoes is still
+    undone before any later statement runs, and an empty one costs nothing."""
+    from schemagen import db
+
+    trips: list = []
+    for name in ("execute_one", "execute_each"):
+        real = getattr(db, name)
+        monkeypatch.setattr(db, name, lambda conn, sql, real=real: trips.append(sql) or real(conn, sql))
+    session = fresh_db.session()
+    try:
+        trips.clear()
+        with session.scratch():
+            pass
+        assert trips == []
+        with session.scratch():
+            session.execute("create table undone (id int)")
+        with pytest.raises(Exception, match="division by zero"):
+            with session.scratch():
+                session.execute("select 1/0")
+        assert session.execute("select to_regclass('undone') is null") == [[True]]
+        assert len(trips) == 3
+        assert [sql.split()[0] for sql in trips[-1]] == ["rollback", "release", "select"]
+    finally:
+        session.close()
+
+
 def test_drift_leaves_nothing_on_the_server(fresh_db, postgres):
     fresh_db.build(STAGE5_SPECS)
     code, _, _ = run("drift", "--specs", str(STAGE5_SPECS), "--db", _url(postgres, fresh_db.name))
