@@ -64,3 +64,28 @@ def test_index_names_follow_the_documented_convention():
     assert names["search_history_query_idx"] is True  # from to_tsvector('english', query)
     assert names["ai_tasks_conversation_id_idx"] is True
     assert names["ai_tasks_priority_idx"] is False  # the convention would say priority_created_at
+
+
+def test_work_is_forked_to_processes_only_when_no_other_thread_runs():
+    """A child forked while another thread holds a lock (the import lock, say) waits for it
+    forever; validate --live and drift run a thread while the specs load."""
+    import os
+    import threading
+
+    from schemagen.parallel import map_in_processes
+
+    assert set(map_in_processes(_pid, [1, 2, 3, 4], 2)) - {os.getpid()}  # workers when alone
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert map_in_processes(_pid, [1, 2, 3, 4], 2) == [os.getpid()] * 4
+    finally:
+        release.set()
+        other.join()
+
+
+def _pid(_item: int) -> int:
+    import os
+
+    return os.getpid()

@@ -2,7 +2,9 @@
 
 Forked workers inherit what the parent already loaded (the model, imported
 modules), so only each job's result is pickled back. Where processes cannot fork,
-or one worker is all that is asked for, the work simply runs here.
+one worker is all that is asked for, or another thread is running (a child forked
+while it holds a lock, the import lock say, waits for it forever: ``validate --live``
+boots its server in a thread), the work simply runs here.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ def worker_count(jobs: int) -> int:
 
 
 def map_in_processes(fn: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:
-    if workers < 2:
+    import threading
+
+    if workers < 2 or threading.active_count() > 1:
         return [fn(item) for item in items]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
