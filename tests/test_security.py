@@ -270,6 +270,28 @@ def test_savepoints_travel_with_the_next_statement_and_still_undo(fresh_db, monk
         session.close()
 
 
+def test_only_a_throwaway_servers_session_commits_and_never_inside_a_savepoint(fresh_db):
+    from schemagen import db, live
+
+    session = fresh_db.session()
+    try:
+        session.apply(["create table kept_only_here (id int)"])
+        with pytest.raises(db.ContainmentBroken, match="throwaway"):
+            session.publish()
+    finally:
+        session.close()
+    assert fresh_db.run("select to_regclass('kept_only_here') is null") == [[True]]
+    throwaway = db.Session(live.connect(fresh_db.server, fresh_db.name), throwaway=True)
+    try:
+        throwaway.apply(["create table shared_with_others (id int)"])  # committed batch by batch
+        assert fresh_db.run("select to_regclass('shared_with_others') is not null") == [[True]]
+        with pytest.raises(db.ContainmentBroken, match="throwaway"):
+            with throwaway.scratch():
+                throwaway.publish()
+    finally:
+        throwaway.close()
+
+
 def test_drift_leaves_nothing_on_the_server(fresh_db, postgres):
     fresh_db.build(STAGE5_SPECS)
     code, _, _ = run("drift", "--specs", str(STAGE5_SPECS), "--db", _url(postgres, fresh_db.name))

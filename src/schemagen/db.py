@@ -198,9 +198,14 @@ def execute_pipelined(conn, statements: list[str]) -> tuple[int, BaseException |
 class Session:
     """One connection's work, inside one transaction that is always rolled back."""
 
-    def __init__(self, conn):
+    def __init__(self, conn, *, throwaway: bool = False):
         self.conn = conn
+        #: On a server schemagen started and deletes (``throwaway``): there, and only there, work
+        #: may be committed (``publish``), which large stage sets need (see ``apply``).
+        self.throwaway = throwaway
         self._savepoints = 0
+        #: Savepoints open now: nothing is committed inside one.
+        self._depth = 0
         #: Savepoint bookkeeping not sent yet: it travels ahead of the next statement, in the same
         #: round trip, so a savepoint costs none of its own (the RLS probe opens thousands).
         self._pending: list[str] = []
@@ -266,6 +271,7 @@ class Session:
         self._savepoints += 1
         name = f"schemagen_{self._savepoints}"
         self._pending.append(f"savepoint {name}")
+        self._depth += 1
         try:
             yield
         except ContainmentBroken:
@@ -273,6 +279,8 @@ class Session:
         except BaseException:
             self._close_savepoint(name, undo=True)
             raise
+        finally:
+            self._depth -= 1
         self._close_savepoint(name, undo=not keep)
 
     def _close_savepoint(self, name: str, *, undo: bool) -> None:
@@ -334,10 +342,11 @@ class Session:
         keeps nothing from anyone, and the RLS probe shares the applied stages with the
         connections it probes on in parallel. A user's server gets no such call (``--db`` runs
         everything in one transaction, rolled back)."""
-        self.flush()
-        self.conn.run("commit")
-        self.conn.run("begin")
-        self._check_open()
+        if not self.throwaway or self._depth:
+            raise ContainmentBroken("schemagen tried to commit outside a throwaway server's top level; it stopped")
+        for sql, (_, error) in zip(("commit", "begin"), self._with_pending(["commit", "begin"]), strict=True):
+            if error is not None:
+                raise ContainmentBroken(f"schemagen could not {sql} on its throwaway server: {error}")
 
     def attempt(self):
         """Keep the work if the block succeeds, undo it if it raises."""
@@ -355,6 +364,10 @@ class Session:
         batch is rolled back, the statements before it run again, the failure is recorded and
         the rest continue: every failure is reported at its statement, and a stage's statements
         cost a round trip per batch rather than per statement.
+
+        On a throwaway server each batch is then committed, so that the transaction never holds
+        a lock on each of thousands of tables at once (PostgreSQL's lock table is finite).
+        Elsewhere all stays in one transaction.
         """
         from .pgsql import refusal
 
@@ -378,6 +391,8 @@ class Session:
                 self._check_open()
             if error is None:
                 self._pending.append(f"release savepoint {name}")
+                if self.throwaway and not self._depth:
+                    self.publish()
                 continue
             self._send(f"rollback to savepoint {name}")
             if completed:

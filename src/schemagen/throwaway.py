@@ -39,7 +39,7 @@ class BackgroundServer:
 
         if self._server is None:
             raise RuntimeError("open_session is for the server a database() block is serving")
-        return Session(connect_server(self._server))
+        return Session(connect_server(self._server), throwaway=True)
 
     @contextmanager
     def database(self, project: m.Project, prepare=None) -> Iterator[Session]:
@@ -71,7 +71,7 @@ class BackgroundServer:
                     prepare(owner)
                 finally:
                     owner.close()
-            session = Session(connect_server(server))
+            session = Session(connect_server(server), throwaway=True)
             self._server = server
             try:
                 yield session
