@@ -19,9 +19,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 
 DEFAULT_MERMAID = Path("/opt/schemagen-browser/node_modules/mermaid/dist/mermaid.min.js")
@@ -51,6 +48,8 @@ class PicturesUnavailable(RuntimeError):
 
 
 def _browser() -> str:
+    import shutil
+
     found = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)),
                  None)
     if found is None:
@@ -68,6 +67,8 @@ def _mermaid() -> Path:
 
 def renderer() -> str:
     """Which Mermaid in which Chromium: what a picture says it was drawn with."""
+    import subprocess
+
     browser, mermaid = _browser(), _mermaid()
     version = subprocess.run([browser, "--version"], capture_output=True, text=True, timeout=60).stdout.strip()
     package = mermaid.parents[1] / "package.json"
@@ -85,6 +86,9 @@ def drawn_with(svg: str | None) -> str | None:
 
 def render(diagrams: dict[str, str], by: str) -> dict[str, str]:
     """Each diagram as an SVG file's text, headed by its renderer."""
+    import subprocess
+    import tempfile
+
     if not diagrams:
         return {}
     browser, mermaid = _browser(), _mermaid()
