@@ -89,3 +89,21 @@ def _pid(_item: int) -> int:
     import os
 
     return os.getpid()
+
+
+def test_meanwhile_runs_once_the_workers_are_forked_or_first_when_there_are_none():
+    """drift opens its connections in a thread meanwhile: it must start only after every fork."""
+    import threading
+
+    from schemagen.parallel import map_in_processes
+
+    seen: list[int] = []
+
+    def meanwhile() -> None:
+        seen.append(threading.active_count())
+
+    assert map_in_processes(_pid, [1, 2, 3], 2, meanwhile) and seen  # forked: called while they work
+    seen.clear()
+    order: list[str] = []
+    map_in_processes(lambda item: order.append("work"), [1], 1, lambda: order.append("meanwhile"))
+    assert order == ["meanwhile", "work"]

@@ -30,7 +30,9 @@ BUILTIN_ROLES = ("public", "current_user", "session_user", "current_role")
 INDEX_NAME_LIMIT = 63
 
 
-def load_project(specs_dir: FsPath | str) -> m.Project:
+def load_project(specs_dir: FsPath | str, *, meanwhile=None) -> m.Project:
+    """The specs in ``specs_dir``, loaded; ``meanwhile`` (``parallel.map_in_processes``) runs
+    while they load, or before when they load here."""
     specs_dir = FsPath(specs_dir)
 
     def problem(message: str) -> SpecError:
@@ -48,7 +50,7 @@ def load_project(specs_dir: FsPath | str) -> m.Project:
         raise SpecError([Diagnostic(m.SourcePos(str(specs_dir), 1, 1), "E100", "error",
                                     f"no *.yaml spec files in '{specs_dir}'; "
                                     "write one per stage (see docs/spec.md)")])
-    return load_files(files)
+    return load_files(files, meanwhile)
 
 
 def _load_file(file: FsPath) -> tuple[m.Stage | None, list[Diagnostic]]:
@@ -80,17 +82,20 @@ def _load_file(file: FsPath) -> tuple[m.Stage | None, list[Diagnostic]]:
 PARALLEL_FROM_BYTES = 256 * 1024
 
 
-def load_files(files: list[FsPath]) -> m.Project:
-    results = _map_files(files)
+def load_files(files: list[FsPath], meanwhile=None) -> m.Project:
+    results = _map_files(files, meanwhile)
     errors = [d for _, found in results for d in found]
     if errors:
         raise SpecError(errors)
     return _link([stage for stage, _ in results if stage is not None])
 
 
-def _map_files(files: list[FsPath]) -> list[tuple[m.Stage | None, list[Diagnostic]]]:
-    large = sum(_size(f) for f in files) >= PARALLEL_FROM_BYTES
-    return map_in_processes(_load_file, files, worker_count(len(files)) if large else 1)
+def _map_files(files: list[FsPath], meanwhile=None) -> list[tuple[m.Stage | None, list[Diagnostic]]]:
+    return map_in_processes(_load_file, files, worker_count(len(files)) if _large(files) else 1, meanwhile)
+
+
+def _large(files: list[FsPath]) -> bool:
+    return sum(_size(f) for f in files) >= PARALLEL_FROM_BYTES
 
 
 def _size(file: FsPath) -> int:

@@ -21,15 +21,25 @@ def worker_count(jobs: int) -> int:
     return min(os.cpu_count() or 1, jobs)
 
 
-def map_in_processes(fn: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:
+def map_in_processes(fn: Callable[[T], R], items: Sequence[T], workers: int,
+                     meanwhile: Callable[[], None] | None = None) -> list[R]:
+    """``fn`` over ``items``, in forked workers when that is safe and worth it. ``meanwhile`` runs
+    here while they work, once every worker is forked (a fork with fork's pool happens at the first
+    submit), so it may start what must not exist at a fork (a connection's thread); when the work
+    runs here instead, ``meanwhile`` runs first."""
     import threading
 
-    if workers < 2 or threading.active_count() > 1:
-        return [fn(item) for item in items]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    if workers >= 2 and threading.active_count() == 1:
+        import multiprocessing
 
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return [fn(item) for item in items]
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(fn, items, chunksize=max(1, len(items) // (workers * 4))))
+        if "fork" in multiprocessing.get_all_start_methods():
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                futures = [pool.submit(fn, item) for item in items]
+                if meanwhile is not None:
+                    meanwhile()
+                return [future.result() for future in futures]
+    if meanwhile is not None:
+        meanwhile()
+    return [fn(item) for item in items]

@@ -38,7 +38,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError(str(exc)) from None
     # The sessions open while the specs load: one for PostgreSQL to spell the specs' expressions,
     # and, if the server takes a second connection, one to read the catalog meanwhile (drift
-    # overlaps the two). The first connection's failure is the one reported.
+    # overlaps the two). The first connection's failure is the one reported. Their thread starts
+    # once the loader has forked its workers, if it does: forking beside a thread is not safe.
     def open_sessions():
         first = Session(connect(params))
         try:
@@ -47,13 +48,18 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             return first, None
 
     pool = ThreadPoolExecutor(1)
-    opening = pool.submit(open_sessions)
-    pool.shutdown(wait=False)
+    opening = []
+
+    def start_opening() -> None:
+        opening.append(pool.submit(open_sessions))
+        pool.shutdown(wait=False)
+
     try:
-        project = load_project(args.specs)
-        sessions = opening.result()
+        project = load_project(args.specs, meanwhile=start_opening)
+        sessions = opening[0].result()
     except BaseException as exc:
-        opening.add_done_callback(_close_opened)  # whatever failed first, nothing is left open
+        for started in opening:
+            started.add_done_callback(_close_opened)  # whatever failed first, nothing is left open
         if isinstance(exc, ConnectionProblem):
             raise UsageError(str(exc)) from None
         raise
