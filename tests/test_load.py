@@ -93,17 +93,17 @@ def _pid(_item: int) -> int:
 
 def test_meanwhile_runs_once_the_workers_are_forked_or_first_when_there_are_none():
     """drift opens its connections in a thread meanwhile: it must start only after every fork."""
-    import threading
+    import multiprocessing
 
     from schemagen.parallel import map_in_processes
 
     seen: list[int] = []
 
     def meanwhile() -> None:
-        seen.append(threading.active_count())
+        seen.append(len(multiprocessing.active_children()))
 
-    assert map_in_processes(_pid, [1, 2, 3], 2, meanwhile) and seen  # forked: called while they work
-    seen.clear()
+    map_in_processes(_pid, [1, 2, 3], 2, meanwhile)
+    assert seen == [2]  # both workers were forked before it ran
     order: list[str] = []
     map_in_processes(lambda item: order.append("work"), [1], 1, lambda: order.append("meanwhile"))
     assert order == ["meanwhile", "work"]
