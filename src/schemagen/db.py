@@ -9,7 +9,8 @@ transaction that is always rolled back; each statement travels alone through the
 extended protocol, whose Parse message the server refuses to hold two statements;
 and after every round trip the transaction must still be open. A spec cannot
 commit schemagen's scratch work, and nothing it creates (roles included: they are
-transactional) outlives the command.
+transactional) outlives the command. Only schemagen itself commits, and only on a
+throwaway server it started and deletes (``Session(throwaway=True)``, ``publish``).
 """
 
 from __future__ import annotations
@@ -196,7 +197,8 @@ def execute_pipelined(conn, statements: list[str]) -> tuple[int, BaseException |
 
 
 class Session:
-    """One connection's work, inside one transaction that is always rolled back."""
+    """One connection's work, inside one transaction that is always rolled back (on a throwaway
+    server, schemagen may commit its own work at the top level: ``publish``)."""
 
     def __init__(self, conn, *, throwaway: bool = False):
         self.conn = conn

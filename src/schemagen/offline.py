@@ -133,13 +133,11 @@ def check_stages(project: m.Project, rendered: dict[str, str]) -> list[Diagnosti
                             for d in _check_stage(stage, rendered[f"sql/{stage.file_stem}.sql"]))
 
 
-def render_and_validate(project: m.Project, templates=None, *,
-                        parallel: bool = True) -> tuple[dict[str, str], list[Diagnostic]]:
+def render_and_validate(project: m.Project, templates=None) -> tuple[dict[str, str], list[Diagnostic]]:
     """Render each stage's migration and check it; stages are independent, so a large
-    project is split over every core (unless ``parallel`` is off: forking beside a
-    running thread is not safe)."""
+    project is split over every core (``map_in_processes``, which never forks beside a thread)."""
     global _JOB
-    large = parallel and len(project.tables) >= PARALLEL_FROM_TABLES
+    large = len(project.tables) >= PARALLEL_FROM_TABLES
     workers = worker_count(len(project.stages)) if large else 1
     indexes = list(range(len(project.stages)))
     _JOB = (project, templates)

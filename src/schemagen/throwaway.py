@@ -2,7 +2,7 @@
 
 Its start (a copy of a cached cluster, or initdb, and the server's boot) is the longest step of
 a cold ``validate --live`` or ``migrate new``, and needs nothing from the specs. So this module
-imports nothing heavy: the commands create the server before they import the loader and the
+imports nothing heavy: ``validate`` creates the server before it imports the loader and the
 renderers, and the thread imports ``pgserver`` and testing.postgresql itself.
 """
 
