@@ -3,14 +3,17 @@
 Prints each measurement as a ratio to its floor or to the smallest size, never as a
 pass/fail test: timings belong to the machine, ratios to the code. Targets:
 
-- validate-live: cold `schemagen validate --live` on the shipped specs within 1.5x of
+- validate-live: cold `schemagen validate --live` on the shipped specs within 1.3x of
   the floor measured in the same run: initdb + server start + applying the same SQL
-  with psql (issue 3).
+  with psql (issues 3, 14); validate-live-500: 500 tables with the RLS probe within 1.5x.
 - validate-offline: offline validation of 1,000 synthetic tables under 2 s on 2 cores,
   growing linearly through 2,000 and 4,000 (issue 3).
-- check: `schemagen check` on the shipped specs within 1.5x of the floor
-  `python -c "import yaml, jinja2"`, growing linearly over 500, 1,000 and 2,000 tables
-  (issue 4).
+- check: `schemagen check` on the shipped specs within 1.3x of the floor
+  `python -c "import yaml, jinja2"`, paired, growing linearly over 500, 1,000 and 2,000
+  tables (issues 4, 14).
+- drift-vs-migra: `drift --sql` below 0.5x `migra --unsafe` from 500 tables (issue 14).
+- growth, growth-live: generate, check, lint, offline validate, drift and the RLS probe
+  linear over 1,000 / 2,000 / 5,000 tables, peak memory under 300 MiB (issue 14).
 """
 
 from __future__ import annotations

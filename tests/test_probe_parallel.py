@@ -25,16 +25,16 @@ def _validate_live(specs: Path, monkeypatch, *, parallel: bool) -> str:
 
 
 def _groups_used(monkeypatch) -> list[int]:
-    """The sizes of the groups the parallel runs split their tables into."""
+    """How many groups of tables (that write no table in common) the parallel runs found."""
     sizes: list[int] = []
-    split = rls_probe._groups
+    split = rls_probe._components
 
     def recording(*args, **kwargs):
-        groups = split(*args, **kwargs)
-        sizes.append(len(groups))
-        return groups
+        components = split(*args, **kwargs)
+        sizes.append(len(components))
+        return components
 
-    monkeypatch.setattr(rls_probe, "_groups", recording)
+    monkeypatch.setattr(rls_probe, "_components", recording)
     return sizes
 
 

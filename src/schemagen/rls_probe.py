@@ -392,17 +392,17 @@ class Probe:
         self.users = self._seed_users(project, skip_tables)
         users_tables = {key for key, _ in self.users}
         reports = {t.key: self.probe_table(t, ownership(t, project)) for t in targets if t.key in users_tables}
-        groups = _groups(project, self.catalog, self.by_table, [t for t in targets if t.key not in users_tables],
-                         users_tables, min(os.cpu_count() or 1, 4))
+        components = _components(project, self.catalog, self.by_table,
+                                 [t for t in targets if t.key not in users_tables], users_tables)
         self.session.publish()
         sessions = [self.session]
         try:
-            for _ in groups[1:]:
+            for _ in range(min(os.cpu_count() or 1, 4, len(components)) - 1):
                 try:
                     sessions.append(more_sessions())
                 except ConnectionProblem:  # the server takes no more connections: fewer groups, same findings
                     break
-            groups = _merged(groups, len(sessions))
+            groups = _balanced(components, len(sessions), targets)
             probes = [self] + [Probe(session, self.catalog, self.by_table) for session in sessions[1:]]
             for probe in probes[1:]:
                 probe.users, probe.enum_labels = self.users, dict(self.enum_labels)
@@ -719,13 +719,12 @@ class Probe:
                 f"values ({', '.join(values.values())})" if values else f"insert into {name} default values")
 
 
-def _groups(project: m.Project, catalog: Catalog, by_table: dict, tables: list[m.Table],
-            users_tables: set, count: int) -> list[list[m.Table]]:
-    """``tables`` split into at most ``count`` groups, none writing a table another writes: a table
-    is grouped with every table it references or is referenced by (the seeding makes parent rows),
-    except a users' table its owner column points at (those rows exist already), and tables with
-    triggers are grouped together (a trigger may write anywhere). Groups are as even as the
-    tables allow, and each keeps the specs' order."""
+def _components(project: m.Project, catalog: Catalog, by_table: dict, tables: list[m.Table],
+                users_tables: set) -> list[list[m.Table]]:
+    """``tables`` in groups none of which writes a table another writes: a table goes with every
+    table it references or is referenced by (the seeding makes parent rows), except a users' table
+    its owner column points at (those rows exist already), and tables with triggers go together
+    (a trigger may write anywhere)."""
     parent: dict = {}
 
     def find(key):
@@ -755,19 +754,17 @@ def _groups(project: m.Project, catalog: Catalog, by_table: dict, tables: list[m
     components: dict = {}
     for table in tables:
         components.setdefault(find(table.key), []).append(table)
+    return list(components.values())
+
+
+def _balanced(components: list[list[m.Table]], count: int, order: list[m.Table]) -> list[list[m.Table]]:
+    """``components`` dealt to ``count`` groups, largest first to the smallest group, whole (each
+    writes tables no other writes); each group in the specs' ``order``."""
     groups: list[list[m.Table]] = [[] for _ in range(max(1, min(count, len(components))))]
-    for component in sorted(components.values(), key=len, reverse=True):
+    for component in sorted(components, key=len, reverse=True):
         min(groups, key=len).extend(component)
-    order = {table.key: index for index, table in enumerate(tables)}
-    return [sorted(group, key=lambda t: order[t.key]) for group in groups if group]
-
-
-def _merged(groups: list[list[m.Table]], count: int) -> list[list[m.Table]]:
-    """``groups`` folded into ``count`` (a group stays whole: it writes tables no other writes)."""
-    out: list[list[m.Table]] = [[] for _ in range(min(count, len(groups)))]
-    for group in groups:
-        min(out, key=len).extend(group)
-    return out
+    index = {table.key: i for i, table in enumerate(order)}
+    return [sorted(group, key=lambda t: index[t.key]) for group in groups if group]
 
 
 def coverage(reports: list, tables_with_rls: int) -> str:
