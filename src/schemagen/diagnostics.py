@@ -19,6 +19,9 @@ Severity = Literal["error", "warning", "info"]
 
 @dataclass(frozen=True)
 class Diagnostic:
+    """One finding at a spec position: lint, validate, drift and spec errors all print through it, so
+    every command speaks the same ``path:line:col: CODE`` and JSON shapes."""
+
     pos: SourcePos
     code: str
     severity: Severity

@@ -66,6 +66,8 @@ class RawSql(_Brief):
 
 @dataclass(frozen=True, repr=False)
 class Stage(_Brief):
+    """One spec file: the unit a team reviews and deploys, and the unit of every generated file."""
+
     number: int
     title: str
     slug: str

@@ -34,6 +34,9 @@ _EXTENSION_METHODS = {"hnsw": "vector", "ivfflat": "vector"}
 
 @dataclass(eq=False)
 class Node:
+    """An object to create, with what it provides and requires: the graph the dependency order is
+    sorted from (identity equality, as two equal objects are still two statements)."""
+
     kind: str
     obj: object
     rank: tuple

@@ -24,6 +24,9 @@ from .render import MANIFEST
 
 @dataclass(frozen=True)
 class Plan:
+    """What writing the rendered files would change, worked out before anything is written, so
+    ``check`` reports it and ``generate`` applies it all or nothing."""
+
     changed: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
     stale: tuple[str, ...] = ()

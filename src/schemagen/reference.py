@@ -18,6 +18,8 @@ _VERBS = {"select": "read", "insert": "add", "update": "change", "delete": "dele
 
 @dataclass
 class ColumnRow:
+    """A column as the reference page's table row shows it, already in words."""
+
     name: str
     type: str
     null: str
@@ -27,6 +29,8 @@ class ColumnRow:
 
 @dataclass
 class TableEntry:
+    """A table's section of the reference page; the lists fill as other tables' references are seen."""
+
     stage: m.Stage
     table: m.Table
     anchor: str

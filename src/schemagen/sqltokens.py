@@ -21,6 +21,8 @@ TokenKind = Literal["word", "quoted_ident", "string", "number", "comment", "punc
 
 @dataclass(frozen=True)
 class Token:
+    """A lexeme with its offset, so a finding can point at the spot in the fragment."""
+
     kind: TokenKind
     text: str
     start: int

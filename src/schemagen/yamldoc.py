@@ -38,6 +38,8 @@ _SCALAR_TAGS = {f"{_STANDARD}{name}" for name in ("str", "int", "float", "bool",
 
 @dataclass
 class Document:
+    """A spec file's data with the positions PyYAML's constructors drop: errors point at the line."""
+
     path: str
     data: Any
     value_marks: dict[Path, tuple[int, int]] = field(default_factory=dict)

@@ -11,8 +11,9 @@ import argparse
 import gc
 import importlib
 import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Sequence, TextIO
+from typing import Iterator, Sequence, TextIO
 
 from .. import __version__
 from ..diagnostics import OutputProblem, SpecError, TemplateProblem, format_diagnostics, printable
@@ -30,6 +31,21 @@ COMMANDS = {
     "import": "write specs from existing migrations, SQL files, a live database or a stage document, proven",
     "rules": "list the lint rules, or explain one (schemagen rules SG008)",
 }
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """A run builds many small objects and no garbage cycles worth collecting; the cyclic
+    collector's passes over them grow with the heap and made large spec sets superlinear
+    (benchmarks/README.md), so every command runs with it paused, and so do the benchmarks
+    that time a step in-process."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 class UsageError(Exception):
@@ -81,13 +97,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         err.write(f"schemagen: --templates {args.templates}: no such directory\n")
         return EXIT_USAGE
     module = importlib.import_module(f"{__name__}.{args.command}")
-    # A run builds many small objects and no garbage cycles worth collecting; the cyclic
-    # collector's passes over them grow with the heap and made large spec sets
-    # superlinear (benchmarks/README.md), so it is paused for the run.
-    collecting = gc.isenabled()
-    gc.disable()
     try:
-        return module.run(args, out, err)
+        with collector_paused():
+            return module.run(args, out, err)
     except SpecError as exc:
         err.write(format_diagnostics(exc.diagnostics, getattr(args, "format", "text")))
         count = len(exc.diagnostics)
@@ -96,7 +108,4 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     except (UsageError, TemplateProblem, OutputProblem) as exc:
         err.write(f"schemagen: {printable(str(exc))}\n")
         return EXIT_USAGE
-    finally:
-        if collecting:
-            gc.enable()
 

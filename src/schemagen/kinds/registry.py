@@ -14,6 +14,8 @@ from types import ModuleType
 
 @dataclass(frozen=True)
 class Kind:
+    """An object kind's folder and fact families: the pipeline finds its parts by name."""
+
     #: The folder under ``schemagen/kinds``.
     name: str
     #: The fact families it reads, expects and compares (a table's constraints are its own family).

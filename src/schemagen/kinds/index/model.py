@@ -20,6 +20,9 @@ class IndexElement(_Brief):
 
 @dataclass(frozen=True, repr=False)
 class Index(_Brief):
+    """An index as the spec declares it; its SQL keeps the spec's spelling, which drift compares
+    after PostgreSQL has normalised both sides."""
+
     name: str
     elements: tuple[IndexElement, ...]
     method: str = "btree"

@@ -12,6 +12,9 @@ PolicyCommand = Literal["select", "insert", "update", "delete", "all"]
 
 @dataclass(frozen=True, repr=False)
 class Policy(_Brief):
+    """A row-level security policy; ``using`` and ``with_check`` are kept as written, as the seed's
+    reviewed SQL must come out byte for byte."""
+
     name: str
     command: PolicyCommand
     roles: tuple[str, ...]

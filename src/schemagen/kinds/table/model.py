@@ -44,6 +44,8 @@ class Check(_Brief):
 
 @dataclass(frozen=True, repr=False)
 class ForeignKey(_Brief):
+    """A reference to another table, which also decides the relationship the ER diagram draws."""
+
     columns: tuple[str, ...]
     ref_schema: str
     ref_table: str
@@ -71,6 +73,8 @@ class ForeignKey(_Brief):
 
 @dataclass(frozen=True, repr=False)
 class UniqueConstraint(_Brief):
+    """A table-level unique constraint (a column's own ``unique`` stays on the column, as written)."""
+
     columns: tuple[str, ...]
     name: str | None = None
     nulls_not_distinct: bool = False
@@ -81,6 +85,8 @@ class UniqueConstraint(_Brief):
 
 @dataclass(frozen=True, repr=False)
 class PrimaryKey(_Brief):
+    """A table-level primary key: the form a key over several columns, or one named, needs."""
+
     columns: tuple[str, ...]
     name: str | None = None
     deferrable: bool = False
@@ -90,6 +96,9 @@ class PrimaryKey(_Brief):
 
 @dataclass(frozen=True, repr=False)
 class Column(_Brief):
+    """A column with its inline constraints, which the DDL keeps on the column line as the spec
+    wrote them."""
+
     name: str
     type: str
     not_null: bool = False
@@ -121,6 +130,9 @@ class Column(_Brief):
 
 @dataclass(frozen=True, repr=False)
 class DiagramColumn(_Brief):
+    """A column an ER box shows: a stage document may show fewer columns, or other type names, than
+    the table has."""
+
     name: str
     #: The type the ER diagram shows, when the spec overrides the column's own.
     type: str | None = None
@@ -144,6 +156,9 @@ class _OtherTable:
 
 @dataclass(frozen=True, repr=False)
 class Table(_OtherTable, _Brief):
+    """A table a stage creates, with everything its stage document shows beside it: policies,
+    indexes, triggers and grants."""
+
     schema: str
     name: str
     columns: tuple[Column, ...]
