@@ -268,6 +268,55 @@ def test_trigger_arguments_reach_the_function_and_are_compared(fresh_db, postgre
     assert run("drift", "--specs", str(specs), "--db", url) == CLEAN
 
 
+VIEW_OPTIONS = """\
+stage: 1
+title: Views
+tables:
+  - name: notes
+    comment: Notes.
+    columns:
+      - {name: id, type: uuid, primary_key: true, default: gen_random_uuid()}
+      - {name: body, type: text}
+      - {name: archived, type: boolean, not_null: true, default: 'false'}
+    rls: true
+views:
+  - name: open_notes
+    security_invoker: true
+    security_barrier: true
+    check_option: local
+    query: select id, body, archived from public.notes where not archived
+"""
+
+
+def test_view_options_are_made_compared_and_repaired(fresh_db, postgres, tmp_path):
+    """security_barrier and the check option live in the view's options, beside security_invoker:
+    a database built from the spec has them, a change to either is drift, the repair restores them."""
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "views.yaml").write_text(VIEW_OPTIONS)
+    fresh_db.build(specs)
+    url = f"postgresql://postgres@127.0.0.1:{postgres.settings['port']}/{fresh_db.name}"
+    assert run("drift", "--specs", str(specs), "--db", url) == CLEAN
+    assert fresh_db.run("select reloptions::text[] from pg_class where relname = 'open_notes'") == [
+        [["security_invoker=true", "security_barrier=true", "check_option=local"]]]
+    for change, message in (("alter view open_notes reset (check_option)", "check option of view public.open_notes"),
+                            ("alter view open_notes set (security_barrier = false)",
+                             "security barrier of view public.open_notes")):
+        fresh_db.run(change)
+        code, out, _ = run("drift", "--specs", str(specs), "--db", url)
+        assert code == 1 and f"{specs / 'views.yaml'}:12:5: D100" in out and message in out, out
+        fresh_db.run(run("drift", "--specs", str(specs), "--db", url, "--sql")[1])
+        assert run("drift", "--specs", str(specs), "--db", url) == CLEAN
+
+
+def test_view_options_are_for_plain_views(tmp_path):
+    errors = spec_errors(tmp_path, "views:\n  - {name: v, materialized: true, check_option: local, "
+                                   "security_barrier: true, query: select 1}\n")
+    assert [(code, message) for _, code, message in errors] == [
+        ("E106", "a materialized view stores its rows; check_option applies to plain views only"),
+        ("E106", "a materialized view stores its rows; security_barrier applies to plain views only")]
+
+
 def test_a_grant_or_revoke_this_user_cannot_make_is_a_note_not_a_silent_no_op():
     """PostgreSQL only warns when a grant lacks grant option or a revoke names another's grant,
     so such a repair would change nothing: it is said instead."""

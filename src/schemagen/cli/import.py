@@ -103,11 +103,12 @@ def _rows(result) -> list[tuple[str, int, int]]:
 
 def _table(result) -> str:
     rows = _rows(result)
-    lines = ["kind         native  raw"]
-    lines += [f"{kind:<12} {native:>6} {raw:>4}" for kind, native, raw in rows]
+    width = max([12, *(len(kind) for kind, _, _ in rows)])
+    lines = [f"{'kind':<{width}} native  raw"]
+    lines += [f"{kind:<{width}} {native:>6} {raw:>4}" for kind, native, raw in rows]
     total_native = sum(r[1] for r in rows)
     total_raw = sum(r[2] for r in rows)
-    lines.append(f"{'total':<12} {total_native:>6} {total_raw:>4}")
+    lines.append(f"{'total':<{width}} {total_native:>6} {total_raw:>4}")
     if result.respelled:
         lines.append(f"{result.respelled} object{'s' if result.respelled != 1 else ''} written as PostgreSQL "
                      "spells them: the source's spelling reads differently there")

@@ -241,16 +241,32 @@ def _alter_table(out: Spellings, sql: str, tokens: list[Token], body: dict) -> N
 def _view(out: Spellings, sql: str, tokens: list[Token], body: dict) -> None:
     as_at = next((i for i in _top_level(tokens) if _word(tokens[i], "as")), None)
     if as_at is not None:
-        query = _text(sql, tokens, as_at + 1, len(tokens) - 1).rstrip(";").strip()
-        out.views[_relation(body["view"])] = query
+        out.views[_relation(body["view"])] = _text(sql, tokens, as_at + 1, _query_end(tokens))
 
 
 def _materialized(out: Spellings, sql: str, tokens: list[Token], body: dict) -> None:
     if body.get("objtype") == "OBJECT_MATVIEW":
         as_at = next((i for i in _top_level(tokens) if _word(tokens[i], "as")), None)
         if as_at is not None:
-            query = _text(sql, tokens, as_at + 1, len(tokens) - 1).rstrip(";").strip()
-            out.views[_relation(body["into"]["rel"])] = query.removesuffix("with data").strip()
+            out.views[_relation(body["into"]["rel"])] = _text(sql, tokens, as_at + 1, _query_end(tokens))
+
+
+#: What may follow a view's query and belongs to the statement: ``with [local|cascaded] check
+#: option`` (a view option the spec says with ``check_option``) and ``with [no] data``.
+_AFTER_QUERY = (("with", "check", "option"), ("with", "local", "check", "option"),
+                ("with", "cascaded", "check", "option"), ("with", "data"), ("with", "no", "data"))
+
+
+def _query_end(tokens: list[Token]) -> int:
+    """The index of a view statement's last token that is still its query."""
+    last = len(tokens) - 1
+    if last >= 0 and tokens[last].text == ";":
+        last -= 1
+    for words in _AFTER_QUERY:
+        first = last - len(words) + 1
+        if first > 0 and all(_word(tokens[first + k], w) for k, w in enumerate(words)):
+            return first - 1
+    return last
 
 
 _READERS = {

@@ -1,6 +1,7 @@
 """What a schema holds that the spec language does not model: kept as raw SQL, never dropped.
 
-Procedures, composite types, exclusion constraints, rules and empty schemas are read with
+Procedures, composite types, exclusion constraints, rules, storage parameters (``with
+(fillfactor = 70)`` on a table or materialized view) and empty schemas are read with
 PostgreSQL's own ``pg_get_*def`` (or rebuilt from the catalog where it has none), so the raw
 block is what PostgreSQL would write. The round trip reads the same list from the rebuilt
 database and compares it like any other family: a raw block that did not make its object
@@ -9,7 +10,9 @@ back is a difference too.
 
 from __future__ import annotations
 
-from ..sqltext import qualified, quote_ident
+import re
+
+from ..sqltext import qualified, quote_ident, quote_literal
 from .draft import lower_keywords
 
 #: (kind, schema, name) → (when the raw SQL runs: "sql_before" or "sql_after", the SQL).
@@ -42,6 +45,19 @@ select schemaname, tablename, rulename, definition from pg_rules
 where schemaname = any(:schemas) and not (schemaname = 'pg_catalog')
 """
 
+_STORAGE = """
+select n.nspname, c.relname, c.relkind = 'm', coalesce(c.reloptions, '{}')::text[],
+       array(select 'toast.' || o from unnest(t.reloptions) o)::text[]
+from pg_class c join pg_namespace n on n.oid = c.relnamespace left join pg_class t on t.oid = c.reltoastrelid
+where n.nspname = any(:schemas) and c.relkind in ('r', 'p', 'm')
+  and (c.reloptions is not null or t.reloptions is not null)
+  and not exists (select from pg_depend d where d.objid = c.oid and d.deptype = 'e')
+"""
+
+#: How a storage parameter's name is written: ``fillfactor``, ``toast.autovacuum_enabled``.
+_PARAMETER_NAME = re.compile(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?")
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
 _EMPTY_SCHEMAS = """
 select n.nspname from pg_namespace n
 where n.nspname = any(:schemas) and n.nspname <> 'public'
@@ -65,9 +81,23 @@ def read(session, schemas: list[str]) -> Unmodelled:
                          f"{lower_keywords(definition)};")
     for schema, table, name, definition in session.query(_RULES, schemas=schemas):
         out[("rule", schema, f"{table}.{name}")] = ("sql_after", lower_keywords(definition.strip()))
+    for schema, name, materialized, options, toast in session.query(_STORAGE, schemas=schemas):
+        kind = "materialized view" if materialized else "table"
+        settings = ", ".join(_storage_parameter(option) for option in [*options, *toast])
+        out[("storage parameters", schema, name)] = ("sql_after", f"alter {kind} {qualified(schema, name)} "
+                                                                  f"set ({settings});")
     for (schema,) in session.query(_EMPTY_SCHEMAS, schemas=schemas):
         out[("schema", schema, schema)] = ("sql_before", f"create schema if not exists {quote_ident(schema)};")
     return out
+
+
+def _storage_parameter(option: str) -> str:
+    """``name=value`` as PostgreSQL keeps it, written back as SQL: the name as PostgreSQL spells it
+    (quoted, should a catalog hold anything else), the value a number or a quoted literal."""
+    name, _, value = option.partition("=")
+    if not _PARAMETER_NAME.fullmatch(name):
+        name = ".".join(quote_ident(part) for part in name.split(".", 1))
+    return f"{name} = {value if _NUMBER.fullmatch(value) else quote_literal(value)}"
 
 
 _NOT_IMPORTED = """

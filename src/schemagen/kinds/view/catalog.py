@@ -1,5 +1,5 @@
-"""Views and materialized views in a catalog: the query as PostgreSQL prints it back,
-security_invoker, and the comment."""
+"""Views and materialized views in a catalog: the query as PostgreSQL prints it back, the
+options it keeps on a view (security_invoker, security_barrier, check option), and the comment."""
 
 from __future__ import annotations
 
@@ -19,11 +19,15 @@ class ViewFacts:
     comment: str | None = None
     #: Its output columns and their types: ``create or replace view`` may only add some at the end.
     columns: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    security_barrier: bool | None = None
+    check_option: str | None = None
 
 
 VIEWS_SQL = """
 select n.nspname, c.relname, pg_get_viewdef(c.oid, true), c.relkind = 'm',
        (select option_value from pg_options_to_table(c.reloptions) where option_name = 'security_invoker'),
+       (select option_value from pg_options_to_table(c.reloptions) where option_name = 'security_barrier'),
+       (select option_value from pg_options_to_table(c.reloptions) where option_name = 'check_option'),
        obj_description(c.oid, 'pg_class'),
        array(select a.attname || ' ' || format_type(a.atttypid, a.atttypmod) from pg_attribute a
              where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped order by a.attnum)::text[]
@@ -35,12 +39,17 @@ where c.relkind in ('v', 'm') and n.nspname = any(:schemas)
 
 def read_rows(session, schemas: list[str]) -> dict[tuple[str, str], ViewFacts]:
     out = {}
-    for schema, name, definition, materialized, invoker, comment, columns in session.query(VIEWS_SQL,
-                                                                                            schemas=schemas):
-        flag = None if invoker is None else invoker.lower() in ("true", "on", "1", "yes")
-        out[(schema, name)] = ViewFacts(definition.strip(), materialized, flag, comment,
-                                        tuple(tuple(c.split(" ", 1)) for c in columns))
+    for schema, name, definition, materialized, invoker, barrier, check, comment, columns in session.query(
+            VIEWS_SQL, schemas=schemas):
+        out[(schema, name)] = ViewFacts(definition.strip(), materialized, _flag(invoker), comment,
+                                        tuple(tuple(c.split(" ", 1)) for c in columns),
+                                        security_barrier=_flag(barrier), check_option=check)
     return out
+
+
+def _flag(value: str | None) -> bool | None:
+    """A boolean view option as PostgreSQL kept it (as written: ``on``, ``1`` and ``yes`` too)."""
+    return None if value is None else value.lower() in ("true", "on", "1", "yes")
 
 
 def read(session, schemas: list[str], tables: set) -> dict[str, dict]:
@@ -70,7 +79,8 @@ def expect(project: m.Project, normalizer, positions: Positions, unverified: Unv
                 continue
             _, scratch = request.result
             out[view.key] = replace(scratch, materialized=view.materialized,
-                                    security_invoker=view.security_invoker, comment=view.comment)
+                                    security_invoker=view.security_invoker, comment=view.comment,
+                                    security_barrier=view.security_barrier, check_option=view.check_option)
         return {"view": out}
 
     return facts

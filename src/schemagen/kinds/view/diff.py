@@ -24,7 +24,7 @@ def compare(want, have, report, unverified) -> None:
         a, b = theirs[key], mine[key]
         if b is None:
             continue
-        for facet in ("definition", "materialized", "security_invoker"):
+        for facet in ("definition", "materialized", "security_invoker", "security_barrier", "check_option"):
             if getattr(a, facet) != getattr(b, facet):
                 report.add("view.changed", key, f"{facet.replace('_', ' ')} of view {key[0]}.{key[1]} differs "
                                                 "between the database and the spec", at=("view", key), have=a,

@@ -14,8 +14,9 @@ def build(draft: Draft) -> None:
         entry["name"] = key[1]
         if facts.materialized:
             entry["materialized"] = True
-        if facts.security_invoker is not None:
-            entry["security_invoker"] = facts.security_invoker
+        for option in ("security_invoker", "security_barrier", "check_option"):
+            if getattr(facts, option) is not None:
+                entry[option] = getattr(facts, option)
         entry["query"] = written or pretty(facts.definition.rstrip(";").strip())
         if facts.comment is not None:
             entry["comment"] = facts.comment
