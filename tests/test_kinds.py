@@ -317,6 +317,104 @@ def test_view_options_are_for_plain_views(tmp_path):
         ("E106", "a materialized view stores its rows; security_barrier applies to plain views only")]
 
 
+AUDIT = """\
+stage: 1
+title: Audit
+functions:
+  - name: is_positive
+    args: [{name: x, type: integer}]
+    returns: boolean
+    language: sql
+    volatility: immutable
+    parallel: safe
+    cost: 5
+    body: select x > 0
+  - name: first_ids
+    returns: setof bigint
+    language: sql
+    volatility: stable
+    rows: 10
+    body: select id from public.items limit 10
+  - name: audit_items
+    returns: trigger
+    language: plpgsql
+    body: |
+      begin
+        insert into public.item_log (n) select count(*) from inserted;
+        return null;
+      end;
+tables:
+  - name: items
+    comment: Items.
+    columns:
+      - {name: id, type: bigint, primary_key: true}
+    triggers:
+      - name: items_audit
+        timing: after
+        events: [insert]
+        for_each: statement
+        referencing: {new_table: inserted}
+        function: public.audit_items
+      - name: items_audit_replica
+        timing: after
+        events: [insert]
+        for_each: statement
+        referencing: {new_table: inserted}
+        function: public.audit_items
+        enabled: false
+  - name: item_log
+    comment: How many items each insert added.
+    columns:
+      - {name: n, type: bigint}
+"""
+
+
+def test_function_estimates_transition_tables_and_trigger_firing_are_made_compared_and_repaired(
+        fresh_db, postgres, tmp_path):
+    """Each of these was once dropped by import while it called itself proven, and drift did not
+    see a change to it: now each is a spec key, read back from the catalog and repaired."""
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "audit.yaml").write_text(AUDIT)
+    fresh_db.build(specs)
+    url = f"postgresql://postgres@127.0.0.1:{postgres.settings['port']}/{fresh_db.name}"
+
+    def drift_here(*extra: str) -> tuple[int, str, str]:
+        return run("drift", "--specs", str(specs), "--db", url, *extra)
+
+    assert drift_here() == CLEAN
+    fresh_db.run("insert into items values (1), (2)")
+    assert fresh_db.run("select n from item_log") == [[2]]  # the enabled trigger read its transition table
+    for change, line, message in (
+            ("alter function is_positive(integer) parallel unsafe", 4, "parallel of function public.is_positive"),
+            ("alter function is_positive(integer) cost 100", 4, "cost of function public.is_positive"),
+            ("alter function first_ids() rows 1000", 12, "rows of function public.first_ids"),
+            ("alter table items enable trigger items_audit_replica", 38,
+             "firing of trigger items_audit_replica on public.items is 'origin' in the database, 'disabled'"),
+            ("alter table items enable replica trigger items_audit", 32,
+             "firing of trigger items_audit on public.items is 'replica' in the database, 'origin'"),
+            ("drop trigger items_audit on items; create trigger items_audit after insert on items for each statement "
+             "execute function audit_items()", 32,
+             "transition tables of trigger items_audit on public.items is none in the database, "
+             "new table inserted in the spec")):
+        fresh_db.run(change)
+        code, out, _ = drift_here()
+        assert code == 1 and f"{specs / 'audit.yaml'}:{line}:" in out and message in out, out
+        fresh_db.run(drift_here("--sql", "--allow-destructive")[1])
+        assert drift_here() == CLEAN
+
+
+def test_estimates_and_transition_tables_are_checked_where_they_are_written(tmp_path):
+    errors = spec_errors(tmp_path, "functions:\n  - {name: f, returns: int, language: sql, rows: 5, cost: 0, "
+                                   "body: select 1}\n")
+    assert [(code, message.split(":")[0]) for _, code, message in errors] == [
+        ("E106", "rows is the planner's estimate of the rows a set-returning function returns"),
+        ("E106", "cost must be positive")]
+    errors = spec_errors(tmp_path, "    triggers:\n      - {name: tr, timing: before, events: [insert], "
+                                   "referencing: {new_table: added}, function: f}\n")
+    assert ("E106", "transition tables belong to after triggers") in [(c, m) for _, c, m in errors]
+
+
 def test_a_grant_or_revoke_this_user_cannot_make_is_a_note_not_a_silent_no_op():
     """PostgreSQL only warns when a grant lacks grant option or a revoke names another's grant,
     so such a repair would change nothing: it is said instead."""

@@ -18,7 +18,7 @@ import jinja2
 from . import model as m
 from .diagnostics import Diagnostic, TemplateProblem
 from .lint import checklist, readiness
-from .sqltext import qualified, quote_ident, quote_literal, sql_comment
+from .sqltext import qualified, quote_ident, quote_literal, sql_comment, sql_value
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -99,6 +99,7 @@ def build_environment(user_templates: Path | None = None) -> jinja2.Environment:
         idents=lambda names: ", ".join(quote_ident(n) for n in names),
         qname=lambda obj: qualified(obj.schema, obj.name),
         literal=quote_literal,
+        sql_value=sql_value,
         sql_comment=sql_comment,
         index_key=index_key_sql,
         mermaid_entity=mermaid_entity,

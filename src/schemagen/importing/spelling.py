@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from ..sqltokens import Token, tokenize
 
 #: Words that end a column's type or default inside ``create table`` or ``add column``.
-_COLUMN_CLAUSES = {"constraint", "not", "null", "default", "check", "references", "primary", "unique",
+_COLUMN_CLAUSES = {"constraint", "not", "null", "default", "check", "references", "primary", "unique", "compression", "storage",
                    "generated", "collate", "deferrable", "initially"}
 
 

@@ -1,7 +1,9 @@
 """What a schema holds that the spec language does not model: kept as raw SQL, never dropped.
 
 Procedures, composite types, exclusion constraints, rules, storage parameters (``with
-(fillfactor = 70)`` on a table or materialized view) and empty schemas are read with
+(fillfactor = 70)`` on a table or materialized view), unlogged tables, replica identity (Supabase
+Realtime's ``replica identity full``), inheritance, column compression, storage and statistics
+settings, an identity's sequence options, and empty schemas are read with
 PostgreSQL's own ``pg_get_*def`` (or rebuilt from the catalog where it has none), so the raw
 block is what PostgreSQL would write. The round trip reads the same list from the rebuilt
 database and compares it like any other family: a raw block that did not make its object
@@ -58,6 +60,51 @@ where n.nspname = any(:schemas) and c.relkind in ('r', 'p', 'm')
 _PARAMETER_NAME = re.compile(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?")
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
+#: Ordinary tables only: a partitioned table or a partition is not imported (``_NOT_IMPORTED``).
+_TABLES = """c.relkind = 'r' and not c.relispartition and n.nspname = any(:schemas)
+  and not exists (select from pg_depend d where d.objid = c.oid and d.deptype = 'e')"""
+
+_TABLE_SETTINGS = f"""
+select n.nspname, c.relname, c.relpersistence = 'u', c.relreplident::text,
+       (select i.relname from pg_index x join pg_class i on i.oid = x.indexrelid
+        where x.indrelid = c.oid and x.indisreplident),
+       array(select quote_ident(pn.nspname) || '.' || quote_ident(p.relname) from pg_inherits h
+             join pg_class p on p.oid = h.inhparent join pg_namespace pn on pn.oid = p.relnamespace
+             where h.inhrelid = c.oid order by h.inhseqno)::text[]
+from pg_class c join pg_namespace n on n.oid = c.relnamespace
+where {_TABLES} and (c.relpersistence = 'u' or c.relreplident <> 'd'
+                     or exists (select from pg_inherits h where h.inhrelid = c.oid))
+"""
+
+#: Column settings a spec does not say: compression, storage other than the type's, statistics
+#: target, per-column options.
+_COLUMN_SETTINGS = f"""
+select n.nspname, c.relname, a.attname, a.attcompression::text,
+       case when a.attstorage <> t.typstorage then a.attstorage::text end,
+       case when a.attstattarget >= 0 then a.attstattarget end, coalesce(a.attoptions, '{{}}')::text[]
+from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+join pg_type t on t.oid = a.atttypid
+where {_TABLES} and a.attnum > 0 and not a.attisdropped
+  and (a.attcompression <> '' or a.attstorage <> t.typstorage or a.attstattarget >= 0 or a.attoptions is not null)
+order by a.attnum
+"""
+
+#: An identity column's sequence, where it is not what ``generated … as identity`` alone makes.
+_IDENTITY_OPTIONS = f"""
+select n.nspname, c.relname, a.attname, format_type(s.seqtypid, null), s.seqstart, s.seqincrement, s.seqmin,
+       s.seqmax, s.seqcache, s.seqcycle
+from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+join pg_depend d on d.refobjid = c.oid and d.refobjsubid = a.attnum and d.deptype = 'i'
+     and d.classid = 'pg_class'::regclass
+join pg_sequence s on s.seqrelid = d.objid
+where {_TABLES} and a.attidentity <> ''
+order by a.attnum
+"""
+
+_TYPE_BOUNDS = {"smallint": 32767, "integer": 2147483647, "bigint": 9223372036854775807}
+_STORAGE_NAMES = {"p": "plain", "e": "external", "m": "main", "x": "extended"}
+_COMPRESSION_NAMES = {"p": "pglz", "l": "lz4"}
+
 _EMPTY_SCHEMAS = """
 select n.nspname from pg_namespace n
 where n.nspname = any(:schemas) and n.nspname <> 'public'
@@ -86,9 +133,51 @@ def read(session, schemas: list[str]) -> Unmodelled:
         settings = ", ".join(_storage_parameter(option) for option in [*options, *toast])
         out[("storage parameters", schema, name)] = ("sql_after", f"alter {kind} {qualified(schema, name)} "
                                                                   f"set ({settings});")
+    for schema, name, unlogged, identity, identity_index, parents in session.query(_TABLE_SETTINGS, schemas=schemas):
+        table = qualified(schema, name)
+        if unlogged:
+            out[("unlogged table", schema, name)] = ("sql_after", f"alter table {table} set unlogged;")
+        if identity != "d":
+            how = {"f": "full", "n": "nothing"}.get(identity) or f"using index {quote_ident(identity_index or '')}"
+            out[("replica identity", schema, name)] = ("sql_after", f"alter table {table} replica identity {how};")
+        if parents:
+            out[("inheritance", schema, name)] = ("sql_after", "\n".join(f"alter table {table} inherit {parent};"
+                                                                         for parent in parents))
+    for schema, name, column, compression, storage, statistics, options in session.query(_COLUMN_SETTINGS,
+                                                                                         schemas=schemas):
+        settings = [f"set compression {_COMPRESSION_NAMES[compression]}" if compression in _COMPRESSION_NAMES else "",
+                    f"set storage {_STORAGE_NAMES[storage]}" if storage in _STORAGE_NAMES else "",
+                    f"set statistics {statistics}" if statistics is not None else "",
+                    f"set ({', '.join(_storage_parameter(o) for o in options)})" if options else ""]
+        alter = f"alter column {quote_ident(column)} "
+        out[("column settings", schema, f"{name}.{column}")] = (
+            "sql_after", f"alter table {qualified(schema, name)} "
+                         f"{', '.join(alter + setting for setting in settings if setting)};")
+    for row in session.query(_IDENTITY_OPTIONS, schemas=schemas):
+        changed = _identity_options(*row[3:])
+        if changed:
+            schema, name, column = row[:3]
+            out[("identity options", schema, f"{name}.{column}")] = (
+                "sql_after", f"alter table {qualified(schema, name)} alter column {quote_ident(column)} {changed};")
     for (schema,) in session.query(_EMPTY_SCHEMAS, schemas=schemas):
         out[("schema", schema, schema)] = ("sql_before", f"create schema if not exists {quote_ident(schema)};")
     return out
+
+
+def _identity_options(type_name: str, start: int, increment: int, low: int, high: int, cache: int,
+                      cycle: bool) -> str:
+    """The ``set …`` options in which an identity's sequence differs from the one the spec's
+    ``generated … as identity`` makes (ascending from 1 to the type's top): empty when none does."""
+    top = _TYPE_BOUNDS.get(type_name, _TYPE_BOUNDS["bigint"])
+    options = [f"set increment by {increment}" if increment != 1 else "",
+               f"set minvalue {low}" if low != 1 else "",
+               f"set maxvalue {high}" if high != top else "",
+               f"set start with {start}" if start != 1 else "",
+               f"set cache {cache}" if cache != 1 else "",
+               "set cycle" if cycle else ""]
+    if any(options[:4]):  # the fresh sequence's current value, 1, may lie outside the new bounds
+        options.append("restart")
+    return " ".join(option for option in options if option)
 
 
 def _storage_parameter(option: str) -> str:
@@ -117,6 +206,12 @@ union all
 select 'text search configuration', n.nspname, c.cfgname from pg_ts_config c
   join pg_namespace n on n.oid = c.cfgnamespace
   where n.nspname = any(:schemas) and not exists (select from pg_depend d where d.objid = c.oid and d.deptype = 'e')
+union all
+select case when c.relkind = 'p' then 'partitioned table' when c.relispartition then 'partition'
+            else 'typed table' end, n.nspname, c.relname
+  from pg_class c join pg_namespace n on n.oid = c.relnamespace
+  where n.nspname = any(:schemas) and (c.relkind = 'p' or c.relispartition or (c.relkind = 'r' and c.reloftype <> 0))
+    and not exists (select from pg_depend d where d.objid = c.oid and d.deptype = 'e')
 union all
 select 'event trigger', '', e.evtname from pg_event_trigger e
   where not exists (select from pg_depend d where d.objid = e.oid and d.deptype = 'e')

@@ -11,6 +11,7 @@ from ..base import Positions, Unverified
 from .model import Function
 
 VOLATILITY = {"i": "immutable", "s": "stable", "v": "volatile"}
+PARALLEL = {"s": "safe", "r": "restricted", "u": "unsafe"}
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,9 @@ class FunctionFacts:
     config: tuple[str, ...]
     body: str
     comment: str | None = None
+    parallel: str = "unsafe"
+    cost: float = 100
+    rows: float = 0
 
 
 FUNCTIONS_SQL = """
@@ -31,7 +35,7 @@ select n.nspname, p.proname,
        array(select format_type(t, null) from unnest(p.proargtypes::oid[]) t)::text[],
        pg_get_function_arguments(p.oid), pg_get_function_result(p.oid), l.lanname, p.provolatile::text,
        p.prosecdef, p.proisstrict, coalesce(p.proconfig, '{}')::text[], p.prosrc,
-       obj_description(p.oid, 'pg_proc')
+       obj_description(p.oid, 'pg_proc'), p.proparallel::text, p.procost, p.prorows
 from pg_proc p join pg_namespace n on n.oid = p.pronamespace join pg_language l on l.oid = p.prolang
 where n.nspname = any(:schemas) and p.prokind = 'f'
   and not exists (select from pg_depend d where d.objid = p.oid and d.deptype = 'e')
@@ -40,11 +44,11 @@ where n.nspname = any(:schemas) and p.prokind = 'f'
 
 def read_rows(session, schemas: list[str]) -> dict[tuple[str, str, str], FunctionFacts]:
     out = {}
-    for schema, name, types, arguments, result, language, volatility, definer, strict, config, body, comment in \
-            session.query(FUNCTIONS_SQL, schemas=schemas):
+    for schema, name, types, arguments, result, language, volatility, definer, strict, config, body, comment, \
+            parallel, cost, rows in session.query(FUNCTIONS_SQL, schemas=schemas):
         out[(schema, name, ", ".join(types))] = FunctionFacts(
             arguments, result, language, VOLATILITY[volatility], definer, strict, tuple(config), body.strip(),
-            comment)
+            comment, PARALLEL[parallel], float(cost), float(rows))
     return out
 
 
@@ -55,12 +59,17 @@ def read(session, schemas: list[str], tables: set) -> dict[str, dict]:
 def scratch_statement(function: Function) -> str:
     """The function as the normaliser makes it, from the model (the templates are not involved)."""
     from ...render import function_arguments
-    from ...sqltext import quote_ident
+    from ...sqltext import quote_ident, sql_value
 
     parts = [f"create function {{schema}}.{{name}}({function_arguments(function)}) returns {function.returns}",
              f"language {function.language}", function.volatility]
     if function.strict:
         parts.append("strict")
+    parts.append(f"parallel {function.parallel}")
+    if function.cost is not None:
+        parts.append(f"cost {sql_value(function.cost)}")
+    if function.rows is not None:
+        parts.append(f"rows {sql_value(function.rows)}")
     if function.security == "definer":
         parts.append("security definer")
     if function.search_path is not None:

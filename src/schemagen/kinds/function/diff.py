@@ -9,7 +9,8 @@ from ..base import Change, RepairStatement
 
 PREFIXES = ("function",)
 
-FACETS = ("arguments", "result", "language", "volatility", "security_definer", "strict", "config", "body", "comment")
+FACETS = ("arguments", "result", "language", "volatility", "security_definer", "strict", "parallel", "cost", "rows",
+          "config", "body", "comment")
 
 
 def _name(key: tuple) -> str:

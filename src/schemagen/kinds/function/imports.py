@@ -95,8 +95,19 @@ def build(draft: Draft) -> None:
             entry["search_path"] = path
         if facts.strict:
             entry["strict"] = True
+        if facts.parallel != "unsafe":
+            entry["parallel"] = facts.parallel
+        if facts.cost != 100:  # PostgreSQL's default for SQL and PL/pgSQL functions
+            entry["cost"] = _number(facts.cost)
+        if facts.rows not in (0, 1000):  # 1000 for a set-returning function, 0 for any other
+            entry["rows"] = _number(facts.rows)
         entry["body"] = facts.body + "\n"
         if facts.comment is not None:
             entry["comment"] = facts.comment
         draft.functions[key[:2]] = entry
         draft.add(stage, "functions", entry, "function")
+
+
+def _number(value: float) -> int | float:
+    """``5``, not ``5.0``, in the YAML: the planner's estimates are mostly whole numbers."""
+    return int(value) if value.is_integer() else value

@@ -8,6 +8,7 @@ the body too.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +38,12 @@ class Function(_Brief):
     #: ``set search_path`` for the function; () is ``set search_path = ''``, None sets nothing.
     search_path: tuple[str, ...] | None = None
     strict: bool = False
+    #: ``parallel safe|restricted``: whether a parallel query may run it in its workers.
+    parallel: str = "unsafe"
+    #: The planner's estimates: cost per call (PostgreSQL's default is 100), rows a set-returning
+    #: function returns (default 1000). None leaves PostgreSQL's default.
+    cost: float | None = None
+    rows: float | None = None
     comment: str | None = None
     grants: tuple[Grant, ...] = ()
     waivers: tuple[Waiver, ...] = ()
@@ -92,11 +99,19 @@ def build(builder, data: dict[str, Any], path: tuple) -> Function:
         security=data.get("security", "invoker"),
         search_path=tuple(search_path) if search_path is not None else None,
         strict=data.get("strict", False),
+        parallel=data.get("parallel", "unsafe"),
+        cost=data.get("cost"),
+        rows=data.get("rows"),
         comment=data.get("comment"),
         grants=build_grants(builder, data.get("grants", []), path + ("grants",), "function"),
         waivers=builder.waivers(data, path),
         pos=builder.pos(path),
     )
+    if function.cost is not None and not 0 < function.cost < math.inf:
+        builder.error(path + ("cost",), "E106", "cost must be positive: it is the planner's estimate per call")
+    if function.rows is not None and (not 0 < function.rows < math.inf or not _returns_set(returns)):
+        builder.error(path + ("rows",), "E106", "rows is the planner's estimate of the rows a set-returning "
+                      "function returns: give it, positive, only with 'returns: setof …' or 'table (…)'")
     if language == "plpgsql":  # PL/pgSQL's own parser reads the body, under the function's real header
         header = ", ".join(" ".join(part for part in (a.mode if a.mode != "in" else "", quote_ident(a.name)
                                                       if a.name else "", a.type) if part) for a in args)
@@ -104,3 +119,8 @@ def build(builder, data: dict[str, Any], path: tuple) -> Function:
         builder.fragment(f"create function f({header}) returns {returns} language plpgsql as {tag}\n{body}\n{tag}",
                          path + ("body",), "body", "plpgsql")
     return function
+
+
+def _returns_set(returns: str) -> bool:
+    words = returns.strip().lower().split(None, 1)
+    return bool(words) and (words[0] == "setof" or words[0].startswith("table"))

@@ -1,5 +1,6 @@
 """Triggers in a catalog (not the ones PostgreSQL makes for foreign keys), keyed by schema, table and
-name: when they fire, on what, for each row or statement, the function, and the ``when`` condition."""
+name: when they fire, on what, for each row or statement, the function, the ``when`` condition, the
+transition tables and whether they are enabled."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ class TriggerFacts:
     when: str | None
     comment: str | None = None
     args: tuple[str, ...] = ()
+    transition: tuple[str | None, str | None] = (None, None)
+    firing: str = "origin"
 
 
 TRIGGERS_SQL = """
@@ -27,12 +30,15 @@ select n.nspname, c.relname, t.tgname, t.tgtype::int,
        array(select a.attname from unnest(t.tgattr::int2[]) with ordinality k(n, i)
              join pg_attribute a on a.attrelid = t.tgrelid and a.attnum = k.n order by k.i)::text[],
        pn.nspname, p.proname, pg_get_triggerdef(t.oid, true), obj_description(t.oid, 'pg_trigger'),
-       t.tgnargs, t.tgargs
+       t.tgnargs, t.tgargs, t.tgoldtable, t.tgnewtable, t.tgenabled::text
 from pg_trigger t
 join pg_class c on c.oid = t.tgrelid join pg_namespace n on n.oid = c.relnamespace
 join pg_proc p on p.oid = t.tgfoid join pg_namespace pn on pn.oid = p.pronamespace
 where not t.tgisinternal and n.nspname = any(:schemas)
 """
+
+#: pg_trigger.tgenabled.
+_FIRING = {"O": "origin", "D": "disabled", "R": "replica", "A": "always"}
 
 _WHEN = re.compile(r" WHEN \((.*)\) EXECUTE (?:FUNCTION|PROCEDURE) ", re.S)
 
@@ -50,13 +56,14 @@ def _decode(tgtype: int, columns: list[str]) -> tuple[str, tuple[str, ...], str]
 
 def read_rows(session, schemas: list[str]) -> dict[tuple[str, str, str], TriggerFacts]:
     out = {}
-    for schema, table, name, tgtype, columns, fschema, fname, definition, comment, nargs, raw_args in \
-            session.query(TRIGGERS_SQL, schemas=schemas):
+    for schema, table, name, tgtype, columns, fschema, fname, definition, comment, nargs, raw_args, old_table, \
+            new_table, enabled in session.query(TRIGGERS_SQL, schemas=schemas):
         args = [a.decode() for a in bytes(raw_args).split(b"\0")[:nargs]]  # each argument ends in a NUL byte
         timing, events, for_each = _decode(tgtype, columns)
         when = _WHEN.search(definition)
         out[(schema, table, name)] = TriggerFacts(timing, events, for_each, (fschema, fname),
-                                                  when.group(1) if when else None, comment, tuple(args))
+                                                  when.group(1) if when else None, comment, tuple(args),
+                                                  (old_table, new_table), _FIRING[enabled])
     return out
 
 
@@ -99,7 +106,8 @@ def expect(project: m.Project, normalizer, positions: Positions, unverified: Unv
                     continue
                 when = request.result.when
             out[key] = TriggerFacts(trigger.timing, _events(trigger), trigger.for_each, trigger.function, when,
-                                    trigger.comment, trigger.args)
+                                    trigger.comment, trigger.args, (trigger.old_table, trigger.new_table),
+                                    trigger.firing)
         return {"trigger": out}
 
     return facts

@@ -17,6 +17,11 @@ def _show(value) -> str:
     return repr(value)
 
 
+def _transition(tables: tuple[str | None, str | None]) -> str:
+    named = [f"{side} table {name}" for side, name in zip(("old", "new"), tables, strict=True) if name is not None]
+    return ", ".join(named) or "none"
+
+
 def compare(want, have, report, unverified) -> None:
     present = want.tables.keys() | have.tables.keys()
     mine, theirs = want["trigger"], have["trigger"]
@@ -32,12 +37,13 @@ def compare(want, have, report, unverified) -> None:
         a, b = theirs[key], mine[key]
         if b is None:
             continue
-        for facet in ("timing", "events", "for_each", "function", "when", "args"):
+        for facet in ("timing", "events", "for_each", "function", "when", "args", "transition", "firing"):
             x, y = getattr(a, facet), getattr(b, facet)
             if x != y:
-                report.add("trigger.changed", key, f"{facet.replace('_', ' ')} of trigger {key[2]} on "
-                                                   f"{key[0]}.{key[1]} is {_show(x)} in the database, {_show(y)} "
-                                                   "in the spec",
+                show = _transition if facet == "transition" else _show
+                label = "transition tables" if facet == "transition" else facet.replace("_", " ")
+                report.add("trigger.changed", key, f"{label} of trigger {key[2]} on {key[0]}.{key[1]} is "
+                                                   f"{show(x)} in the database, {show(y)} in the spec",
                            at=("trigger", key))
         if a.comment != b.comment:
             report.add("trigger.comment", key, f"comment on trigger {key[2]} on {key[0]}.{key[1]} differs",

@@ -23,6 +23,12 @@ def build(draft: Draft) -> None:
         entry["function"] = ".".join(facts.function)
         if facts.args:
             entry["args"] = list(facts.args)
+        old_table, new_table = facts.transition
+        if old_table is not None or new_table is not None:
+            entry["referencing"] = ({"old_table": old_table} if old_table is not None else {}) | (
+                {"new_table": new_table} if new_table is not None else {})
+        if facts.firing != "origin":
+            entry["enabled"] = {"disabled": False}.get(facts.firing, facts.firing)
         if facts.comment is not None:
             entry["comment"] = facts.comment
         draft.host(draft.stage_of("trigger", key), key[:2]).setdefault("triggers", []).append(entry)

@@ -25,6 +25,13 @@ class Trigger(_Brief):
     when: str | None = None
     #: Text passed to the function (``moddatetime(updated_at)``): it reads them as ``TG_ARGV``.
     args: tuple[str, ...] = ()
+    #: Transition tables (``referencing old table as … new table as …``): a statement-level audit
+    #: trigger reads every changed row through them.
+    old_table: str | None = None
+    new_table: str | None = None
+    #: When it fires (``session_replication_role``): origin (enabled, the default), disabled,
+    #: replica, always.
+    firing: str = "origin"
     comment: str | None = None
     #: The table it is on; set from the table (or attachment) that lists it.
     table: tuple[str, str] = ("public", "")
@@ -34,6 +41,10 @@ class Trigger(_Brief):
     @property
     def key(self) -> tuple[str, str, str]:
         return (self.table[0], self.table[1], self.name)
+
+
+#: The spec's ``enabled`` to the trigger's firing state.
+FIRING = {True: "origin", False: "disabled", "replica": "replica", "always": "always"}
 
 
 def qualified_name(builder, text: str, path: tuple, what: str) -> tuple[str, str]:
@@ -66,6 +77,11 @@ def build(builder, data: dict[str, Any], path: tuple, table: tuple[str, str], co
     if timing == "instead of" and for_each != "row":
         builder.error(path + ("timing",), "E106", "instead of triggers fire for each row", key=True)
     when = builder.fragment(data["when"], path + ("when",), "when") if "when" in data else None
+    referencing = data.get("referencing", {})
+    if referencing and timing != "after":
+        builder.error(path + ("referencing",), "E106", "transition tables belong to after triggers", key=True)
+    transition = {side: builder.ident(referencing[side], path + ("referencing", side), "transition table name")
+                  for side in ("old_table", "new_table") if side in referencing}
     return Trigger(
         name=builder.ident(data["name"], path + ("name",), "trigger name"),
         timing=timing,
@@ -74,6 +90,9 @@ def build(builder, data: dict[str, Any], path: tuple, table: tuple[str, str], co
         for_each=for_each,
         when=when,
         args=tuple(str(a) for a in data.get("args", ())),
+        old_table=transition.get("old_table"),
+        new_table=transition.get("new_table"),
+        firing=FIRING[data.get("enabled", True)],
         comment=data.get("comment"),
         table=table,
         waivers=builder.waivers(data, path),
