@@ -240,6 +240,20 @@ def test_a_difference_in_the_round_trip_is_an_error_listing_the_object(monkeypat
         "policy public.api_keys.Users can delete their own API keys: in the source, not in the round trip"]
 
 
+def test_a_privilege_the_drafts_never_settle_is_a_difference_not_a_proof(monkeypatch, tmp_path):
+    """Privileges are found by redrafting until the round trip agrees; one still differing after
+    the last draft (an importer that cannot write it) is reported, never passed over."""
+    from schemagen.kinds.grant import imports as grant_imports
+
+    monkeypatch.setattr(grant_imports, "build", lambda draft: None)
+    sql = tmp_path / "notes.sql"
+    sql.write_text("create table public.notes (id int primary key);\nrevoke delete on public.notes from anon;\n")
+    result = import_schema(from_files([sql], stage_per_file=False), Options())
+    assert not result.proven
+    assert result.differences == [
+        "privilege table.public.notes..anon.delete: not held in the source, held in the round trip"]
+
+
 # --- the command ------------------------------------------------------------------------------
 
 
@@ -453,6 +467,25 @@ def test_function_estimates_transition_tables_and_disabled_triggers_are_imported
     triggers = {t["name"]: t for t in _table(spec, "items")["triggers"]}
     assert triggers["items_logged"]["referencing"] == {"new_table": "added"}
     assert "enabled" not in triggers["items_logged"] and triggers["items_logged_too"]["enabled"] is False
+
+
+def test_serials_constraint_comments_and_default_privileges_for_every_schema_import(tmp_path):
+    """``serial`` is a shorthand, not a type: the import writes what PostgreSQL made of it. A
+    comment on a constraint and ``alter default privileges`` without a schema, which no spec key
+    says, are kept as raw SQL."""
+    sql = tmp_path / "misc.sql"
+    sql.write_text("create table public.counters (id serial primary key, total bigserial);\n"
+                   "comment on constraint counters_pkey on public.counters is 'One row per counter.';\n"
+                   "alter default privileges revoke execute on functions from public;\n")
+    spec = _spec(_import(from_files([sql], stage_per_file=False)).files)
+    columns = {c["name"]: c for c in _table(spec, "counters")["columns"]}
+    assert (columns["id"]["type"], columns["id"]["default"]) == ("integer", "nextval('counters_id_seq'::regclass)")
+    assert columns["total"]["type"] == "bigint"
+    assert {block["name"]: block["sql"] for block in spec["sql_after"]} == {
+        "constraint comment public.counters.counters_pkey":
+            "comment on constraint counters_pkey on public.counters is 'One row per counter.';",
+        "default privileges postgres functions":
+            "alter default privileges for role postgres revoke execute on functions from public;"}
 
 
 def test_an_unreachable_database_is_a_usage_error(tmp_path):

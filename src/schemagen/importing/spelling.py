@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from ..sqltokens import Token, tokenize
 
 #: Words that end a column's type or default inside ``create table`` or ``add column``.
+#: Not types but shorthands: PostgreSQL makes an integer column, a sequence it owns and a default
+#: of its next value, and the import writes those three, as the catalog has them.
+_SERIALS = ("serial", "bigserial", "smallserial", "serial2", "serial4", "serial8")
 _COLUMN_CLAUSES = {"constraint", "not", "null", "default", "check", "references", "primary", "unique", "compression", "storage",
                    "generated", "collate", "deferrable", "initially"}
 
@@ -177,7 +180,7 @@ def _column(out: Spellings, table: tuple[str, str], sql: str, tokens: list[Token
     name = tokens[first].ident
     clauses = [i for i in _top_level(tokens, first + 1, last + 1) if _word(tokens[i], *_COLUMN_CLAUSES)]
     type_end = (clauses[0] - 1) if clauses else last
-    if type_end > first:
+    if type_end > first and not (type_end == first + 1 and _word(tokens[type_end], *_SERIALS)):
         out.types[table + (name,)] = _text(sql, tokens, first + 1, type_end)
     for n, i in enumerate(clauses):
         if _word(tokens[i], "default"):

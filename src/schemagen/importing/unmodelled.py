@@ -3,7 +3,8 @@
 Procedures, composite types, exclusion constraints, rules, storage parameters (``with
 (fillfactor = 70)`` on a table or materialized view), unlogged tables, replica identity (Supabase
 Realtime's ``replica identity full``), inheritance, column compression, storage and statistics
-settings, an identity's sequence options, and empty schemas are read with
+settings, an identity's sequence options, default privileges for every schema, comments on
+constraints, and empty schemas are read with
 PostgreSQL's own ``pg_get_*def`` (or rebuilt from the catalog where it has none), so the raw
 block is what PostgreSQL would write. The round trip reads the same list from the rebuilt
 database and compares it like any other family: a raw block that did not make its object
@@ -101,6 +102,39 @@ where {_TABLES} and a.attidentity <> ''
 order by a.attnum
 """
 
+#: ``alter default privileges`` for every schema (a spec's grants name one): what they change
+#: from PostgreSQL's built-in defaults (``acldefault``), so a revoke (new functions not executable
+#: by PUBLIC) reads as one.
+_GLOBAL_DEFAULT_PRIVILEGES = """
+with stored as (
+  select a.defaclrole, a.defaclobjtype, x.grantee, x.privilege_type, x.is_grantable
+  from pg_default_acl a, aclexplode(a.defaclacl) x where a.defaclnamespace = 0
+), built_in as (
+  select a.defaclrole, a.defaclobjtype, x.grantee, x.privilege_type, x.is_grantable
+  from pg_default_acl a,
+       aclexplode(acldefault(case a.defaclobjtype when 'S' then 's' else a.defaclobjtype end, a.defaclrole)) x
+  where a.defaclnamespace = 0
+), changes as (
+  (select *, 'grant' as change from stored except select *, 'grant' from built_in)
+  union all
+  (select *, 'revoke' from built_in except select *, 'revoke' from stored)
+)
+select r.rolname, c.defaclobjtype::text, c.change,
+       case when c.grantee = 0 then 'public' else quote_ident(g.rolname) end, lower(c.privilege_type),
+       c.is_grantable
+from changes c join pg_roles r on r.oid = c.defaclrole left join pg_roles g on g.oid = c.grantee
+order by 1, 2, 3 desc, 4, 5
+"""
+_DEFAULT_OBJECTS = {"r": "tables", "S": "sequences", "f": "functions", "T": "types", "n": "schemas"}
+
+_CONSTRAINT_COMMENTS = """
+select n.nspname, c.relname, con.conname, d.description
+from pg_constraint con join pg_class c on c.oid = con.conrelid join pg_namespace n on n.oid = c.relnamespace
+join pg_description d on d.objoid = con.oid and d.classoid = 'pg_constraint'::regclass
+where n.nspname = any(:schemas)
+  and not exists (select from pg_depend e where e.objid = c.oid and e.deptype = 'e')
+"""
+
 _TYPE_BOUNDS = {"smallint": 32767, "integer": 2147483647, "bigint": 9223372036854775807}
 _STORAGE_NAMES = {"p": "plain", "e": "external", "m": "main", "x": "extended"}
 _COMPRESSION_NAMES = {"p": "pglz", "l": "lz4"}
@@ -159,6 +193,19 @@ def read(session, schemas: list[str]) -> Unmodelled:
             schema, name, column = row[:3]
             out[("identity options", schema, f"{name}.{column}")] = (
                 "sql_after", f"alter table {qualified(schema, name)} alter column {quote_ident(column)} {changed};")
+    defaults: dict[tuple[str, str, str], list[str]] = {}
+    for role, objects, change, grantee, privilege, grantable in session.query(_GLOBAL_DEFAULT_PRIVILEGES):
+        on = _DEFAULT_OBJECTS[objects]
+        action = (f"grant {privilege} on {on} to {grantee}{' with grant option' if grantable else ''}"
+                  if change == "grant" else f"revoke {privilege} on {on} from {grantee}")
+        defaults.setdefault(("default privileges", "", f"{role} {on}"), []).append(
+            f"alter default privileges for role {quote_ident(role)} {action};")
+    for key, statements in defaults.items():
+        out[key] = ("sql_after", "\n".join(statements))
+    for schema, table, name, comment in session.query(_CONSTRAINT_COMMENTS, schemas=schemas):
+        out[("constraint comment", schema, f"{table}.{name}")] = (
+            "sql_after", f"comment on constraint {quote_ident(name)} on {qualified(schema, table)} is "
+                         f"{quote_literal(comment)};")
     for (schema,) in session.query(_EMPTY_SCHEMAS, schemas=schemas):
         out[("schema", schema, schema)] = ("sql_before", f"create schema if not exists {quote_ident(schema)};")
     return out

@@ -71,6 +71,7 @@ from pg_default_acl d join pg_roles owner on owner.oid = d.defaclrole
 left join pg_namespace n on n.oid = d.defaclnamespace
 cross join lateral aclexplode(d.defaclacl) a
 left join pg_roles r on r.oid = a.grantee
+where d.defaclnamespace <> 0
 """,
 }
 
