@@ -470,13 +470,15 @@ def test_function_estimates_transition_tables_and_disabled_triggers_are_imported
 
 
 def test_serials_constraint_comments_and_default_privileges_for_every_schema_import(tmp_path):
-    """``serial`` is a shorthand, not a type: the import writes what PostgreSQL made of it. A
-    comment on a constraint and ``alter default privileges`` without a schema, which no spec key
-    says, are kept as raw SQL."""
+    """``serial`` is a shorthand, not a type: the import writes what PostgreSQL made of it. Comments
+    on a constraint or a schema and ``alter default privileges`` without a schema, which no spec
+    key says, are kept as raw SQL."""
     sql = tmp_path / "misc.sql"
     sql.write_text("create table public.counters (id serial primary key, total bigserial);\n"
                    "comment on constraint counters_pkey on public.counters is 'One row per counter.';\n"
-                   "alter default privileges revoke execute on functions from public;\n")
+                   "alter default privileges revoke execute on functions from public;\n"
+                   "create schema app;\ncomment on schema app is 'The app''s own tables.';\n"
+                   "create table app.notes (id int primary key);\n")
     spec = _spec(_import(from_files([sql], stage_per_file=False)).files)
     columns = {c["name"]: c for c in _table(spec, "counters")["columns"]}
     assert (columns["id"]["type"], columns["id"]["default"]) == ("integer", "nextval('counters_id_seq'::regclass)")
@@ -485,7 +487,18 @@ def test_serials_constraint_comments_and_default_privileges_for_every_schema_imp
         "constraint comment public.counters.counters_pkey":
             "comment on constraint counters_pkey on public.counters is 'One row per counter.';",
         "default privileges postgres functions":
-            "alter default privileges for role postgres revoke execute on functions from public;"}
+            "alter default privileges for role postgres revoke execute on functions from public;",
+        "schema comment app": "comment on schema app is 'The app''s own tables.';"}
+
+
+def test_index_collations_and_nulls_not_distinct_import(tmp_path):
+    sql = tmp_path / "codes.sql"
+    sql.write_text('create table public.codes (code text, label text);\n'
+                   'create index codes_code_idx on public.codes (code collate "C" desc);\n'
+                   'create unique index codes_label_key on public.codes (label) nulls not distinct;\n')
+    indexes = _table(_spec(_import(from_files([sql], stage_per_file=False)).files), "codes")["indexes"]
+    assert indexes == [{"columns": [{"column": "code", "collate": "C", "order": "desc"}]},
+                       {"name": "codes_label_key", "unique": True, "nulls_not_distinct": True, "columns": ["label"]}]
 
 
 def test_an_unreachable_database_is_a_usage_error(tmp_path):

@@ -410,9 +410,56 @@ def test_estimates_and_transition_tables_are_checked_where_they_are_written(tmp_
     assert [(code, message.split(":")[0]) for _, code, message in errors] == [
         ("E106", "rows is the planner's estimate of the rows a set-returning function returns"),
         ("E106", "cost must be positive")]
+    errors = spec_errors(tmp_path, "    indexes:\n      - {columns: [id], nulls_not_distinct: true}\n")
+    assert ("E106", "nulls_not_distinct is for a unique index: add 'unique: true' or leave it out") in [
+        (c, m) for _, c, m in errors]
     errors = spec_errors(tmp_path, "    triggers:\n      - {name: tr, timing: before, events: [insert], "
                                    "referencing: {new_table: added}, function: f}\n")
     assert ("E106", "transition tables belong to after triggers") in [(c, m) for _, c, m in errors]
+
+
+INDEX_KEYS = """\
+stage: 1
+title: Lookups
+tables:
+  - name: codes
+    comment: Codes.
+    columns:
+      - {name: id, type: uuid, primary_key: true, default: gen_random_uuid()}
+      - {name: code, type: text}
+      - {name: label, type: text}
+    indexes:
+      - columns: [{column: code, opclass: text_pattern_ops}]
+      - columns: [{column: label, collate: C, order: desc}]
+      - {name: codes_label_key, unique: true, nulls_not_distinct: true, columns: [label]}
+"""
+
+
+def test_index_operator_classes_collations_and_null_handling_are_compared_and_repaired(fresh_db, postgres, tmp_path):
+    """The one-column form of pg_get_indexdef drops a key's operator class and collation: an index
+    remade without them once read as unchanged."""
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "lookups.yaml").write_text(INDEX_KEYS)
+    fresh_db.build(specs)
+    url = f"postgresql://postgres@127.0.0.1:{postgres.settings['port']}/{fresh_db.name}"
+
+    def drift_here(*extra: str) -> tuple[int, str, str]:
+        return run("drift", "--specs", str(specs), "--db", url, *extra)
+
+    assert drift_here() == CLEAN
+    for change, line, message in (
+            ("drop index codes_code_idx; create index codes_code_idx on codes (code)", 11,
+             "keys of index codes_code_idx is 'code' in the database, 'code text_pattern_ops' in the spec"),
+            ("drop index codes_label_idx; create index codes_label_idx on codes (label desc)", 12,
+             """keys of index codes_label_idx is 'label desc' in the database, 'label collate "C" desc' in the spec"""),
+            ("drop index codes_label_key; create unique index codes_label_key on codes (label)", 13,
+             "nulls not distinct of index codes_label_key is false in the database, true in the spec")):
+        fresh_db.run(change)
+        code, out, _ = drift_here()
+        assert code == 1 and f"{specs / 'lookups.yaml'}:{line}:" in out and message in out, out
+        fresh_db.run(drift_here("--sql", "--allow-destructive")[1])
+        assert drift_here() == CLEAN
 
 
 def test_a_grant_or_revoke_this_user_cannot_make_is_a_note_not_a_silent_no_op():

@@ -576,11 +576,14 @@ class _StageBuilder:
                 name_parts.extend(t.ident for t in _names(expression) if t.kind != "string")
                 element = m.IndexElement(expression=expression)
             elements.append(replace(element, order=raw.get("order"), nulls=raw.get("nulls"),
-                                    opclass=raw.get("opclass")))
+                                    opclass=raw.get("opclass"), collation=raw.get("collate")))
         include = tuple(data.get("include", ()))
         for i, col in enumerate(include):
             need_column(col, path + ("include", i), "index include")
         where = self.fragment(data["where"], path + ("where",), "where") if "where" in data else None
+        if data.get("nulls_not_distinct") and not data.get("unique"):
+            self.error(path + ("nulls_not_distinct",), "E106", "nulls_not_distinct is for a unique index: "
+                       "add 'unique: true' or leave it out", key=True)
         name = data.get("name")
         derived = name is None
         if derived:
@@ -599,6 +602,7 @@ class _StageBuilder:
             parameters=parameters,
             comment=data.get("comment"),
             unique=data.get("unique", False),
+            nulls_not_distinct=data.get("nulls_not_distinct", False),
             where=where,
             include=include,
             derived_name=derived,

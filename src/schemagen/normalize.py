@@ -172,6 +172,8 @@ class Normalizer:
         sql = f"using {index.method} (" + ", ".join(index_key_sql(e) for e in index.elements) + ")"
         if index.include:
             sql += " include (" + ", ".join(quote_ident(c) for c in index.include) + ")"
+        if index.nulls_not_distinct:
+            sql += " nulls not distinct"
         if index.parameters:
             sql += " with (" + ", ".join(f"{name} = {value}" for name, value in index.parameters) + ")"
         if index.where is not None:

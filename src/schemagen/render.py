@@ -146,6 +146,8 @@ def index_key_sql(element: m.IndexElement) -> str:
     else:
         expr = element.expression or ""
         text = expr if _is_single_call(expr) else f"({expr})"
+    if element.collation:
+        text += f" collate {quote_ident(element.collation)}"
     if element.opclass:
         text += f" {element.opclass}"
     if element.order:

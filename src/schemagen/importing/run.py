@@ -440,8 +440,8 @@ class _Inputs:
         for (kind, schema, name), (when, sql) in self.raw_objects.items():
             # Types go before everything, in the first stage; the rest after everything, in the last.
             draft.add(stages[0] if when == "sql_before" else stages[-1], when,
-                      {"name": f"schema {schema}" if kind == "schema" else f"{kind} {schema}.{name}" if schema
-                       else f"{kind} {name}", "sql": sql},
+                      {"name": f"{kind} {schema}" if kind in ("schema", "schema comment") else f"{kind} {schema}.{name}"
+                       if schema else f"{kind} {name}", "sql": sql},
                       kind, raw=True)
         return draft
 

@@ -4,7 +4,7 @@ Procedures, composite types, exclusion constraints, rules, storage parameters (`
 (fillfactor = 70)`` on a table or materialized view), unlogged tables, replica identity (Supabase
 Realtime's ``replica identity full``), inheritance, column compression, storage and statistics
 settings, an identity's sequence options, default privileges for every schema, comments on
-constraints, and empty schemas are read with
+schemas and constraints, and empty schemas are read with
 PostgreSQL's own ``pg_get_*def`` (or rebuilt from the catalog where it has none), so the raw
 block is what PostgreSQL would write. The round trip reads the same list from the rebuilt
 database and compares it like any other family: a raw block that did not make its object
@@ -127,6 +127,12 @@ order by 1, 2, 3 desc, 4, 5
 """
 _DEFAULT_OBJECTS = {"r": "tables", "S": "sequences", "f": "functions", "T": "types", "n": "schemas"}
 
+_SCHEMA_COMMENTS = """
+select n.nspname, d.description from pg_namespace n
+join pg_description d on d.objoid = n.oid and d.classoid = 'pg_namespace'::regclass
+where n.nspname = any(:schemas)
+"""
+
 _CONSTRAINT_COMMENTS = """
 select n.nspname, c.relname, con.conname, d.description
 from pg_constraint con join pg_class c on c.oid = con.conrelid join pg_namespace n on n.oid = c.relnamespace
@@ -202,6 +208,9 @@ def read(session, schemas: list[str]) -> Unmodelled:
             f"alter default privileges for role {quote_ident(role)} {action};")
     for key, statements in defaults.items():
         out[key] = ("sql_after", "\n".join(statements))
+    for schema, comment in session.query(_SCHEMA_COMMENTS, schemas=schemas):
+        out[("schema comment", schema, schema)] = ("sql_after", f"comment on schema {quote_ident(schema)} is "
+                                                                f"{quote_literal(comment)};")
     for schema, table, name, comment in session.query(_CONSTRAINT_COMMENTS, schemas=schemas):
         out[("constraint comment", schema, f"{table}.{name}")] = (
             "sql_after", f"comment on constraint {quote_ident(name)} on {qualified(schema, table)} is "

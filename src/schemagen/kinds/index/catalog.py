@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from ... import model as m
+from ...sqltokens import tokenize
 from ..base import Positions, Unverified, pg_name
 
 
@@ -20,6 +21,7 @@ class IndexFacts:
     #: Storage parameters as PostgreSQL lists them: ``('m=16', 'ef_construction=64')``.
     parameters: tuple[str, ...] = ()
     comment: str | None = field(default=None, compare=False)
+    nulls_not_distinct: bool = False
 
 
 INDEXES_SQL = """
@@ -27,7 +29,8 @@ select n.nspname, c.relname, ic.relname, am.amname, i.indisunique, i.indnkeyatts
        array(select pg_get_indexdef(i.indexrelid, k, true) from generate_series(1, i.indnatts) k)::text[],
        array(select (i.indoption[k - 1] & 1) = 1 from generate_series(1, i.indnkeyatts) k)::bool[],
        array(select (i.indoption[k - 1] & 2) = 2 from generate_series(1, i.indnkeyatts) k)::bool[],
-       pg_get_expr(i.indpred, i.indrelid), coalesce(ic.reloptions, '{}')::text[], obj_description(ic.oid, 'pg_class')
+       pg_get_expr(i.indpred, i.indrelid), coalesce(ic.reloptions, '{}')::text[], obj_description(ic.oid, 'pg_class'),
+       pg_get_indexdef(i.indexrelid, 0, true), coalesce((to_jsonb(i) ->> 'indnullsnotdistinct')::bool, false)
 from pg_index i
 join pg_class ic on ic.oid = i.indexrelid
 join pg_class c on c.oid = i.indrelid
@@ -50,13 +53,45 @@ def _key_text(expr: str, desc: bool, nulls_first: bool) -> str:
     return text
 
 
+def _key_details(definition: str, exprs: list[str], count: int) -> list[str]:
+    """Each key's collation and operator class, where it has them (``collate "C" text_pattern_ops``):
+    the one-column form of ``pg_get_indexdef`` leaves them out, so they are cut from the whole
+    definition's key list, after the key's expression and before its ordering."""
+    tokens = tokenize(definition)
+    opening = next((i + 2 for i in range(len(tokens) - 2) if tokens[i].text == "USING" and tokens[i + 2].text == "("),
+                   None)
+    if opening is None:
+        return [""] * count
+    spans, depth, first = [], 0, opening + 1
+    for i in range(opening + 1, len(tokens)):
+        text = tokens[i].text
+        if text == "(":
+            depth += 1
+        elif text == ")" and depth:
+            depth -= 1
+        elif text in (")", ",") and not depth:
+            spans.append((tokens[first].start, tokens[i].start))
+            if text == ")":
+                break
+            first = i + 1
+    details = []
+    for n in range(count):
+        key = definition[slice(*spans[n])].strip() if n < len(spans) else ""
+        for order in (" NULLS FIRST", " NULLS LAST", " DESC", " ASC"):
+            key = key.removesuffix(order)
+        rest = key[len(exprs[n]):].strip() if key.startswith(exprs[n]) else ""
+        details.append(rest.replace("COLLATE ", "collate ", 1) if rest.startswith("COLLATE ") else rest)
+    return details
+
+
 def read_index_rows(session, schemas: list[str]) -> dict[tuple[str, str, str], IndexFacts]:
     out = {}
-    for schema, table, name, method, unique, nkey, natts, exprs, desc, nulls_first, predicate, options, comment in \
-            session.query(INDEXES_SQL, schemas=schemas):
-        out[(schema, table, name)] = IndexFacts(
-            method, unique, tuple(_key_text(exprs[i], desc[i], nulls_first[i]) for i in range(nkey)),
-            tuple(exprs[nkey:natts]), predicate, tuple(sorted(options)), comment)
+    for schema, table, name, method, unique, nkey, natts, exprs, desc, nulls_first, predicate, options, comment, \
+            definition, nulls_not_distinct in session.query(INDEXES_SQL, schemas=schemas):
+        details = _key_details(definition, exprs, nkey)
+        keys = tuple(_key_text(f"{exprs[i]} {details[i]}".strip(), desc[i], nulls_first[i]) for i in range(nkey))
+        out[(schema, table, name)] = IndexFacts(method, unique, keys, tuple(exprs[nkey:natts]), predicate,
+                                                tuple(sorted(options)), comment, nulls_not_distinct)
     return out
 
 

@@ -10,6 +10,8 @@ PREFIXES = ("index",)
 
 
 def _sql(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
     return "nothing" if value is None else (f"'{value}'" if isinstance(value, str) else str(value))
 
 
@@ -30,6 +32,7 @@ def compare(want, have, report, unverified) -> None:
         if a.comment != b.comment:
             report.add("index.comment", key, f"comment on index {key[2]} differs between the database and the spec")
         for facet, x, y in (("method", a.method, b.method), ("unique", a.unique, b.unique),
+                            ("nulls not distinct", a.nulls_not_distinct, b.nulls_not_distinct),
                             ("keys", ", ".join(a.keys), ", ".join(b.keys)),
                             ("include", ", ".join(a.include) or None, ", ".join(b.include) or None),
                             ("predicate", a.predicate, b.predicate),

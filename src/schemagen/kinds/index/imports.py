@@ -21,6 +21,11 @@ def element(text: str) -> dict | str:
         end -= 1
     head = tokens[:end]
     names = ("word", "quoted_ident")
+    collate = next((i for i, t in enumerate(head) if t.kind == "word" and t.text.lower() == "collate"
+                    and i + 1 < len(head) and head[i + 1].kind in names), None)
+    if collate is not None and collate > 0:  # a key's own collation: ``body collate "C"``
+        entry["collate"] = head[collate + 1].ident
+        head = head[:collate] + head[collate + 2:]
     if len(head) >= 4 and head[-2].text == "." and head[-1].kind in names and head[-3].kind in names and \
             (head[-4].kind in names or head[-4].text == ")"):
         entry["opclass"] = text[head[-3].start:head[-1].start + len(head[-1].text)]
@@ -37,7 +42,8 @@ def element(text: str) -> dict | str:
         column = {"expression": strip_parens(core)}
     if set(entry) == set() and "column" in column:
         return column["column"]
-    return column | dict(sorted(entry.items(), key=lambda item: ("order", "nulls", "opclass").index(item[0])))
+    return column | dict(sorted(entry.items(),
+                                key=lambda item: ("collate", "order", "nulls", "opclass").index(item[0])))
 
 
 def build(draft: Draft) -> None:
@@ -63,6 +69,8 @@ def build(draft: Draft) -> None:
             entry["name"] = name
         if facts.unique:
             entry["unique"] = True
+        if facts.nulls_not_distinct:
+            entry["nulls_not_distinct"] = True
         if facts.method != "btree":
             entry["method"] = facts.method
         entry["columns"] = elements

@@ -16,6 +16,8 @@ class IndexElement(_Brief):
     order: Literal["asc", "desc"] | None = None
     nulls: Literal["first", "last"] | None = None
     opclass: str | None = None
+    #: ``collate "C"``: the key's collation, when it is not the column's (or the expression's type's).
+    collation: str | None = None
 
 
 @dataclass(frozen=True, repr=False)
@@ -27,6 +29,8 @@ class Index(_Brief):
     elements: tuple[IndexElement, ...]
     method: str = "btree"
     unique: bool = False
+    #: A unique index that counts nulls as equal (PostgreSQL 15+): at most one row may have none.
+    nulls_not_distinct: bool = False
     where: str | None = None
     include: tuple[str, ...] = ()
     #: True when the name came from the naming convention rather than the spec.
