@@ -475,6 +475,7 @@ def test_serials_constraint_comments_and_default_privileges_for_every_schema_imp
     key says, are kept as raw SQL."""
     sql = tmp_path / "misc.sql"
     sql.write_text("create table public.counters (id serial primary key, total bigserial);\n"
+                   "create sequence public.invoice_no as integer start with 1000 cache 20;\n"
                    "comment on constraint counters_pkey on public.counters is 'One row per counter.';\n"
                    "alter default privileges revoke execute on functions from public;\n"
                    "create schema app;\ncomment on schema app is 'The app''s own tables.';\n"
@@ -483,6 +484,7 @@ def test_serials_constraint_comments_and_default_privileges_for_every_schema_imp
     columns = {c["name"]: c for c in _table(spec, "counters")["columns"]}
     assert (columns["id"]["type"], columns["id"]["default"]) == ("integer", "nextval('counters_id_seq'::regclass)")
     assert columns["total"]["type"] == "bigint"
+    assert spec["sequences"][-1] == {"name": "invoice_no", "type": "integer", "start": 1000, "cache": 20}
     assert {block["name"]: block["sql"] for block in spec["sql_after"]} == {
         "constraint comment public.counters.counters_pkey":
             "comment on constraint counters_pkey on public.counters is 'One row per counter.';",

@@ -128,6 +128,8 @@ DRIFTS = [
      "not null of domain public.money_amount is True in the database, False in the spec"),
     ("sequence", "alter sequence trip_number increment by 5", 26,
      "increment of sequence public.trip_number differ between the database and the spec"),
+    ("sequence cache", "alter sequence trip_number cache 50", 26,
+     "cache of sequence public.trip_number differ between the database and the spec"),
     ("column", "alter table trips alter column slug type text collate \"POSIX\"", 37,
      "collation of public.trips.slug is 'POSIX' in the database, 'C' in the spec"),
     ("generated", "alter table trips drop column title_search", 38,

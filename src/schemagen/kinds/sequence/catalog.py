@@ -24,11 +24,12 @@ class SequenceFacts:
     cycle: bool
     owned_by: tuple[str, str] | None
     comment: str | None = None
+    cache: int = 1
 
 
 SEQUENCES_SQL = """
 select s.schemaname, s.sequencename, s.data_type::text, s.start_value, s.increment_by, s.min_value, s.max_value,
-       s.cycle, owner.relname, owner_column.attname, obj_description(c.oid, 'pg_class'),
+       s.cycle, s.cache_size, owner.relname, owner_column.attname, obj_description(c.oid, 'pg_class'),
        exists (select from pg_depend d where d.objid = c.oid and d.deptype = 'i')
 from pg_sequences s
 join pg_namespace n on n.nspname = s.schemaname
@@ -42,12 +43,12 @@ where s.schemaname = any(:schemas)
 
 def read(session, schemas: list[str], tables: set) -> dict[str, dict]:
     out = {}
-    for schema, name, typ, start, increment, low, high, cycle, table, column, comment, identity in \
+    for schema, name, typ, start, increment, low, high, cycle, cache, table, column, comment, identity in \
             session.query(SEQUENCES_SQL, schemas=schemas):
         if identity:
             continue
         out[(schema, name)] = SequenceFacts(typ, start, increment, low, high, cycle,
-                                            (table, column) if table else None, comment)
+                                            (table, column) if table else None, comment, cache)
     return {"sequence": out}
 
 
@@ -58,7 +59,7 @@ def facts_of(sequence: Sequence) -> SequenceFacts:
     high = sequence.max if sequence.max is not None else (high_type if ascending else -1)
     start = sequence.start if sequence.start is not None else (low if ascending else high)
     return SequenceFacts(sequence.type, start, sequence.increment, low, high, sequence.cycle, sequence.owned_by,
-                         sequence.comment)
+                         sequence.comment, sequence.cache)
 
 
 def expect(project: m.Project, normalizer, positions: Positions, unverified: Unverified) -> Callable[[], dict]:

@@ -19,7 +19,7 @@ def compare(want, have, report, unverified) -> None:
             report.add("sequence.extra", key, f"the database has sequence {key[0]}.{key[1]}, which no spec defines")
     for key in sorted(mine.keys() & theirs.keys()):
         a, b = theirs[key], mine[key]
-        changed = [f for f in ("type", "start", "increment", "min", "max", "cycle", "owned_by", "comment")
+        changed = [f for f in ("type", "start", "increment", "min", "max", "cycle", "cache", "owned_by", "comment")
                    if getattr(a, f) != getattr(b, f)]
         if changed:
             report.add("sequence.changed", key, f"{', '.join(f.replace('_', ' ') for f in changed)} of sequence "
@@ -42,7 +42,7 @@ def repair(change: Change, ctx) -> list[RepairStatement]:
     b = change.want
     comment = quote_literal(b.comment) if b.comment is not None else "null"
     return [RepairStatement("type", f"alter sequence {name} as {b.type} increment by {b.increment} minvalue {b.min} "
-                                    f"maxvalue {b.max} start with {b.start} {'' if b.cycle else 'no '}cycle;"),
+                                    f"maxvalue {b.max} start with {b.start} cache {b.cache} {'' if b.cycle else 'no '}cycle;"),
             RepairStatement("grant", f"alter sequence {name} owned by {owner};"),
             RepairStatement("comment", f"comment on sequence {name} is {comment};")]
 

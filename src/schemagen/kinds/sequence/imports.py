@@ -28,6 +28,8 @@ def build(draft: Draft) -> None:
             entry["max"] = facts.max
         if facts.cycle:
             entry["cycle"] = True
+        if facts.cache != 1:
+            entry["cache"] = facts.cache
         if facts.owned_by:
             entry["owned_by"] = ".".join(facts.owned_by)
         if facts.comment is not None:

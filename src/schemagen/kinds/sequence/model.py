@@ -18,6 +18,8 @@ class Sequence(_Brief):
     min: int | None = None
     max: int | None = None
     cycle: bool = False
+    #: Values each session takes ahead at a time (PostgreSQL's default: 1).
+    cache: int = 1
     #: (table, column) whose drop drops the sequence.
     owned_by: tuple[str, str] | None = None
     comment: str | None = None
@@ -39,6 +41,8 @@ def build(builder, data: dict[str, Any], path: tuple) -> Sequence:
         else:
             owned_by = (builder.ident(parts[0], path + ("owned_by",), "table"),
                         builder.ident(parts[1], path + ("owned_by",), "column"))
+    if data.get("cache", 1) < 1:
+        builder.error(path + ("cache",), "E106", "cache is how many values a session takes at a time: 1 or more")
     if data.get("increment", 1) == 0:
         builder.error(path + ("increment",), "E106", "increment must not be zero")
     return Sequence(
@@ -50,6 +54,7 @@ def build(builder, data: dict[str, Any], path: tuple) -> Sequence:
         min=data.get("min"),
         max=data.get("max"),
         cycle=data.get("cycle", False),
+        cache=data.get("cache", 1),
         owned_by=owned_by,
         comment=data.get("comment"),
         waivers=builder.waivers(data, path),
