@@ -112,9 +112,13 @@ def spec_sets(draw) -> dict:
             index: dict = {"name": f"idx_{t}_{i}", "columns": [column]}
             text_column = next((c["name"] for c in columns if c["type"] == "text"), None)
             if text_column and draw(st.booleans()):
-                index["columns"] = [{"expression": f'lower("{text_column}")'}]
+                index["columns"] = [draw(st.sampled_from([{"expression": f'lower("{text_column}")'},
+                                                          {"column": text_column, "collate": "C"},
+                                                          {"column": text_column, "opclass": "text_pattern_ops"}]))]
             if draw(st.booleans()):
                 index["where"] = '"owner_id" is not null'
+            if draw(st.booleans()):
+                index |= {"unique": True, "nulls_not_distinct": draw(st.booleans())}
             indexes.append(index)
         if indexes:
             table["indexes"] = indexes
@@ -164,6 +168,13 @@ def _mutations(table: dict, name: str) -> list[str]:
             out.append(f"alter table public.{q(name)} alter column {q(column['name'])} set not null")
     for index in table.get("indexes", []):
         out.append(f"drop index public.{q(index['name'])}")
+        key = index["columns"][0]
+        if isinstance(key, dict) and "column" in key:  # remade without its collation or operator class
+            out.append(f"drop index public.{q(index['name'])}; create index {q(index['name'])} "
+                       f"on public.{q(name)} ({q(key['column'])})")
+        if index.get("unique"):
+            out.append(f"drop index public.{q(index['name'])}; create {'' if index.get('nulls_not_distinct') else 'unique '}"
+                       f"index {q(index['name'])} on public.{q(name)} (owner_id)")
     out.append(f"create index by_hand_idx on public.{q(name)} (owner_id)")
     for policy in table.get("policies", []):
         out.append(f"drop policy {q(policy['name'])} on public.{q(name)}")
