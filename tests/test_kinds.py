@@ -251,23 +251,40 @@ tables:
 """
 
 
-def test_trigger_arguments_reach_the_function_and_are_compared(fresh_db, postgres, tmp_path):
-    """moddatetime-style triggers pass the column to stamp as an argument (TG_ARGV)."""
+def built_from(fresh_db, postgres, tmp_path: Path, name: str, text: str):
+    """A database built from one spec file: the file's path, and drift against the database."""
     specs = tmp_path / "specs"
     specs.mkdir()
-    (specs / "touch.yaml").write_text(TOUCH)
+    (specs / name).write_text(text)
     fresh_db.build(specs)
     url = f"postgresql://postgres@127.0.0.1:{postgres.settings['port']}/{fresh_db.name}"
+
+    def drift_here(*extra: str) -> tuple[int, str, str]:
+        return run("drift", "--specs", str(specs), "--db", url, *extra)
+
+    assert drift_here() == CLEAN
+    return specs / name, drift_here
+
+
+def each_drift_is_reported_and_repaired(fresh_db, spec: Path, drift_here, cases) -> None:
+    """Each hand change, in turn: drift says what differs at the spec line, its repair brings it to zero."""
+    for change, line, message in cases:
+        fresh_db.run(change)
+        code, out, _ = drift_here()
+        assert code == 1 and f"{spec}:{line}:" in out and message in out, out
+        fresh_db.run(drift_here("--sql", "--allow-destructive")[1])
+        assert drift_here() == CLEAN
+
+
+def test_trigger_arguments_reach_the_function_and_are_compared(fresh_db, postgres, tmp_path):
+    """moddatetime-style triggers pass the column to stamp as an argument (TG_ARGV)."""
+    spec, drift_here = built_from(fresh_db, postgres, tmp_path, "touch.yaml", TOUCH)
     fresh_db.run("insert into notes (id) values (gen_random_uuid()); update notes set edited_at = null")
     assert fresh_db.run("select updated_at is not null from notes") == [[True]]
-    assert run("drift", "--specs", str(specs), "--db", url) == CLEAN
-    fresh_db.run("drop trigger notes_touch on notes; create trigger notes_touch before update on notes "
-                 "for each row execute function stamp('edited_at')")
-    code, out, _ = run("drift", "--specs", str(specs), "--db", url)
-    assert code == 1 and ("args of trigger notes_touch on public.notes is edited_at in the database, "
-                          "updated_at in the spec") in out, out
-    fresh_db.run(run("drift", "--specs", str(specs), "--db", url, "--sql")[1])
-    assert run("drift", "--specs", str(specs), "--db", url) == CLEAN
+    each_drift_is_reported_and_repaired(fresh_db, spec, drift_here, (
+        ("drop trigger notes_touch on notes; create trigger notes_touch before update on notes "
+         "for each row execute function stamp('edited_at')", 20,
+         "args of trigger notes_touch on public.notes is edited_at in the database, updated_at in the spec"),))
 
 
 VIEW_OPTIONS = """\
@@ -293,22 +310,12 @@ views:
 def test_view_options_are_made_compared_and_repaired(fresh_db, postgres, tmp_path):
     """security_barrier and the check option live in the view's options, beside security_invoker:
     a database built from the spec has them, a change to either is drift, the repair restores them."""
-    specs = tmp_path / "specs"
-    specs.mkdir()
-    (specs / "views.yaml").write_text(VIEW_OPTIONS)
-    fresh_db.build(specs)
-    url = f"postgresql://postgres@127.0.0.1:{postgres.settings['port']}/{fresh_db.name}"
-    assert run("drift", "--specs", str(specs), "--db", url) == CLEAN
+    spec, drift_here = built_from(fresh_db, postgres, tmp_path, "views.yaml", VIEW_OPTIONS)
     assert fresh_db.run("select reloptions::text[] from pg_class where relname = 'open_notes'") == [
         [["security_invoker=true", "security_barrier=true", "check_option=local"]]]
-    for change, message in (("alter view open_notes reset (check_option)", "check option of view public.open_notes"),
-                            ("alter view open_notes set (security_barrier = false)",
-                             "security barrier of view public.open_notes")):
-        fresh_db.run(change)
-        code, out, _ = run("drift", "--specs", str(specs), "--db", url)
-        assert code == 1 and f"{specs / 'views.yaml'}:12:5: D100" in out and message in out, out
-        fresh_db.run(run("drift", "--specs", str(specs), "--db", url, "--sql")[1])
-        assert run("drift", "--specs", str(specs), "--db", url) == CLEAN
+    each_drift_is_reported_and_repaired(fresh_db, spec, drift_here, (
+        ("alter view open_notes reset (check_option)", 12, "check option of view public.open_notes"),
+        ("alter view open_notes set (security_barrier = false)", 12, "security barrier of view public.open_notes")))
 
 
 def test_view_options_are_for_plain_views(tmp_path):
@@ -375,35 +382,21 @@ def test_function_estimates_transition_tables_and_trigger_firing_are_made_compar
         fresh_db, postgres, tmp_path):
     """Each of these was once dropped by import while it called itself proven, and drift did not
     see a change to it: now each is a spec key, read back from the catalog and repaired."""
-    specs = tmp_path / "specs"
-    specs.mkdir()
-    (specs / "audit.yaml").write_text(AUDIT)
-    fresh_db.build(specs)
-    url = f"postgresql://postgres@127.0.0.1:{postgres.settings['port']}/{fresh_db.name}"
-
-    def drift_here(*extra: str) -> tuple[int, str, str]:
-        return run("drift", "--specs", str(specs), "--db", url, *extra)
-
-    assert drift_here() == CLEAN
+    spec, drift_here = built_from(fresh_db, postgres, tmp_path, "audit.yaml", AUDIT)
     fresh_db.run("insert into items values (1), (2)")
     assert fresh_db.run("select n from item_log") == [[2]]  # the enabled trigger read its transition table
-    for change, line, message in (
-            ("alter function is_positive(integer) parallel unsafe", 4, "parallel of function public.is_positive"),
-            ("alter function is_positive(integer) cost 100", 4, "cost of function public.is_positive"),
-            ("alter function first_ids() rows 1000", 12, "rows of function public.first_ids"),
-            ("alter table items enable trigger items_audit_replica", 38,
-             "firing of trigger items_audit_replica on public.items is 'origin' in the database, 'disabled'"),
-            ("alter table items enable replica trigger items_audit", 32,
-             "firing of trigger items_audit on public.items is 'replica' in the database, 'origin'"),
-            ("drop trigger items_audit on items; create trigger items_audit after insert on items for each statement "
-             "execute function audit_items()", 32,
-             "transition tables of trigger items_audit on public.items is none in the database, "
-             "new table inserted in the spec")):
-        fresh_db.run(change)
-        code, out, _ = drift_here()
-        assert code == 1 and f"{specs / 'audit.yaml'}:{line}:" in out and message in out, out
-        fresh_db.run(drift_here("--sql", "--allow-destructive")[1])
-        assert drift_here() == CLEAN
+    each_drift_is_reported_and_repaired(fresh_db, spec, drift_here, (
+        ("alter function is_positive(integer) parallel unsafe", 4, "parallel of function public.is_positive"),
+        ("alter function is_positive(integer) cost 100", 4, "cost of function public.is_positive"),
+        ("alter function first_ids() rows 1000", 12, "rows of function public.first_ids"),
+        ("alter table items enable trigger items_audit_replica", 38,
+         "firing of trigger items_audit_replica on public.items is 'origin' in the database, 'disabled'"),
+        ("alter table items enable replica trigger items_audit", 32,
+         "firing of trigger items_audit on public.items is 'replica' in the database, 'origin'"),
+        ("drop trigger items_audit on items; create trigger items_audit after insert on items for each statement "
+         "execute function audit_items()", 32,
+         "transition tables of trigger items_audit on public.items is none in the database, "
+         "new table inserted in the spec")))
 
 
 def test_estimates_and_transition_tables_are_checked_where_they_are_written(tmp_path):
@@ -440,28 +433,14 @@ tables:
 def test_index_operator_classes_collations_and_null_handling_are_compared_and_repaired(fresh_db, postgres, tmp_path):
     """The one-column form of pg_get_indexdef drops a key's operator class and collation: an index
     remade without them once read as unchanged."""
-    specs = tmp_path / "specs"
-    specs.mkdir()
-    (specs / "lookups.yaml").write_text(INDEX_KEYS)
-    fresh_db.build(specs)
-    url = f"postgresql://postgres@127.0.0.1:{postgres.settings['port']}/{fresh_db.name}"
-
-    def drift_here(*extra: str) -> tuple[int, str, str]:
-        return run("drift", "--specs", str(specs), "--db", url, *extra)
-
-    assert drift_here() == CLEAN
-    for change, line, message in (
-            ("drop index codes_code_idx; create index codes_code_idx on codes (code)", 11,
-             "keys of index codes_code_idx is 'code' in the database, 'code text_pattern_ops' in the spec"),
-            ("drop index codes_label_idx; create index codes_label_idx on codes (label desc)", 12,
-             """keys of index codes_label_idx is 'label desc' in the database, 'label collate "C" desc' in the spec"""),
-            ("drop index codes_label_key; create unique index codes_label_key on codes (label)", 13,
-             "nulls not distinct of index codes_label_key is false in the database, true in the spec")):
-        fresh_db.run(change)
-        code, out, _ = drift_here()
-        assert code == 1 and f"{specs / 'lookups.yaml'}:{line}:" in out and message in out, out
-        fresh_db.run(drift_here("--sql", "--allow-destructive")[1])
-        assert drift_here() == CLEAN
+    spec, drift_here = built_from(fresh_db, postgres, tmp_path, "lookups.yaml", INDEX_KEYS)
+    each_drift_is_reported_and_repaired(fresh_db, spec, drift_here, (
+        ("drop index codes_code_idx; create index codes_code_idx on codes (code)", 11,
+         "keys of index codes_code_idx is 'code' in the database, 'code text_pattern_ops' in the spec"),
+        ("drop index codes_label_idx; create index codes_label_idx on codes (label desc)", 12,
+         """keys of index codes_label_idx is 'label desc' in the database, 'label collate "C" desc' in the spec"""),
+        ("drop index codes_label_key; create unique index codes_label_key on codes (label)", 13,
+         "nulls not distinct of index codes_label_key is false in the database, true in the spec")))
 
 
 def test_a_grant_or_revoke_this_user_cannot_make_is_a_note_not_a_silent_no_op():
