@@ -14,6 +14,7 @@ back is a difference too.
 from __future__ import annotations
 
 import re
+from typing import Iterator
 
 from ..sqltext import qualified, quote_ident, quote_literal
 from .draft import lower_keywords
@@ -80,13 +81,13 @@ where {_TABLES} and (c.relpersistence = 'u' or c.relreplident <> 'd'
 #: Column settings a spec does not say: compression, storage other than the type's, statistics
 #: target, per-column options.
 _COLUMN_SETTINGS = f"""
-select n.nspname, c.relname, a.attname, a.attcompression::text,
+select n.nspname, c.relname, a.attname, coalesce(to_jsonb(a) ->> 'attcompression', ''),
        case when a.attstorage <> t.typstorage then a.attstorage::text end,
        case when a.attstattarget >= 0 then a.attstattarget end, coalesce(a.attoptions, '{{}}')::text[]
 from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
 join pg_type t on t.oid = a.atttypid
 where {_TABLES} and a.attnum > 0 and not a.attisdropped
-  and (a.attcompression <> '' or a.attstorage <> t.typstorage or a.attstattarget >= 0 or a.attoptions is not null)
+  and (coalesce(to_jsonb(a) ->> 'attcompression', '') <> '' or a.attstorage <> t.typstorage or a.attstattarget >= 0 or a.attoptions is not null)
 order by a.attnum
 """
 
@@ -154,35 +155,54 @@ where n.nspname = any(:schemas) and n.nspname <> 'public'
 """
 
 
-def read(session, schemas: list[str]) -> Unmodelled:
-    out: Unmodelled = {}
+#: A raw block's entry: its key (kind, schema, name) and (when it runs, the SQL).
+Entry = tuple[tuple[str, str, str], tuple[str, str]]
+
+
+def _procedures(session, schemas: list[str]) -> Iterator[Entry]:
     for schema, signature, definition in session.query(_PROCEDURES, schemas=schemas):
-        signature = lower_keywords(signature)
-        out[("procedure", schema, signature)] = ("sql_after", lower_keywords(definition.strip()) + ";")
+        yield ("procedure", schema, lower_keywords(signature)), ("sql_after", lower_keywords(definition.strip()) + ";")
+
+
+def _composites(session, schemas: list[str]) -> Iterator[Entry]:
     for schema, name, columns in session.query(_COMPOSITES, schemas=schemas):
-        out[("type", schema, name)] = ("sql_before", f"create type {qualified(schema, name)} as "
-                                                     f"({', '.join(columns)});")
+        yield ("type", schema, name), ("sql_before", f"create type {qualified(schema, name)} as ({', '.join(columns)});")
+
+
+def _exclusions(session, schemas: list[str]) -> Iterator[Entry]:
     for schema, table, name, definition in session.query(_EXCLUSIONS, schemas=schemas):
-        out[("constraint", schema, f"{table}.{name}")] = (
+        yield ("constraint", schema, f"{table}.{name}"), (
             "sql_after", f"alter table {qualified(schema, table)} add constraint {quote_ident(name)} "
                          f"{lower_keywords(definition)};")
+
+
+def _rules(session, schemas: list[str]) -> Iterator[Entry]:
     for schema, table, name, definition in session.query(_RULES, schemas=schemas):
-        out[("rule", schema, f"{table}.{name}")] = ("sql_after", lower_keywords(definition.strip()))
+        yield ("rule", schema, f"{table}.{name}"), ("sql_after", lower_keywords(definition.strip()))
+
+
+def _storage(session, schemas: list[str]) -> Iterator[Entry]:
     for schema, name, materialized, options, toast in session.query(_STORAGE, schemas=schemas):
-        kind = "materialized view" if materialized else "table"
         settings = ", ".join(_storage_parameter(option) for option in [*options, *toast])
-        out[("storage parameters", schema, name)] = ("sql_after", f"alter {kind} {qualified(schema, name)} "
+        kind = "materialized view" if materialized else "table"
+        yield ("storage parameters", schema, name), ("sql_after", f"alter {kind} {qualified(schema, name)} "
                                                                   f"set ({settings});")
+
+
+def _table_settings(session, schemas: list[str]) -> Iterator[Entry]:
     for schema, name, unlogged, identity, identity_index, parents in session.query(_TABLE_SETTINGS, schemas=schemas):
         table = qualified(schema, name)
         if unlogged:
-            out[("unlogged table", schema, name)] = ("sql_after", f"alter table {table} set unlogged;")
+            yield ("unlogged table", schema, name), ("sql_after", f"alter table {table} set unlogged;")
         if identity != "d":
             how = {"f": "full", "n": "nothing"}.get(identity) or f"using index {quote_ident(identity_index or '')}"
-            out[("replica identity", schema, name)] = ("sql_after", f"alter table {table} replica identity {how};")
+            yield ("replica identity", schema, name), ("sql_after", f"alter table {table} replica identity {how};")
         if parents:
-            out[("inheritance", schema, name)] = ("sql_after", "\n".join(f"alter table {table} inherit {parent};"
+            yield ("inheritance", schema, name), ("sql_after", "\n".join(f"alter table {table} inherit {parent};"
                                                                          for parent in parents))
+
+
+def _column_settings(session, schemas: list[str]) -> Iterator[Entry]:
     for schema, name, column, compression, storage, statistics, options in session.query(_COLUMN_SETTINGS,
                                                                                          schemas=schemas):
         settings = [f"set compression {_COMPRESSION_NAMES[compression]}" if compression in _COMPRESSION_NAMES else "",
@@ -190,34 +210,52 @@ def read(session, schemas: list[str]) -> Unmodelled:
                     f"set statistics {statistics}" if statistics is not None else "",
                     f"set ({', '.join(_storage_parameter(o) for o in options)})" if options else ""]
         alter = f"alter column {quote_ident(column)} "
-        out[("column settings", schema, f"{name}.{column}")] = (
+        yield ("column settings", schema, f"{name}.{column}"), (
             "sql_after", f"alter table {qualified(schema, name)} "
                          f"{', '.join(alter + setting for setting in settings if setting)};")
-    for row in session.query(_IDENTITY_OPTIONS, schemas=schemas):
-        changed = _identity_options(*row[3:])
+
+
+def _identities(session, schemas: list[str]) -> Iterator[Entry]:
+    for schema, name, column, *sequence in session.query(_IDENTITY_OPTIONS, schemas=schemas):
+        changed = _identity_options(*sequence)
         if changed:
-            schema, name, column = row[:3]
-            out[("identity options", schema, f"{name}.{column}")] = (
+            yield ("identity options", schema, f"{name}.{column}"), (
                 "sql_after", f"alter table {qualified(schema, name)} alter column {quote_ident(column)} {changed};")
-    defaults: dict[tuple[str, str, str], list[str]] = {}
+
+
+def _default_privileges(session, schemas: list[str]) -> Iterator[Entry]:
+    statements: dict[tuple[str, str, str], list[str]] = {}
     for role, objects, change, grantee, privilege, grantable in session.query(_GLOBAL_DEFAULT_PRIVILEGES):
         on = _DEFAULT_OBJECTS[objects]
         action = (f"grant {privilege} on {on} to {grantee}{' with grant option' if grantable else ''}"
                   if change == "grant" else f"revoke {privilege} on {on} from {grantee}")
-        defaults.setdefault(("default privileges", "", f"{role} {on}"), []).append(
+        statements.setdefault(("default privileges", "", f"{role} {on}"), []).append(
             f"alter default privileges for role {quote_ident(role)} {action};")
-    for key, statements in defaults.items():
-        out[key] = ("sql_after", "\n".join(statements))
+    for key, made in statements.items():
+        yield key, ("sql_after", "\n".join(made))
+
+
+def _comments(session, schemas: list[str]) -> Iterator[Entry]:
     for schema, comment in session.query(_SCHEMA_COMMENTS, schemas=schemas):
-        out[("schema comment", schema, schema)] = ("sql_after", f"comment on schema {quote_ident(schema)} is "
-                                                                f"{quote_literal(comment)};")
+        yield ("schema comment", schema, schema), (
+            "sql_after", f"comment on schema {quote_ident(schema)} is {quote_literal(comment)};")
     for schema, table, name, comment in session.query(_CONSTRAINT_COMMENTS, schemas=schemas):
-        out[("constraint comment", schema, f"{table}.{name}")] = (
+        yield ("constraint comment", schema, f"{table}.{name}"), (
             "sql_after", f"comment on constraint {quote_ident(name)} on {qualified(schema, table)} is "
                          f"{quote_literal(comment)};")
+
+
+def _empty_schemas(session, schemas: list[str]) -> Iterator[Entry]:
     for (schema,) in session.query(_EMPTY_SCHEMAS, schemas=schemas):
-        out[("schema", schema, schema)] = ("sql_before", f"create schema if not exists {quote_ident(schema)};")
-    return out
+        yield ("schema", schema, schema), ("sql_before", f"create schema if not exists {quote_ident(schema)};")
+
+
+_READERS = (_procedures, _composites, _exclusions, _rules, _storage, _table_settings, _column_settings,
+            _identities, _default_privileges, _comments, _empty_schemas)
+
+
+def read(session, schemas: list[str]) -> Unmodelled:
+    return dict(entry for reader in _READERS for entry in reader(session, schemas))
 
 
 def _identity_options(type_name: str, start: int, increment: int, low: int, high: int, cache: int,
