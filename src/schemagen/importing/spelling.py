@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from ..sqltokens import Token, tokenize
 
 #: Words that end a column's type or default inside ``create table`` or ``add column``.
+_COLUMN_CLAUSES = {"constraint", "not", "null", "default", "check", "references", "primary", "unique",
+                   "generated", "collate", "deferrable", "initially", "compression", "storage"}
 #: Not types but shorthands: PostgreSQL makes an integer column, a sequence it owns and a default
 #: of its next value, and the import writes those three, as the catalog has them.
 _SERIALS = ("serial", "bigserial", "smallserial", "serial2", "serial4", "serial8")
-_COLUMN_CLAUSES = {"constraint", "not", "null", "default", "check", "references", "primary", "unique", "compression", "storage",
-                   "generated", "collate", "deferrable", "initially"}
 
 
 @dataclass

@@ -123,4 +123,4 @@ def build(builder, data: dict[str, Any], path: tuple) -> Function:
 
 def _returns_set(returns: str) -> bool:
     words = returns.strip().lower().split(None, 1)
-    return bool(words) and (words[0] == "setof" or words[0].startswith("table"))
+    return bool(words) and (words[0] in ("setof", "table") or words[0].startswith("table("))
