@@ -503,6 +503,26 @@ def test_index_collations_and_nulls_not_distinct_import(tmp_path):
                        {"name": "codes_label_key", "unique": True, "nulls_not_distinct": True, "columns": ["label"]}]
 
 
+def test_roles_of_the_project_are_declared_and_view_triggers_kept_as_sql(tmp_path):
+    """A policy for a role the project made loads only when the role is declared; a trigger on a
+    view, which no spec key carries, is kept as the statement PostgreSQL prints."""
+    sql = tmp_path / "roles.sql"
+    sql.write_text("create role reporting nologin;\n"
+                   "create table public.sales (id int primary key, amount int);\n"
+                   "alter table public.sales enable row level security;\n"
+                   "create policy \"Reporting reads sales\" on public.sales for select to reporting using (true);\n"
+                   "create view public.new_sales as select id, amount from public.sales;\n"
+                   "create function public.add_sale() returns trigger language plpgsql as $$\n"
+                   "begin insert into public.sales values (new.id, new.amount); return new; end $$;\n"
+                   "create trigger new_sales_insert instead of insert on public.new_sales\n"
+                   "  for each row execute function public.add_sale();\n")
+    spec = _spec(_import(from_files([sql], stage_per_file=False)).files)
+    assert spec["external"] == {"roles": ["reporting"]}
+    assert spec["sql_after"] == [{"name": "trigger new_sales_insert on public.new_sales",
+                                  "sql": "create trigger new_sales_insert instead of insert on new_sales "
+                                         "for each row execute function add_sale();"}]
+
+
 def test_an_unreachable_database_is_a_usage_error(tmp_path):
     code, out, err = _run("import", "--specs", str(tmp_path / "specs"), "--db", "postgresql://nobody@127.0.0.1:1/x")
     assert code == 2 and "Traceback" not in err

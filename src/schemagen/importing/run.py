@@ -478,6 +478,9 @@ def _specs(inputs: _Inputs, draft: Draft) -> tuple[dict[str, str], m.Project]:
         data["platform"] = "supabase"  # the source was applied on, or read as, a Supabase project
         if doc and inputs.stand_ins:
             data["external"] = {"tables": _externals(inputs, draft)}
+        roles = _roles_named(entries)
+        if roles:
+            data.setdefault("external", {})["roles"] = roles
         for key in ("sql_before", "extensions", "enums", "domains", "sequences", "functions", "tables", "views", "publications",
                     "buckets", "grants", "attach", "sql_after"):
             if entries.get(key):
@@ -538,6 +541,29 @@ def _load(files: dict[str, str]) -> m.Project:
         except SpecError as exc:
             raise ImportProblem("the specs written for this schema do not load (a bug of schemagen import, "
                                 f"please report it): {exc}") from None
+
+
+def _roles_named(entries) -> list[str]:
+    """The project's own roles a stage's policies and grants name: the specs do not create roles,
+    so each is declared (``external.roles``), as the database it came from had it."""
+    from .. import platform
+    from ..load import BUILTIN_ROLES
+
+    found: set[str] = set()
+
+    def walk(value) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                if key in ("roles", "to") and isinstance(inner, list):
+                    found.update(role for role in inner if isinstance(role, str))
+                else:
+                    walk(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                walk(inner)
+
+    walk({key: value for key, value in entries.items() if key not in ("sql_before", "sql_after")})
+    return sorted(found - set(BUILTIN_ROLES) - set(platform.ROLES))
 
 
 def _externals(inputs: _Inputs, draft: Draft) -> list[dict]:

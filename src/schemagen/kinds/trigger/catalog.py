@@ -5,7 +5,7 @@ transition tables and whether they are enabled."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from ... import model as m
@@ -23,6 +23,8 @@ class TriggerFacts:
     args: tuple[str, ...] = ()
     transition: tuple[str | None, str | None] = (None, None)
     firing: str = "origin"
+    #: ``create trigger …`` as PostgreSQL prints it back: what import keeps of a trigger on a view.
+    definition: str = field(default="", compare=False)
 
 
 TRIGGERS_SQL = """
@@ -63,7 +65,7 @@ def read_rows(session, schemas: list[str]) -> dict[tuple[str, str, str], Trigger
         when = _WHEN.search(definition)
         out[(schema, table, name)] = TriggerFacts(timing, events, for_each, (fschema, fname),
                                                   when.group(1) if when else None, comment, tuple(args),
-                                                  (old_table, new_table), _FIRING[enabled])
+                                                  (old_table, new_table), _FIRING[enabled], definition)
     return out
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from ...importing.draft import Draft, pretty
+from ...importing.draft import Draft, lower_keywords, pretty
 
 
 def build(draft: Draft) -> None:
     for key, facts in draft.source.facts["trigger"].items():
         if not draft.own("trigger", key):
+            continue
+        if key[:2] in draft.source.facts["view"]:  # a spec's triggers are on tables: this one is kept as SQL
+            draft.raw(draft.stage_of("trigger", key), "trigger", f"trigger {key[2]} on {key[0]}.{key[1]}",
+                      lower_keywords(facts.definition) + ";")
             continue
         events: list = []
         for event in facts.events:
