@@ -333,6 +333,18 @@ def test_a_failure_that_is_not_an_rls_decision_is_never_ok(fresh_db):
     assert result.rls_report.endswith("30 checks: 29 ok, 0 holes, 1 could not test\n")
 
 
+def test_rows_for_a_and_b_get_values_a_nulls_not_distinct_key_needs(fresh_db, tmp_path):
+    """Left null, A's and B's rows would collide on a unique key that counts nulls as equal, and
+    the table would go untested."""
+    specs = write_spec(tmp_path, BASE.replace("USING_HERE", "user_id = (select auth.uid())").replace(
+        "      - columns: [user_id]\n",
+        "      - columns: [user_id]\n      - {name: notes_body_key, unique: true, nulls_not_distinct: true, "
+        "columns: [body]}\n"))
+    result = _validate_live(fresh_db, load_project(specs))
+    assert result.rls_report.endswith("coverage: 1 of 1 tables with RLS probed; 8 checks: 8 ok, 0 holes, "
+                                      "0 could not test\n"), result.rls_report
+
+
 def test_missing_privileges_are_not_an_rls_decision(fresh_db, tmp_path):
     specs = write_spec(tmp_path, BASE.replace("USING_HERE", "user_id = (select auth.uid())") + """\
 sql_after:

@@ -35,7 +35,7 @@ select n.nspname, p.proname,
        array(select format_type(t, null) from unnest(p.proargtypes::oid[]) t)::text[],
        pg_get_function_arguments(p.oid), pg_get_function_result(p.oid), l.lanname, p.provolatile::text,
        p.prosecdef, p.proisstrict, coalesce(p.proconfig, '{}')::text[], p.prosrc,
-       obj_description(p.oid, 'pg_proc'), p.proparallel::text, p.procost, p.prorows
+       obj_description(p.oid, 'pg_proc'), p.proparallel::text, p.procost::text, p.prorows::text
 from pg_proc p join pg_namespace n on n.oid = p.pronamespace join pg_language l on l.oid = p.prolang
 where n.nspname = any(:schemas) and p.prokind = 'f'
   and not exists (select from pg_depend d where d.objid = p.oid and d.deptype = 'e')
