@@ -30,7 +30,14 @@ select n.nspname, c.relname, ic.relname, am.amname, i.indisunique, i.indnkeyatts
        array(select (i.indoption[k - 1] & 1) = 1 from generate_series(1, i.indnkeyatts) k)::bool[],
        array(select (i.indoption[k - 1] & 2) = 2 from generate_series(1, i.indnkeyatts) k)::bool[],
        pg_get_expr(i.indpred, i.indrelid), coalesce(ic.reloptions, '{}')::text[], obj_description(ic.oid, 'pg_class'),
-       pg_get_indexdef(i.indexrelid, 0, true), coalesce((to_jsonb(i) ->> 'indnullsnotdistinct')::bool, false)
+       case when i.indisunique
+              or exists (select from unnest(i.indclass::oid[]) o join pg_opclass opc on opc.oid = o
+                         where not opc.opcdefault)
+              or exists (select from unnest(i.indcollation::oid[], i.indkey::int2[]) k(coll, attnum)
+                         where k.coll not in (0, 100)
+                           and (k.attnum = 0 or k.coll <> (select a.attcollation from pg_attribute a
+                                                           where a.attrelid = i.indrelid and a.attnum = k.attnum)))
+            then pg_get_indexdef(i.indexrelid, 0, true) end
 from pg_index i
 join pg_class ic on ic.oid = i.indexrelid
 join pg_class c on c.oid = i.indrelid
@@ -53,16 +60,21 @@ def _key_text(expr: str, desc: bool, nulls_first: bool) -> str:
     return text
 
 
-def _key_details(definition: str, exprs: list[str], count: int) -> list[str]:
-    """Each key's collation and operator class, where it has them (``collate "C" text_pattern_ops``):
-    the one-column form of ``pg_get_indexdef`` leaves them out, so they are cut from the whole
-    definition's key list, after the key's expression and before its ordering."""
+def _from_definition(definition: str | None, exprs: list[str], count: int) -> tuple[list[str], bool]:
+    """Each key's collation and operator class, where it has them (``collate "C" text_pattern_ops``),
+    and whether a unique index counts nulls as equal. The one-column form of ``pg_get_indexdef``
+    leaves the first out, and ``indnullsnotdistinct`` exists from PostgreSQL 15 only, so both are
+    read from the whole definition: the keys after the expression and before their ordering, then
+    ``NULLS NOT DISTINCT`` after the key list. The query asks for the definition only where one of
+    them can be there (a unique index, a key with either), which most indexes are not."""
+    if definition is None:
+        return [""] * count, False
     tokens = tokenize(definition)
     opening = next((i + 2 for i in range(len(tokens) - 2) if tokens[i].text == "USING" and tokens[i + 2].text == "("),
                    None)
     if opening is None:
-        return [""] * count
-    spans, depth, first = [], 0, opening + 1
+        return [""] * count, False
+    spans, depth, first, closing = [], 0, opening + 1, len(tokens)
     for i in range(opening + 1, len(tokens)):
         text = tokens[i].text
         if text == "(":
@@ -72,6 +84,7 @@ def _key_details(definition: str, exprs: list[str], count: int) -> list[str]:
         elif text in (")", ",") and not depth:
             spans.append((tokens[first].start, tokens[i].start))
             if text == ")":
+                closing = i
                 break
             first = i + 1
     details = []
@@ -81,14 +94,16 @@ def _key_details(definition: str, exprs: list[str], count: int) -> list[str]:
             key = key.removesuffix(order)
         rest = key[len(exprs[n]):].strip() if key.startswith(exprs[n]) else ""
         details.append(rest.replace("COLLATE ", "collate ", 1) if rest.startswith("COLLATE ") else rest)
-    return details
+    words = [t.text for t in tokens[closing + 1:] if t.kind == "word"]
+    nulls_not_distinct = any(words[k:k + 3] == ["NULLS", "NOT", "DISTINCT"] for k in range(len(words)))
+    return details, nulls_not_distinct
 
 
 def read_index_rows(session, schemas: list[str]) -> dict[tuple[str, str, str], IndexFacts]:
     out = {}
     for schema, table, name, method, unique, nkey, natts, exprs, desc, nulls_first, predicate, options, comment, \
-            definition, nulls_not_distinct in session.query(INDEXES_SQL, schemas=schemas):
-        details = _key_details(definition, exprs, nkey)
+            definition in session.query(INDEXES_SQL, schemas=schemas):
+        details, nulls_not_distinct = _from_definition(definition, exprs, nkey)
         keys = tuple(_key_text(f"{exprs[i]} {details[i]}".strip(), desc[i], nulls_first[i]) for i in range(nkey))
         out[(schema, table, name)] = IndexFacts(method, unique, keys, tuple(exprs[nkey:natts]), predicate,
                                                 tuple(sorted(options)), comment, nulls_not_distinct)
