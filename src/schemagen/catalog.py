@@ -8,6 +8,7 @@ expression is as PostgreSQL prints it back, so comparing text compares meaning.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .kinds.registry import FAMILIES, KINDS
 
@@ -39,6 +40,16 @@ class Catalog:
     @property
     def indexes(self) -> dict:
         return self.facts["index"]
+
+    @cached_property
+    def nulls_not_distinct(self) -> dict[tuple[str, str], frozenset[str]]:
+        """Per table, the columns its unique indexes key that count nulls as equal: the RLS probe
+        gives its rows values there. Worked out once, as the probe asks per row it makes."""
+        out: dict[tuple[str, str], set[str]] = {}
+        for (schema, table, _), index in self.indexes.items():
+            if index is not None and index.unique and index.nulls_not_distinct:
+                out.setdefault((schema, table), set()).update(key.split(" ", 1)[0].strip('"') for key in index.keys)
+        return {table: frozenset(columns) for table, columns in out.items()}
 
 
 #: Families compared only where the specs say something (a grant): with nothing expected, not read.

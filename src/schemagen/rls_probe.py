@@ -188,7 +188,6 @@ class _Seeder:
         #: Rows known to be there, by (table, key values as SQL): a lookup that needs no round trip.
         #: Whoever rolls back a savepoint the seeder worked under puts back what was known before.
         self.known: dict[tuple, dict[str, object]] = dict(known or {})
-        self._indexed_nulls: dict[tuple[str, str], set[str]] | None = None
 
     def constraints(self, table: tuple[str, str]) -> list:
         return self.by_table.get(table, [])
@@ -251,13 +250,7 @@ class _Seeder:
     def nulls_not_distinct(self, key: tuple[str, str]) -> set[str]:
         """Columns of the table's ``nulls not distinct`` unique keys: two rows that leave one null
         collide there, so A's and B's rows each get a value of their own."""
-        if self._indexed_nulls is None:  # once, not per row made: a scan per row is quadratic
-            self._indexed_nulls = {}
-            for (schema, table, _), index in self.catalog.indexes.items():
-                if index is not None and index.unique and index.nulls_not_distinct:
-                    self._indexed_nulls.setdefault((schema, table), set()).update(
-                        text.split(" ", 1)[0].strip('"') for text in index.keys)
-        return self._indexed_nulls.get(key, set()) | {
+        return set(self.catalog.nulls_not_distinct.get(key, ())) | {
             column for (_, kind, cols), con in self.constraints(key)
             if kind == "unique" and "NULLS NOT DISTINCT" in con.definition for column in cols}
 
