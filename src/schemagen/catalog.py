@@ -45,10 +45,14 @@ class Catalog:
     def nulls_not_distinct(self) -> dict[tuple[str, str], frozenset[str]]:
         """Per table, the columns its unique indexes key that count nulls as equal: the RLS probe
         gives its rows values there. Worked out once, as the probe asks per row it makes."""
+        from .sqltokens import tokenize
+
         out: dict[tuple[str, str], set[str]] = {}
         for (schema, table, _), index in self.indexes.items():
             if index is not None and index.unique and index.nulls_not_distinct:
-                out.setdefault((schema, table), set()).update(key.split(" ", 1)[0].strip('"') for key in index.keys)
+                firsts = (tokenize(key, limit=1) for key in index.keys)  # a key's column comes first
+                out.setdefault((schema, table), set()).update(
+                    first[0].ident for first in firsts if first and first[0].kind in ("word", "quoted_ident"))
         return {table: frozenset(columns) for table, columns in out.items()}
 
 

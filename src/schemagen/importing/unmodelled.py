@@ -263,14 +263,14 @@ def _identity_options(type_name: str, start: int, increment: int, low: int, high
     """The ``set …`` options in which an identity's sequence differs from the one the spec's
     ``generated … as identity`` makes (ascending from 1 to the type's top): empty when none does."""
     top = _TYPE_BOUNDS.get(type_name, _TYPE_BOUNDS["bigint"])
+    moved = (increment, low, high, start) != (1, 1, top, 1)
     options = [f"set increment by {increment}" if increment != 1 else "",
                f"set minvalue {low}" if low != 1 else "",
                f"set maxvalue {high}" if high != top else "",
                f"set start with {start}" if start != 1 else "",
                f"set cache {cache}" if cache != 1 else "",
-               "set cycle" if cycle else ""]
-    if any(options[:4]):  # the fresh sequence's current value, 1, may lie outside the new bounds
-        options.append("restart")
+               "set cycle" if cycle else "",
+               "restart" if moved else ""]  # the fresh sequence's current value, 1, may lie outside the new bounds
     return " ".join(option for option in options if option)
 
 
