@@ -210,6 +210,26 @@ def test_the_seeds_flawed_policy_fixed_is_an_alter_policy_and_the_hole_is_gone(t
     assert "RLS probe on 1 changed table: 8 checks, 0 write holes" in out
 
 
+def test_a_hole_the_migration_leaves_alone_is_counted_not_blamed_on_it(tmp_path):
+    """A new read policy beside Stage 5's flawed update policy: the probe still finds the update
+    hole, but the migration did not write that policy, so the proof says so instead of failing."""
+    shutil.copytree(STAGE5_SPECS, tmp_path / "specs")
+    (tmp_path / "migrations").mkdir()
+    rendered = render_project(load_project(tmp_path / "specs"))
+    (tmp_path / "migrations" / "20250101000000_stage_5.sql").write_text(
+        rendered["sql/stage-05-advanced-tables.sql"])
+    spec = tmp_path / "specs" / "stage-05-advanced-tables.yaml"
+    flawed = '      - name: System can update task status\n'
+    added = ('      - name: Agents read their tasks\n        command: select\n        roles: [authenticated]\n'
+             '        using: user_id = (select auth.uid())\n')
+    spec.write_text(spec.read_text().replace(flawed, added + flawed, 1))
+    code, out, err = migrate(tmp_path, "new", "agents_read", "--version", "20250102000000")
+    assert code == 0, err
+    assert ("RLS probe on 1 changed table: 8 checks, 0 write holes (1 more allowed only by policies it leaves "
+            "as they were)") in out
+    assert 'create policy "Agents read their tasks"' in migrations(tmp_path)[1].read_text()
+
+
 def test_a_not_null_column_added_to_a_table_with_rows_fails_the_proof_and_writes_nothing(project_dir):
     assert migrate(project_dir, "new", "initial", "--version", "20260101000000")[0] == 0
     edit(project_dir, "stage-01-trips-app.yaml", "      - {name: title, type: text, not_null: true}\n",

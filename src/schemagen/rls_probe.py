@@ -34,6 +34,7 @@ from __future__ import annotations
 import json
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Iterator, Literal
 
 from . import model as m
@@ -72,6 +73,22 @@ class Outcome:
     @property
     def hole(self) -> bool:
         return self.status == "hole"
+
+
+def finding(table: m.Table, outcome: Outcome) -> Diagnostic | None:
+    """What an outcome says, at the policy that allowed it (the table when none did)."""
+    pos = next((p.pos for p in table.policies if p.name in outcome.policies), table.pos)
+    names = ", ".join(f'"{n}"' for n in outcome.policies) or "no policy"
+    where = f"{table.schema}.{table.name}"
+    if outcome.status == "hole":
+        code, severity = (READ_HOLE, "warning") if outcome.read else (WRITE_HOLE, "error")
+        return Diagnostic(pos, code, severity, f"{outcome.result} on {where} with `{outcome.statement}` "
+                                               f"(allowed by {names})")
+    if outcome.status == "untested":
+        return Diagnostic(pos, UNTESTED, "warning", f"the RLS probe could not test {outcome.action} on {where}, "
+                                                    f"so it proves nothing about the policies: {outcome.result}; "
+                                                    f"`{outcome.statement}`")
+    return None
 
 
 @dataclass(frozen=True)
@@ -477,19 +494,7 @@ class Probe:
             if report.skipped:
                 found.append(Diagnostic(table.pos, UNTESTED, "warning",
                                         f"the RLS probe could not test {table.schema}.{table.name}: {report.skipped}"))
-            for outcome in report.outcomes:
-                pos = next((p.pos for p in table.policies if p.name in outcome.policies), table.pos)
-                names = ", ".join(f'"{n}"' for n in outcome.policies) or "no policy"
-                where = f"{table.schema}.{table.name}"
-                if outcome.status == "hole":
-                    code, severity = (READ_HOLE, "warning") if outcome.read else (WRITE_HOLE, "error")
-                    found.append(Diagnostic(pos, code, severity, f"{outcome.result} on {where} with "
-                                                                 f"`{outcome.statement}` (allowed by {names})"))
-                elif outcome.status == "untested":
-                    found.append(Diagnostic(pos, UNTESTED, "warning",
-                                            f"the RLS probe could not test {outcome.action} on {where}, so it "
-                                            f"proves nothing about the policies: {outcome.result}; "
-                                            f"`{outcome.statement}`"))
+            found += [d for d in map(partial(finding, table), report.outcomes) if d is not None]
         return out, found
 
     def _seed_pair(self, table: m.Table, owner: Ownership) -> tuple[dict, dict, tuple[str, ...]]:
