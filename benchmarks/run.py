@@ -130,7 +130,7 @@ def bench_validate_live(pairs: int = 5) -> None:
     _validate_live(ROOT / "specs", "shipped specs", "<= 1.3", pairs)
 
 
-def bench_growth_live(sizes: tuple[int, ...] = (1000, 2000, 5000), rounds: int = 3) -> None:
+def bench_growth_live(sizes: tuple[int, ...] = (1000, 2000, 5000), rounds: int = 5) -> None:
     """drift (against a database built from the specs, with drift made in every tenth table) and
     the RLS probe (timed alone, on the connections and with the cyclic collector paused, as
     validate --live runs it) at growing sizes. Every size's database is on one server and each

@@ -443,6 +443,86 @@ def test_index_operator_classes_collations_and_null_handling_are_compared_and_re
          "nulls not distinct of index codes_label_key is false in the database, true in the spec")))
 
 
+ORDERS = """\
+stage: 1
+title: Orders
+sql_before:
+  - {name: price ranges, sql: create type public.price_range as range (subtype = numeric);}
+functions:
+  - name: check_order
+    returns: trigger
+    language: plpgsql
+    body: |
+      begin
+        return null;
+      end;
+tables:
+  - name: regions
+    comment: Regions.
+    columns:
+      - {name: id, type: int}
+      - {name: country, type: text}
+    constraints:
+      - {primary_key: [id, country]}
+      - {unique: [country, id], nulls_not_distinct: true}
+  - name: orders
+    comment: Orders.
+    columns:
+      - {name: id, type: bigint, primary_key: true}
+      - {name: region, type: int}
+      - {name: country, type: text}
+      - {name: price, type: public.price_range}
+    constraints:
+      - {name: orders_region_fk, foreign_key: [region, country], references: {table: regions, columns: [id, country]}, match: full}
+    triggers:
+      - name: orders_checked
+        constraint: true
+        initially_deferred: true
+        timing: after
+        events: [insert, update]
+        function: public.check_order
+"""
+
+
+def test_constraint_triggers_match_full_and_unique_nulls_are_made_compared_and_repaired(fresh_db, postgres, tmp_path):
+    """Each read as unchanged once: a trigger remade as an ordinary one, a reference remade
+    ``match simple``, a unique constraint remade with distinct nulls, a second copy of a reference.
+    A range type's constructors, which PostgreSQL makes with it, are not extra functions."""
+    spec, drift_here = built_from(fresh_db, postgres, tmp_path, "orders.yaml", ORDERS)
+    assert fresh_db.run("select tgdeferrable, tginitdeferred from pg_trigger where tgname = 'orders_checked'") == [
+        [True, True]]
+    each_drift_is_reported_and_repaired(fresh_db, spec, drift_here, (
+        ("drop trigger orders_checked on orders; create trigger orders_checked after insert or update on orders "
+         "for each row execute function check_order()", 32,
+         "kind of trigger orders_checked on public.orders is an ordinary trigger in the database, "
+         "an initially deferred constraint trigger in the spec"),
+        ("drop trigger orders_checked on orders; create constraint trigger orders_checked after insert or update "
+         "on orders deferrable for each row execute function check_order()", 32,
+         "a deferrable constraint trigger in the database, an initially deferred constraint trigger in the spec"),
+        ("alter table orders drop constraint orders_region_fk, add constraint orders_region_fk foreign key "
+         "(region, country) references regions (id, country)", 30,
+         "is match simple in the database, match full in the spec"),
+        ("alter table regions drop constraint regions_country_id_key, add unique (country, id)", 21,
+         "unique public.regions(country, id) is nulls distinct in the database, nulls not distinct in the spec"),
+        ("alter table orders add constraint orders_region_again foreign key (region, country) "
+         "references regions (id, country) match full", 22,
+         "the database has foreign key public.orders(region, country) → public.regions(id, country) a second "
+         "time, as orders_region_again, which the spec does not define"),
+        ("alter table orders drop constraint orders_region_fk, add constraint orders_region_fk foreign key "
+         "(region, country) references regions (id, country) match full on delete set null (region)", 30,
+         "on delete is set null (region) in the database, no action in the spec")))
+
+
+def test_constraint_triggers_are_after_row_triggers(tmp_path):
+    errors = spec_errors(tmp_path, "    triggers:\n      - {name: tr, timing: before, events: [insert], "
+                                   "constraint: true, function: f}\n"
+                                   "      - {name: tr2, timing: after, events: [insert], deferrable: true, "
+                                   "function: f}\n")
+    assert [(c, m) for _, c, m in errors if c == "E106"] == [
+        ("E106", "a constraint trigger is an after trigger for each row, without transition tables"),
+        ("E106", "only a constraint trigger can be deferred; add 'constraint: true'")]
+
+
 def test_a_grant_or_revoke_this_user_cannot_make_is_a_note_not_a_silent_no_op():
     """PostgreSQL only warns when a grant lacks grant option or a revoke names another's grant,
     so such a repair would change nothing: it is said instead."""

@@ -6,9 +6,10 @@
    the columns a repair adds and cannot reorder them; migra and Atlas do the same.)
 
 Spec sets are drawn with hypothesis: tables with keys of both kinds, a dozen column types,
-defaults, value-list and expression checks, uniques, foreign keys between the tables, names
-that need quoting, policies with owner, subquery and own-table references, and indexes with
-expressions and predicates. Each example builds a real database, so the counts stay small in
+defaults, value-list and expression checks, uniques, foreign keys between the tables (some
+``match full``; a hand change may add one a second time under another name), names that need
+quoting, policies with owner, subquery and own-table references, and indexes with expressions
+and predicates. Each example builds a real database, so the counts stay small in
 CI; ``SCHEMAGEN_FUZZ_RANDOM=1 SCHEMAGEN_PROPERTY_EXAMPLES=300`` explores for a release.
 """
 
@@ -85,10 +86,11 @@ def spec_sets(draw) -> dict:
         if t and draw(st.booleans()):
             parent = tables[draw(st.integers(0, t - 1))]
             parent_key = parent["columns"][0]
-            columns.append({"name": "parent_id", "type": parent_key["type"],
-                            "references": {"table": parent["name"],
-                                           "on_delete": draw(st.sampled_from(["cascade", "set null",
-                                                                              "restrict"]))}})
+            reference = {"table": parent["name"],
+                         "on_delete": draw(st.sampled_from(["cascade", "set null", "restrict"]))}
+            if draw(st.booleans()):
+                reference["match"] = "full"
+            columns.append({"name": "parent_id", "type": parent_key["type"], "references": reference})
         table = {"name": name, "comment": draw(st.sampled_from([None, f"The {name}."])), "columns": columns}
         if table["comment"] is None:
             del table["comment"]
@@ -176,6 +178,10 @@ def _mutations(table: dict, name: str) -> list[str]:
             out.append(f"drop index public.{q(index['name'])}; create {'' if index.get('nulls_not_distinct') else 'unique '}"
                        f"index {q(index['name'])} on public.{q(name)} (owner_id)")
     out.append(f"create index by_hand_idx on public.{q(name)} (owner_id)")
+    for column in columns:
+        if "references" in column:  # the same reference a second time, under another name
+            out.append(f"alter table public.{q(name)} add constraint by_hand_fk foreign key ({q(column['name'])}) "
+                       f"references public.{q(column['references']['table'])}")
     for policy in table.get("policies", []):
         out.append(f"drop policy {q(policy['name'])} on public.{q(name)}")
         if policy["command"] != "insert":

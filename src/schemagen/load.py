@@ -302,7 +302,7 @@ class _StageBuilder:
                        "check": {"name", "not_valid"},
                        "foreign_key": {"name", "references", "on_delete", "on_update", "label",
                                        "diagram", "cardinality", "deferrable", "initially_deferred",
-                                       "not_valid"}}[kind] | {kind}
+                                       "not_valid", "match"}}[kind] | {kind}
             for key in con:
                 if key not in allowed:
                     self.error(at + (key,), "E106", f"'{key}' does not apply to a {kind} constraint; "
@@ -624,6 +624,7 @@ def _fk_options(raw: dict[str, Any]) -> dict[str, Any]:
         "deferrable": raw.get("deferrable", False) or raw.get("initially_deferred", False),
         "initially_deferred": raw.get("initially_deferred", False),
         "not_valid": raw.get("not_valid", False),
+        "match_full": raw.get("match") == "full",
     }
 
 

@@ -57,6 +57,8 @@ def raw_objects(project: m.Project) -> RawObjects:
                 continue
             for statement in parsed:
                 ((node, body),) = statement["stmt"].items()
+                for added in _added_constraints(node, body):
+                    out.created[added] = raw
                 found = _created(node, body)
                 if found is not None:
                     out.created[found] = raw
@@ -92,6 +94,19 @@ def _created(node: str, body: dict) -> tuple | None:
     if node == "CreatePublicationStmt":
         return ("publication", (body["pubname"],))
     return None
+
+
+def _added_constraints(node: str, body: dict) -> list[tuple]:
+    """``alter table … add constraint NAME …``: a constraint the raw SQL makes, by name (a second
+    copy of a reference, one the spec language cannot say)."""
+    if node != "AlterTableStmt" or body.get("objtype") != "OBJECT_TABLE":
+        return []
+    table = _relation(body["relation"])
+    return [("constraint", table + (constraint["conname"],))
+            for cmd in body.get("cmds", ())
+            if cmd["AlterTableCmd"].get("subtype") == "AT_AddConstraint"
+            for constraint in [cmd["AlterTableCmd"].get("def", {}).get("Constraint", {})]
+            if constraint.get("conname")]
 
 
 def _describe(node: str) -> str:

@@ -1,6 +1,6 @@
 """What a schema holds that the spec language does not model: kept as raw SQL, never dropped.
 
-Procedures, composite types, exclusion constraints, rules, storage parameters (``with
+Procedures, composite and range types, extended statistics, exclusion constraints, rules, storage parameters (``with
 (fillfactor = 70)`` on a table or materialized view), unlogged tables, replica identity (Supabase
 Realtime's ``replica identity full``), inheritance, column compression, storage and statistics
 settings, an identity's sequence options, default privileges for every schema, comments on
@@ -36,6 +36,39 @@ select n.nspname, t.typname,
 from pg_type t join pg_namespace n on n.oid = t.typnamespace join pg_class c on c.oid = t.typrelid
 where n.nspname = any(:schemas) and t.typtype = 'c' and c.relkind = 'c'
   and not exists (select from pg_depend d where d.objid = t.oid and d.deptype = 'e')
+"""
+
+#: A range type's options where they are not what its subtype alone makes (as pg_dump writes them):
+#: an operator class that is not the default, a collation other than the subtype's, the
+#: canonical and difference functions, a multirange name other than the one PostgreSQL derives.
+_RANGES = """
+select n.nspname, t.typname, format_type(r.rngsubtype, null),
+       case when not o.opcdefault then quote_ident(on_.nspname) || '.' || quote_ident(o.opcname) end,
+       case when r.rngcollation <> 0 and r.rngcollation <> s.typcollation
+            then quote_ident(cn.nspname) || '.' || quote_ident(co.collname) end,
+       case when r.rngcanonical <> 0 then r.rngcanonical::regproc::text end,
+       case when r.rngsubdiff <> 0 then r.rngsubdiff::regproc::text end,
+       case when m.typnamespace <> t.typnamespace or m.typname <> left(
+                 case when position('range' in t.typname) > 0
+                      then overlay(t.typname placing 'multirange' from position('range' in t.typname) for 5)
+                      else t.typname || '_multirange' end, 63)
+            then quote_ident(mn.nspname) || '.' || quote_ident(m.typname) end
+from pg_range r join pg_type t on t.oid = r.rngtypid join pg_namespace n on n.oid = t.typnamespace
+join pg_type s on s.oid = r.rngsubtype
+join pg_opclass o on o.oid = r.rngsubopc join pg_namespace on_ on on_.oid = o.opcnamespace
+left join pg_collation co on co.oid = r.rngcollation left join pg_namespace cn on cn.oid = co.collnamespace
+join pg_type m on m.oid = r.rngmultitypid join pg_namespace mn on mn.oid = m.typnamespace
+where n.nspname = any(:schemas)
+  and not exists (select from pg_depend d where d.objid = t.oid and d.deptype = 'e')
+"""
+
+#: Extended statistics (``create statistics``), as PostgreSQL writes them back.
+_STATISTICS = """
+select n.nspname, s.stxname, pg_get_statisticsobjdef(s.oid),
+       case when s.stxstattarget >= 0 then s.stxstattarget end
+from pg_statistic_ext s join pg_namespace n on n.oid = s.stxnamespace
+where n.nspname = any(:schemas)
+  and not exists (select from pg_depend d where d.objid = s.oid and d.deptype = 'e')
 """
 
 _EXCLUSIONS = """
@@ -169,6 +202,25 @@ def _composites(session, schemas: list[str]) -> Iterator[Entry]:
         yield ("type", schema, name), ("sql_before", f"create type {qualified(schema, name)} as ({', '.join(columns)});")
 
 
+def _ranges(session, schemas: list[str]) -> Iterator[Entry]:
+    for schema, name, subtype, opclass, collation, canonical, difference, multirange in session.query(
+            _RANGES, schemas=schemas):
+        options = [f"subtype = {subtype}"] + [
+            f"{option} = {value}" for option, value in (
+                ("subtype_opclass", opclass), ("collation", collation), ("canonical", canonical),
+                ("subtype_diff", difference), ("multirange_type_name", multirange)) if value]
+        yield ("type", schema, name), ("sql_before", f"create type {qualified(schema, name)} as range "
+                                                     f"({', '.join(options)});")
+
+
+def _statistics(session, schemas: list[str]) -> Iterator[Entry]:
+    for schema, name, definition, target in session.query(_STATISTICS, schemas=schemas):
+        made = lower_keywords(definition) + ";"
+        if target is not None:
+            made += f"\nalter statistics {qualified(schema, name)} set statistics {target};"
+        yield ("statistics", schema, name), ("sql_after", made)
+
+
 def _exclusions(session, schemas: list[str]) -> Iterator[Entry]:
     for schema, table, name, definition in session.query(_EXCLUSIONS, schemas=schemas):
         yield ("constraint", schema, f"{table}.{name}"), (
@@ -250,8 +302,8 @@ def _empty_schemas(session, schemas: list[str]) -> Iterator[Entry]:
         yield ("schema", schema, schema), ("sql_before", f"create schema if not exists {quote_ident(schema)};")
 
 
-_READERS = (_procedures, _composites, _exclusions, _rules, _storage, _table_settings, _column_settings,
-            _identities, _default_privileges, _comments, _empty_schemas)
+_READERS = (_procedures, _composites, _ranges, _statistics, _exclusions, _rules, _storage, _table_settings,
+            _column_settings, _identities, _default_privileges, _comments, _empty_schemas)
 
 
 def read(session, schemas: list[str]) -> Unmodelled:
@@ -306,6 +358,23 @@ select case when c.relkind = 'p' then 'partitioned table' when c.relispartition 
   from pg_class c join pg_namespace n on n.oid = c.relnamespace
   where n.nspname = any(:schemas) and (c.relkind = 'p' or c.relispartition or (c.relkind = 'r' and c.reloftype <> 0))
     and not exists (select from pg_depend d where d.objid = c.oid and d.deptype = 'e')
+union all
+select 'text search dictionary', n.nspname, d.dictname from pg_ts_dict d join pg_namespace n on n.oid = d.dictnamespace
+  where n.nspname = any(:schemas) and not exists (select from pg_depend x where x.objid = d.oid and x.deptype = 'e')
+union all
+select 'operator class', n.nspname, c.opcname from pg_opclass c join pg_namespace n on n.oid = c.opcnamespace
+  where n.nspname = any(:schemas) and not exists (select from pg_depend x where x.objid = c.oid and x.deptype = 'e')
+union all
+select 'operator family', n.nspname, f.opfname from pg_opfamily f join pg_namespace n on n.oid = f.opfnamespace
+  where n.nspname = any(:schemas) and not exists (select from pg_depend x where x.objid = f.oid and x.deptype = 'e')
+union all
+select 'conversion', n.nspname, c.conname from pg_conversion c join pg_namespace n on n.oid = c.connamespace
+  where n.nspname = any(:schemas) and not exists (select from pg_depend x where x.objid = c.oid and x.deptype = 'e')
+union all
+select 'cast', n.nspname, format_type(c.castsource, null) || ' as ' || format_type(c.casttarget, null)
+  from pg_cast c join pg_type t on t.oid in (c.castsource, c.casttarget) join pg_namespace n on n.oid = t.typnamespace
+  where c.oid >= 16384 and n.nspname = any(:schemas)  -- a range type's cast to its multirange goes with it
+    and not exists (select from pg_depend x where x.objid = c.oid and x.deptype in ('e', 'i'))
 union all
 select 'event trigger', '', e.evtname from pg_event_trigger e
   where not exists (select from pg_depend d where d.objid = e.oid and d.deptype = 'e')

@@ -1,5 +1,6 @@
 """Functions in a catalog, keyed by schema, name and argument types (as signatures spell them),
-with every facet as PostgreSQL prints it back; those an extension owns are left out."""
+with every facet as PostgreSQL prints it back; those an extension owns are left out, and so are
+those PostgreSQL makes itself (a range type's constructors depend on it internally and go with it)."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ select n.nspname, p.proname,
        obj_description(p.oid, 'pg_proc'), p.proparallel::text, p.procost::text, p.prorows::text
 from pg_proc p join pg_namespace n on n.oid = p.pronamespace join pg_language l on l.oid = p.prolang
 where n.nspname = any(:schemas) and p.prokind = 'f'
-  and not exists (select from pg_depend d where d.objid = p.oid and d.deptype = 'e')
+  and not exists (select from pg_depend d where d.objid = p.oid and d.deptype in ('e', 'i'))
 """
 
 

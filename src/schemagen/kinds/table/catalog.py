@@ -3,12 +3,15 @@
 Facts are keyed so that two catalogs compare without caring what PostgreSQL named
 things itself: a table by schema and name, a constraint by table, kind and columns
 (a check by its normalised text). ``read`` takes them from a database; ``expect``
-says what the specs should give, in PostgreSQL's spelling (``normalize``).
+says what the specs should give, in PostgreSQL's spelling (``normalize``). A database may hold
+the same constraint twice under two names (a reference declared on the column and added again by
+a later migration): the oldest is the one keyed, the others ride along as its ``duplicates``, so
+that neither drift nor import can lose them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from ... import model as m
@@ -59,6 +62,14 @@ class ConstraintFacts:
     on_update: str | None = None
     deferrable: bool = False
     initially_deferred: bool = False
+    #: A foreign key's ``match full``.
+    match_full: bool = False
+    #: A unique constraint's ``nulls not distinct`` (PostgreSQL 15+).
+    nulls_not_distinct: bool = False
+    #: ``on delete set null (…)`` / ``set default (…)``: only these columns (PostgreSQL 15+).
+    delete_set_columns: tuple[str, ...] = ()
+    #: Other constraints of the same kind over the same columns (the same check), oldest first.
+    duplicates: tuple[ConstraintFacts, ...] = field(default=(), compare=False)
     #: False for a constraint added ``not valid`` and not validated since.
     validated: bool = field(default=True, compare=False)
 
@@ -89,11 +100,17 @@ select con.conrelid::int, con.contype::text, pg_get_constraintdef(con.oid, true)
        fn.nspname, f.relname,
        array(select a.attname from unnest(con.confkey) with ordinality k(n, i)
              join pg_attribute a on a.attrelid = con.confrelid and a.attnum = k.n order by k.i)::text[],
-       con.confdeltype::text, con.confupdtype::text, con.condeferrable, con.condeferred, con.convalidated
+       con.confdeltype::text, con.confupdtype::text, con.condeferrable, con.condeferred, con.convalidated,
+       con.confmatchtype = 'f', coalesce((to_jsonb(i) ->> 'indnullsnotdistinct')::boolean, false),
+       array(select a.attname from jsonb_array_elements_text(
+                 coalesce(nullif(to_jsonb(con) -> 'confdelsetcols', 'null'), '[]')) with ordinality k(n, i)
+             join pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.n::int2 order by k.i)::text[]
 from pg_constraint con
+left join pg_index i on i.indexrelid = con.conindid and con.contype = 'u'
 left join pg_class f on f.oid = con.confrelid
 left join pg_namespace fn on fn.oid = f.relnamespace
 where con.conrelid = any(:oids) and con.contype in ('p', 'u', 'f', 'c')
+order by con.oid
 """
 
 KINDS = {"p": "primary key", "u": "unique", "f": "foreign key", "c": "check"}
@@ -117,22 +134,28 @@ def read(session, schemas: list[str], tables: set[TableKey] | None = None) -> di
         found[key] = TableFacts(key[0], key[1], tuple(columns.get(oid, ())), comment, rls, force)
     constraints: dict[tuple, ConstraintFacts] = {}
     for relid, contype, definition, conname, cols, ref_schema, ref_name, ref_cols, on_delete, on_update, \
-            deferrable, deferred, validated in session.query(CONSTRAINTS_SQL, oids=oids):
+            deferrable, deferred, validated, match_full, nulls_not_distinct, delete_set_columns in session.query(
+                CONSTRAINTS_SQL, oids=oids):
         table = keys[relid]
         kind = KINDS[contype]
         definition = definition.removesuffix(" NOT VALID")
         if kind == "check":
-            constraints[(table, kind, definition)] = ConstraintFacts(kind, tuple(cols), definition, conname,
-                                                                     validated=validated)
-            continue
-        constraints[(table, kind, tuple(cols))] = ConstraintFacts(
-            kind, tuple(cols), definition, conname,
-            ref_table=(ref_schema, ref_name) if ref_name else None,
-            ref_columns=tuple(ref_cols or ()),
-            on_delete=FK_ACTIONS.get(on_delete) if kind == "foreign key" else None,
-            on_update=FK_ACTIONS.get(on_update) if kind == "foreign key" else None,
-            deferrable=deferrable, initially_deferred=deferred, validated=validated,
-        )
+            key = (table, kind, definition)
+            facts = ConstraintFacts(kind, tuple(cols), definition, conname, validated=validated)
+        else:
+            key = (table, kind, tuple(cols))
+            facts = ConstraintFacts(
+                kind, tuple(cols), definition, conname,
+                ref_table=(ref_schema, ref_name) if ref_name else None,
+                ref_columns=tuple(ref_cols or ()),
+                on_delete=FK_ACTIONS.get(on_delete) if kind == "foreign key" else None,
+                on_update=FK_ACTIONS.get(on_update) if kind == "foreign key" else None,
+                deferrable=deferrable, initially_deferred=deferred, validated=validated,
+                match_full=match_full, nulls_not_distinct=nulls_not_distinct,
+                delete_set_columns=tuple(delete_set_columns or ()),
+            )
+        first = constraints.get(key)
+        constraints[key] = facts if first is None else replace(first, duplicates=first.duplicates + (facts,))
     return {"table": found, "constraint": constraints}
 
 
@@ -221,7 +244,8 @@ def _structural(table: m.Table, key: TableKey, constraints: dict, positions: Pos
         cols = tuple(pg_name(c) for c in columns)
         facts = ConstraintFacts("unique", cols, "",
                                 deferrable=bool(unique and (unique.deferrable or unique.initially_deferred)),
-                                initially_deferred=bool(unique and unique.initially_deferred))
+                                initially_deferred=bool(unique and unique.initially_deferred),
+                                nulls_not_distinct=bool(unique and unique.nulls_not_distinct))
         identity = (cols, facts.deferrable, facts.initially_deferred, bool(unique and unique.nulls_not_distinct))
         if identity in seen or (cols, facts.deferrable, facts.initially_deferred, False) in seen:
             continue
@@ -234,5 +258,6 @@ def _structural(table: m.Table, key: TableKey, constraints: dict, positions: Pos
             "foreign key", cols, "", ref_table=(fk.ref_schema, pg_name(fk.ref_table)),
             ref_columns=tuple(pg_name(c) for c in fk.ref_columns),
             on_delete=fk.on_delete or "no action", on_update=fk.on_update or "no action",
-            deferrable=fk.deferrable, initially_deferred=fk.initially_deferred, validated=not fk.not_valid)
+            deferrable=fk.deferrable, initially_deferred=fk.initially_deferred, validated=not fk.not_valid,
+            match_full=fk.match_full)
         positions[(key, "foreign key", cols)] = fk.pos

@@ -117,6 +117,8 @@ def _constraints(report, want, have, present, unverified) -> None:
         if key[1] == "check" and ("checks", key[0]) in unverified:
             continue
         facts = have.constraints[key]
+        if not report.extra("constraint", key[0] + (facts.name,)):
+            continue
         report.add("constraint.extra", key, f"the database has {_constraint_text(key, facts)}, which the "
                                             "spec does not define", at=("table", key[0]), db_name=facts.name,
                    have=facts)
@@ -132,15 +134,55 @@ def _constraints(report, want, have, present, unverified) -> None:
                                                                          else "not deferrable")
             report.add("constraint.changed", key, f"{what} is {timing(a)} in the database, {timing(b)} in the spec",
                        db_name=a.name)
+        if key[1] == "unique" and a.nulls_not_distinct != b.nulls_not_distinct:
+            def nulls(f) -> str:
+                return "nulls not distinct" if f.nulls_not_distinct else "nulls distinct"
+            report.add("constraint.changed", key, f"{what} is {nulls(a)} in the database, {nulls(b)} in the spec",
+                       db_name=a.name)
         if key[1] != "foreign key":
             continue
+        if a.match_full != b.match_full:
+            def match(f) -> str:
+                return "match full" if f.match_full else "match simple"
+            report.add("constraint.changed", key, f"{what} is {match(a)} in the database, {match(b)} in the spec",
+                       db_name=a.name)
         if (a.ref_table, a.ref_columns) != (b.ref_table, b.ref_columns):
             report.add("constraint.changed", key, f"{what} references {_label(a.ref_table)}"
                                                   f"({', '.join(a.ref_columns)}) in the database", db_name=a.name)
-        for label, x, y in (("on delete", a.on_delete, b.on_delete), ("on update", a.on_update, b.on_update)):
+        for label, x, y in (("on delete", _on_delete(a), _on_delete(b)), ("on update", a.on_update, b.on_update)):
             if x != y:
                 report.add("constraint.changed", key, f"{what}: {label} is {x} in the database, {y} in the spec",
                            db_name=a.name)
+    _duplicates(report, want, have, present)
+
+
+def _on_delete(facts) -> str | None:
+    if facts.delete_set_columns:
+        return f"{facts.on_delete} ({', '.join(facts.delete_set_columns)})"
+    return facts.on_delete
+
+
+def _duplicates(report, want, have, present) -> None:
+    """A constraint the database holds twice, under another name: the second copy is extra unless
+    the specs' raw SQL adds it by that name (or, comparing two databases, the other has it too)."""
+    for key in sorted(have.constraints.keys() | want.constraints.keys(), key=repr):
+        if key[0] not in present:
+            continue
+        theirs = {d.name: d for d in (have.constraints[key].duplicates if key in have.constraints else ())}
+        mine = {d.name: d for d in (want.constraints[key].duplicates if key in want.constraints else ())}
+        what = _constraint_text(key, (have.constraints.get(key) or want.constraints[key]))
+        for name in sorted(theirs.keys() - mine.keys()):
+            if report.extra("constraint", key[0] + (name,)):
+                report.add("constraint.extra", key + (name,), f"the database has {what} a second time, as {name}, "
+                           "which the spec does not define", at=("table", key[0]), db_name=name, have=theirs[name])
+        for name in sorted(mine.keys() - theirs.keys()):
+            report.add("constraint.missing", key + (name,), f"{what}, a second time as {name}, is missing from "
+                       "the database", near=("table", key[0]), want=mine[name])
+        for name in sorted(mine.keys() & theirs.keys()):
+            if mine[name] != theirs[name]:
+                report.add("constraint.changed", key + (name,), f"{what}, a second time as {name}, is "
+                           f"{theirs[name].definition} in the database, {mine[name].definition} in the spec",
+                           db_name=name)
 
 
 def _changed_check(new: tuple, facts, extra: list[tuple], have) -> tuple | None:

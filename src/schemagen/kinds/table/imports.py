@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 
-from ...importing.draft import Draft, pretty, short_type, strip_parens
+from ...importing.draft import Draft, lower_keywords, pretty, short_type, strip_parens
+from ...sqltext import qualified, quote_ident
 from .catalog import ConstraintFacts, TableFacts
 
 _IN_LIST = re.compile(r"^\(?(?P<column>[a-z_][a-z0-9_]*) = ANY \(ARRAY\[(?P<items>.*)\]\)\)?$", re.S)
@@ -55,9 +56,23 @@ def build(draft: Draft) -> None:
     for key, table in draft.source.facts["table"].items():
         if not draft.own("table", key):
             continue
-        entry = _table(draft, table, constraints.get(key, []))
+        said = [c for c in constraints.get(key, []) if not c.delete_set_columns]
+        entry = _table(draft, table, said)
         draft.tables[key] = entry
-        draft.add(draft.stage_of("table", key), "tables", entry, "table")
+        stage = draft.stage_of("table", key)
+        draft.add(stage, "tables", entry, "table")
+        for con in _kept_as_sql(constraints.get(key, [])):
+            draft.raw(stage, "constraint", f"constraint {con.name} on {key[0]}.{key[1]}",
+                      f"alter table {qualified(*key)} add constraint {quote_ident(con.name)} "
+                      f"{lower_keywords(con.definition)}{'' if con.validated else ' not valid'};")
+
+
+def _kept_as_sql(constraints: list[ConstraintFacts]) -> list[ConstraintFacts]:
+    """What a spec cannot say of a table's constraints: a second copy of one under another name,
+    and a reference that sets only some of its columns on delete (``set null (…)``)."""
+    kept = [c for c in constraints if c.delete_set_columns]
+    kept += [d for c in constraints for d in c.duplicates]
+    return kept
 
 
 def _table(draft: Draft, table: TableFacts, constraints: list[ConstraintFacts]) -> dict:
@@ -80,6 +95,7 @@ def _table(draft: Draft, table: TableFacts, constraints: list[ConstraintFacts]) 
         named = names.get(("foreign key", con.columns))
         target = {} if con.ref_table[0] == "public" else {"schema": con.ref_table[0]}
         actions = {k: v for k, v in (("on_delete", con.on_delete), ("on_update", con.on_update)) if v != "no action"}
+        actions |= ({"match": "full"} if con.match_full else {}) | ({} if con.validated else {"not_valid": True})
         if len(con.columns) == 1 and "references" not in column_level[con.columns[0]]:
             mapping = target | {"table": con.ref_table[1], "column": con.ref_columns[0]} | actions
             column_level[con.columns[0]]["references"] = mapping | _named(named) | _deferral(con)
@@ -90,7 +106,7 @@ def _table(draft: Draft, table: TableFacts, constraints: list[ConstraintFacts]) 
                                | actions | _deferral(con))
     for con in by_kind.get("unique", []):
         named = names.get(("unique", con.columns))
-        distinct = "NULLS NOT DISTINCT" in con.definition
+        distinct = con.nulls_not_distinct
         if len(con.columns) == 1 and not named and not distinct and not con.deferrable:
             column_level[con.columns[0]]["unique"] = True
         else:

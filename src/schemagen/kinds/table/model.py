@@ -64,6 +64,8 @@ class ForeignKey(_Brief):
     deferrable: bool = False
     initially_deferred: bool = False
     not_valid: bool = False
+    #: ``match full``: a key over several columns is all null or all present in the target.
+    match_full: bool = False
     pos: SourcePos = field(default=NOWHERE, compare=False)
 
     @property

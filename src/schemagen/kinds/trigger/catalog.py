@@ -1,6 +1,6 @@
 """Triggers in a catalog (not the ones PostgreSQL makes for foreign keys), keyed by schema, table and
 name: when they fire, on what, for each row or statement, the function, the ``when`` condition, the
-transition tables and whether they are enabled."""
+transition tables, whether they are enabled, and a constraint trigger's deferral."""
 
 from __future__ import annotations
 
@@ -23,6 +23,11 @@ class TriggerFacts:
     args: tuple[str, ...] = ()
     transition: tuple[str | None, str | None] = (None, None)
     firing: str = "origin"
+    #: None for an ordinary trigger; a constraint trigger's deferral: "not deferrable",
+    #: "deferrable" or "initially deferred".
+    constraint: str | None = None
+    #: The table a constraint trigger names with ``from`` (which the spec language does not say).
+    constraint_from: tuple[str, str] | None = None
     #: ``create trigger …`` as PostgreSQL prints it back: what import keeps of a trigger on a view.
     definition: str = field(default="", compare=False)
 
@@ -32,15 +37,24 @@ select n.nspname, c.relname, t.tgname, t.tgtype::int,
        array(select a.attname from unnest(t.tgattr::int2[]) with ordinality k(n, i)
              join pg_attribute a on a.attrelid = t.tgrelid and a.attnum = k.n order by k.i)::text[],
        pn.nspname, p.proname, pg_get_triggerdef(t.oid, true), obj_description(t.oid, 'pg_trigger'),
-       t.tgnargs, t.tgargs, t.tgoldtable, t.tgnewtable, t.tgenabled::text
+       t.tgnargs, t.tgargs, t.tgoldtable, t.tgnewtable, t.tgenabled::text, t.tgconstraint <> 0, t.tgdeferrable,
+       t.tginitdeferred, fn.nspname, f.relname
 from pg_trigger t
 join pg_class c on c.oid = t.tgrelid join pg_namespace n on n.oid = c.relnamespace
 join pg_proc p on p.oid = t.tgfoid join pg_namespace pn on pn.oid = p.pronamespace
+left join pg_class f on f.oid = t.tgconstrrelid left join pg_namespace fn on fn.oid = f.relnamespace
 where not t.tgisinternal and n.nspname = any(:schemas)
 """
 
 #: pg_trigger.tgenabled.
 _FIRING = {"O": "origin", "D": "disabled", "R": "replica", "A": "always"}
+
+def deferral(constraint: bool, deferrable: bool, initially_deferred: bool) -> str | None:
+    """How a trigger's ``constraint`` facet reads: None for an ordinary trigger."""
+    if not constraint:
+        return None
+    return "initially deferred" if initially_deferred else ("deferrable" if deferrable else "not deferrable")
+
 
 _WHEN = re.compile(r" WHEN \((.*)\) EXECUTE (?:FUNCTION|PROCEDURE) ", re.S)
 
@@ -59,13 +73,17 @@ def _decode(tgtype: int, columns: list[str]) -> tuple[str, tuple[str, ...], str]
 def read_rows(session, schemas: list[str]) -> dict[tuple[str, str, str], TriggerFacts]:
     out = {}
     for schema, table, name, tgtype, columns, fschema, fname, definition, comment, nargs, raw_args, old_table, \
-            new_table, enabled in session.query(TRIGGERS_SQL, schemas=schemas):
+            new_table, enabled, constraint, deferrable, deferred, from_schema, from_table in session.query(
+                TRIGGERS_SQL, schemas=schemas):
         args = [a.decode() for a in bytes(raw_args).split(b"\0")[:nargs]]  # each argument ends in a NUL byte
         timing, events, for_each = _decode(tgtype, columns)
         when = _WHEN.search(definition)
         out[(schema, table, name)] = TriggerFacts(timing, events, for_each, (fschema, fname),
                                                   when.group(1) if when else None, comment, tuple(args),
-                                                  (old_table, new_table), _FIRING[enabled], definition)
+                                                  (old_table, new_table), _FIRING[enabled],
+                                                  deferral(constraint, deferrable, deferred),
+                                                  (from_schema, from_table) if from_table is not None else None,
+                                                  definition)
     return out
 
 
@@ -109,7 +127,8 @@ def expect(project: m.Project, normalizer, positions: Positions, unverified: Unv
                 when = request.result.when
             out[key] = TriggerFacts(trigger.timing, _events(trigger), trigger.for_each, trigger.function, when,
                                     trigger.comment, trigger.args, (trigger.old_table, trigger.new_table),
-                                    trigger.firing)
+                                    trigger.firing,
+                                    deferral(trigger.constraint, trigger.deferrable, trigger.initially_deferred))
         return {"trigger": out}
 
     return facts

@@ -22,6 +22,22 @@ def _transition(tables: tuple[str | None, str | None]) -> str:
     return ", ".join(named) or "none"
 
 
+def _constraint(value: str | None) -> str:
+    if not value:
+        return "an ordinary trigger"
+    return f"{'an' if value[0] in 'aeiou' else 'a'} {value} constraint trigger"
+
+
+def _from(table: tuple[str, str] | None) -> str:
+    return f"from {'.'.join(table)}" if table else "none"
+
+
+_FACETS = {"timing": ("timing", _show), "events": ("events", _show), "for_each": ("for each", _show),
+           "function": ("function", _show), "when": ("when", _show), "args": ("args", _show),
+           "transition": ("transition tables", _transition), "firing": ("firing", _show),
+           "constraint": ("kind", _constraint), "constraint_from": ("referenced table", _from)}
+
+
 def compare(want, have, report, unverified) -> None:
     present = want.tables.keys() | have.tables.keys()
     mine, theirs = want["trigger"], have["trigger"]
@@ -37,11 +53,9 @@ def compare(want, have, report, unverified) -> None:
         a, b = theirs[key], mine[key]
         if b is None:
             continue
-        for facet in ("timing", "events", "for_each", "function", "when", "args", "transition", "firing"):
+        for facet, (label, show) in _FACETS.items():
             x, y = getattr(a, facet), getattr(b, facet)
             if x != y:
-                show = _transition if facet == "transition" else _show
-                label = "transition tables" if facet == "transition" else facet.replace("_", " ")
                 report.add("trigger.changed", key, f"{label} of trigger {key[2]} on {key[0]}.{key[1]} is "
                                                    f"{show(x)} in the database, {show(y)} in the spec",
                            at=("trigger", key))

@@ -9,7 +9,8 @@ def build(draft: Draft) -> None:
     for key, facts in draft.source.facts["trigger"].items():
         if not draft.own("trigger", key):
             continue
-        if key[:2] in draft.source.facts["view"]:  # a spec's triggers are on tables: this one is kept as SQL
+        # A spec's triggers are on tables and name no other table: these are kept as SQL.
+        if key[:2] in draft.source.facts["view"] or facts.constraint_from is not None:
             draft.raw(draft.stage_of("trigger", key), "trigger", f"trigger {key[2]} on {key[0]}.{key[1]}",
                       lower_keywords(facts.definition) + ";")
             continue
@@ -19,7 +20,12 @@ def build(draft: Draft) -> None:
                 events.append({"update": [c.strip() for c in event.removeprefix("update of ").split(",")]})
             else:
                 events.append(event)
-        entry: dict = {"name": key[2], "timing": facts.timing, "events": events}
+        entry: dict = {"name": key[2]}
+        if facts.constraint is not None:
+            entry["constraint"] = True
+            if facts.constraint != "not deferrable":
+                entry[facts.constraint.replace(" ", "_")] = True
+        entry |= {"timing": facts.timing, "events": events}
         if facts.for_each != "row":
             entry["for_each"] = facts.for_each
         if facts.when is not None:

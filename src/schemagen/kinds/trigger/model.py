@@ -32,6 +32,11 @@ class Trigger(_Brief):
     #: When it fires (``session_replication_role``): origin (enabled, the default), disabled,
     #: replica, always.
     firing: str = "origin"
+    #: ``create constraint trigger``: an after-row trigger whose firing can wait for the commit
+    #: (``deferrable``, ``initially_deferred``), as a deferred foreign key's check does.
+    constraint: bool = False
+    deferrable: bool = False
+    initially_deferred: bool = False
     comment: str | None = None
     #: The table it is on; set from the table (or attachment) that lists it.
     table: tuple[str, str] = ("public", "")
@@ -80,6 +85,15 @@ def build(builder, data: dict[str, Any], path: tuple, table: tuple[str, str], co
     referencing = data.get("referencing", {})
     if referencing and timing != "after":
         builder.error(path + ("referencing",), "E106", "transition tables belong to after triggers", key=True)
+    constraint = data.get("constraint", False)
+    initially_deferred = data.get("initially_deferred", False)
+    deferrable = data.get("deferrable", False) or initially_deferred
+    if constraint and (timing != "after" or for_each != "row" or referencing):
+        builder.error(path + ("constraint",), "E106", "a constraint trigger is an after trigger for each row, "
+                      "without transition tables", key=True)
+    if deferrable and not constraint:
+        builder.error(path + ("initially_deferred" if "initially_deferred" in data else "deferrable",), "E106",
+                      "only a constraint trigger can be deferred; add 'constraint: true'", key=True)
     transition = {side: builder.ident(referencing[side], path + ("referencing", side), "transition table name")
                   for side in ("old_table", "new_table") if side in referencing}
     return Trigger(
@@ -93,6 +107,9 @@ def build(builder, data: dict[str, Any], path: tuple, table: tuple[str, str], co
         old_table=transition.get("old_table"),
         new_table=transition.get("new_table"),
         firing=FIRING[data.get("enabled", True)],
+        constraint=constraint,
+        deferrable=deferrable,
+        initially_deferred=initially_deferred,
         comment=data.get("comment"),
         table=table,
         waivers=builder.waivers(data, path),
