@@ -591,6 +591,35 @@ def test_dictionaries_and_casts_are_named_not_imported(tmp_path):
         "cast public.mood as text", "text search dictionary public.simple_english"]
 
 
+def test_domain_check_names_and_owners_import(tmp_path):
+    """A domain check's name and validation, and an object another role owns, were lost by an
+    import that called itself proven (ownership came back as grants: a security definer function
+    then ran as the wrong role). Each owner is kept as ``alter … owner to``, with the membership
+    that lets migrations hand the object over, and the role declared."""
+    sql = tmp_path / "owned.sql"
+    sql.write_text("create domain public.email as text check (value ~ '@') constraint email_short "
+                   "check (length(value) < 200);\n"
+                   "alter domain public.email add constraint email_lower check (value = lower(value)) not valid;\n"
+                   "create role app_owner nologin;\ngrant app_owner to postgres;\n"
+                   "grant create on schema public to app_owner;\n"
+                   "create table public.ledger (id int primary key);\n"
+                   "alter table public.ledger owner to app_owner;\n"
+                   "create function public.balance() returns int language sql security definer set search_path = ''\n"
+                   "  as $$ select count(*)::int from public.ledger $$;\n"
+                   "alter function public.balance() owner to app_owner;\n")
+    spec = _spec(_import(from_files([sql], stage_per_file=False)).files)
+    assert spec["domains"] == [{"name": "email", "type": "text", "check": [
+        "VALUE ~ '@'::text", {"name": "email_short", "expression": "length(VALUE) < 200"},
+        {"name": "email_lower", "expression": "VALUE = lower(VALUE)", "not_valid": True}]}]
+    assert spec["external"] == {"roles": ["app_owner"]}
+    assert spec["sql_before"] == [{"name": "role membership app_owner", "sql": "grant app_owner to postgres;"}]
+    assert "grants" not in _table(spec, "ledger") and "grants" not in spec["functions"][0]
+    assert spec["grants"] == [{"schema": "public", "privileges": ["create"], "to": ["app_owner"]}]
+    assert spec["sql_after"] == [
+        {"name": "owner of table public.ledger", "sql": "alter table public.ledger owner to app_owner;"},
+        {"name": "owner of function public.balance()", "sql": "alter function public.balance() owner to app_owner;"}]
+
+
 def test_an_unreachable_database_is_a_usage_error(tmp_path):
     code, out, err = _run("import", "--specs", str(tmp_path / "specs"), "--db", "postgresql://nobody@127.0.0.1:1/x")
     assert code == 2 and "Traceback" not in err

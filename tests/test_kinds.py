@@ -126,6 +126,11 @@ DRIFTS = [
      "values of type public.trip_status are planned, active, done, cancelled in the database"),
     ("domain", "alter domain money_amount set not null", 20,
      "not null of domain public.money_amount is True in the database, False in the spec"),
+    ("domain check", "alter domain money_amount drop constraint money_amount_check", 20,
+     "check (VALUE >= 0::numeric) of domain public.money_amount is missing from the database"),
+    ("extra domain check", "alter domain money_amount add constraint money_cap check (value < 1000000) not valid", 20,
+     "the database has check money_cap (VALUE < 1000000::numeric) on domain public.money_amount, which the "
+     "spec does not define"),
     ("sequence", "alter sequence trip_number increment by 5", 26,
      "increment of sequence public.trip_number differ between the database and the spec"),
     ("sequence cache", "alter sequence trip_number cache 50", 26,

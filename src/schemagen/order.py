@@ -138,7 +138,7 @@ def _object_nodes(stage: m.Stage) -> list[Node]:
         elif isinstance(obj, Domain):
             requires = _schema_ref(obj.schema) | references(obj.default)
             for check in obj.checks:
-                requires |= references(check)
+                requires |= references(check.expression)
             ref = _type_ref(obj.type)
             if ref:
                 requires.add(ref)

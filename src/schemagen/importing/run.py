@@ -440,7 +440,7 @@ class _Inputs:
         for (kind, schema, name), (when, sql) in self.raw_objects.items():
             # Types go before everything, in the first stage; the rest after everything, in the last.
             draft.add(stages[0] if when == "sql_before" else stages[-1], when,
-                      {"name": f"{kind} {schema}" if kind in ("schema", "schema comment") else f"{kind} {schema}.{name}"
+                      {"name": f"{kind} {schema}" if kind in ("schema", "schema comment", "owner of schema") else f"{kind} {schema}.{name}"
                        if schema else f"{kind} {name}", "sql": sql},
                       kind, raw=True)
         return draft
@@ -563,6 +563,9 @@ def _roles_named(entries) -> list[str]:
                 walk(inner)
 
     walk({key: value for key, value in entries.items() if key not in ("sql_before", "sql_after")})
+    for block in entries.get("sql_before", []) + entries.get("sql_after", []):
+        if block["name"].startswith(("owner of ", "role membership ")):
+            found.update(unmodelled.roles_in(block["sql"]))
     return sorted(found - set(BUILTIN_ROLES) - set(platform.ROLES))
 
 
@@ -651,9 +654,15 @@ def _round_trip(server, project: m.Project, source: Catalog, raw_objects: dict, 
     finally:
         session.close()
     found, privileges, names = compare(source, made)
+    unowned = set()
     for key, (_, sql) in sorted(raw_objects.items()):
         if made_raw.get(key, (None, None))[1] != sql:
             found.append(f"{key[0]} {key[1]}.{key[2]}: kept as raw SQL, but the round trip does not make it the same")
+            if key[0].startswith("owner of "):
+                unowned.add((key[1], key[2].split("(")[0]))
+    # An object's privileges follow its owner: while the owner did not take (a schema privilege
+    # it needs comes with the next draft), they say nothing the next draft should grant.
+    privileges = {key: holds for key, holds in privileges.items() if (key[1], key[2]) not in unowned}
     return problems + found, privileges, names
 
 

@@ -71,6 +71,47 @@ where n.nspname = any(:schemas)
   and not exists (select from pg_depend d where d.objid = s.oid and d.deptype = 'e')
 """
 
+#: The role migrations run as, which owns what they make: any other owner is said by a raw block.
+MIGRATION_ROLE = "postgres"
+
+#: Objects another role owns (``alter table … owner to …``): a security definer function runs as its
+#: owner, and a table's owner skips its RLS, so an owner is never left to default. Sequences a column
+#: owns and indexes follow their table; the public schema is the platform's.
+_OWNERS = """
+select n.nspname, case c.relkind when 'v' then 'view' when 'm' then 'materialized view'
+                                  when 'S' then 'sequence' else 'table' end,
+       quote_ident(n.nspname) || '.' || quote_ident(c.relname), c.relname, r.rolname
+from pg_class c join pg_namespace n on n.oid = c.relnamespace join pg_roles r on r.oid = c.relowner
+where n.nspname = any(:schemas) and c.relkind in ('r', 'p', 'v', 'm', 'S') and r.rolname <> :migration_role
+  and not exists (select from pg_depend d where d.objid = c.oid
+                  and (d.deptype = 'e' or d.deptype in ('a', 'i') and d.refclassid = 'pg_class'::regclass))
+union all
+select n.nspname, case p.prokind when 'p' then 'procedure' else 'function' end,
+       quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' || pg_get_function_identity_arguments(p.oid)
+       || ')', p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', r.rolname
+from pg_proc p join pg_namespace n on n.oid = p.pronamespace join pg_roles r on r.oid = p.proowner
+where n.nspname = any(:schemas) and p.prokind in ('f', 'p') and r.rolname <> :migration_role
+  and not exists (select from pg_depend d where d.objid = p.oid and d.deptype in ('e', 'i'))
+union all
+select n.nspname, case t.typtype when 'd' then 'domain' else 'type' end,
+       quote_ident(n.nspname) || '.' || quote_ident(t.typname), t.typname, r.rolname
+from pg_type t join pg_namespace n on n.oid = t.typnamespace join pg_roles r on r.oid = t.typowner
+where n.nspname = any(:schemas) and r.rolname <> :migration_role
+  and (t.typtype in ('d', 'e', 'r') or t.typtype = 'c' and (select relkind from pg_class where oid = t.typrelid) = 'c')
+  and not exists (select from pg_depend d where d.objid = t.oid and d.deptype = 'e')
+union all
+select n.nspname, 'schema', quote_ident(n.nspname), n.nspname, r.rolname
+from pg_namespace n join pg_roles r on r.oid = n.nspowner
+where n.nspname = any(:schemas) and n.nspname <> 'public' and r.rolname <> :migration_role
+"""
+
+#: Roles the migration role was made a member of (``grant app_owner to postgres``), which handing
+#: an object to another owner needs.
+_MEMBERSHIPS = """
+select g.rolname from pg_auth_members a join pg_roles g on g.oid = a.roleid join pg_roles u on u.oid = a.member
+where u.rolname = :migration_role and g.rolname !~ '^pg_'
+"""
+
 _EXCLUSIONS = """
 select n.nspname, c.relname, con.conname, pg_get_constraintdef(con.oid)
 from pg_constraint con join pg_class c on c.oid = con.conrelid join pg_namespace n on n.oid = c.relnamespace
@@ -221,6 +262,30 @@ def _statistics(session, schemas: list[str]) -> Iterator[Entry]:
         yield ("statistics", schema, name), ("sql_after", made)
 
 
+def _owners(session, schemas: list[str]) -> Iterator[Entry]:
+    for schema, kind, target, name, role in session.query(_OWNERS, schemas=schemas, migration_role=MIGRATION_ROLE):
+        yield (f"owner of {kind}", schema, name), ("sql_after", f"alter {kind} {target} owner to {quote_ident(role)};")
+
+
+def _memberships(session, schemas: list[str]) -> Iterator[Entry]:
+    for (role,) in session.query(_MEMBERSHIPS, migration_role=MIGRATION_ROLE):
+        yield ("role membership", "", role), ("sql_before", f"grant {quote_ident(role)} to {MIGRATION_ROLE};")
+
+
+def roles_in(sql: str) -> list[str]:
+    """The role a raw owner or membership block names (``… owner to r;``, ``grant r to …;``), so the
+    stage can declare it."""
+    from ..sqltokens import tokenize
+
+    tokens = [t for t in tokenize(sql) if t.text != ";"]
+    words = [t.text.lower() for t in tokens]
+    if words[:1] == ["grant"] and len(tokens) >= 2:
+        return [tokens[1].ident]
+    if words[-3:-1] == ["owner", "to"]:
+        return [tokens[-1].ident]
+    return []
+
+
 def _exclusions(session, schemas: list[str]) -> Iterator[Entry]:
     for schema, table, name, definition in session.query(_EXCLUSIONS, schemas=schemas):
         yield ("constraint", schema, f"{table}.{name}"), (
@@ -303,7 +368,7 @@ def _empty_schemas(session, schemas: list[str]) -> Iterator[Entry]:
 
 
 _READERS = (_procedures, _composites, _ranges, _statistics, _exclusions, _rules, _storage, _table_settings,
-            _column_settings, _identities, _default_privileges, _comments, _empty_schemas)
+            _column_settings, _identities, _default_privileges, _comments, _empty_schemas, _owners, _memberships)
 
 
 def read(session, schemas: list[str]) -> Unmodelled:

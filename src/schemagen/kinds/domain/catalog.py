@@ -1,4 +1,6 @@
-"""Domains in a catalog: base type, not null, default and checks as PostgreSQL prints them."""
+"""Domains in a catalog: base type, not null, default and checks as PostgreSQL prints them, each
+check with its name and whether it was validated (the spec's unnamed checks are named by
+PostgreSQL, so their names are not expected)."""
 
 from __future__ import annotations
 
@@ -15,14 +17,21 @@ class DomainFacts:
     type: str
     not_null: bool
     default: str | None
-    checks: tuple[str, ...]
+    #: (name, definition without ``NOT VALID``, validated), in the order they were made; an
+    #: expected check the spec leaves unnamed has no name.
+    checks: tuple[tuple[str | None, str, bool], ...]
     comment: str | None = None
 
 
 DOMAINS_SQL = """
 select n.nspname, t.typname, format_type(t.typbasetype, t.typtypmod), t.typnotnull, t.typdefault,
+       array(select c.conname from pg_constraint c where c.contypid = t.oid and c.contype = 'c'
+             order by c.oid)::text[],
        array(select pg_get_constraintdef(c.oid, true) from pg_constraint c where c.contypid = t.oid
-             order by 1)::text[], obj_description(t.oid, 'pg_type')
+             and c.contype = 'c' order by c.oid)::text[],
+       array(select c.convalidated from pg_constraint c where c.contypid = t.oid and c.contype = 'c'
+             order by c.oid)::boolean[],
+       obj_description(t.oid, 'pg_type')
 from pg_type t join pg_namespace n on n.oid = t.typnamespace
 where t.typtype = 'd' and n.nspname = any(:schemas)
   and not exists (select from pg_depend d where d.objid = t.oid and d.deptype = 'e')
@@ -30,8 +39,11 @@ where t.typtype = 'd' and n.nspname = any(:schemas)
 
 
 def read_rows(session, schemas: list[str]) -> dict[tuple[str, str], DomainFacts]:
-    return {(schema, name): DomainFacts(base, not_null, default, tuple(checks), comment)
-            for schema, name, base, not_null, default, checks, comment in session.query(DOMAINS_SQL, schemas=schemas)}
+    return {(schema, name): DomainFacts(base, not_null, default, tuple(
+                (check, definition.removesuffix(" NOT VALID"), validated)
+                for check, definition, validated in zip(names, definitions, validity, strict=True)), comment)
+            for schema, name, base, not_null, default, names, definitions, validity, comment
+            in session.query(DOMAINS_SQL, schemas=schemas)}
 
 
 def read(session, schemas: list[str], tables: set) -> dict[str, dict]:
@@ -44,7 +56,7 @@ def scratch_statement(domain: Domain) -> str:
         sql += f" default {domain.default}"
     if domain.not_null:
         sql += " not null"
-    return sql + "".join(f" check ({check}\n)" for check in domain.checks)
+    return sql + "".join(f" check ({check.expression}\n)" for check in domain.checks)
 
 
 def expect(project: m.Project, normalizer, positions: Positions, unverified: Unverified) -> Callable[[], dict]:
@@ -62,7 +74,10 @@ def expect(project: m.Project, normalizer, positions: Positions, unverified: Unv
                 unverified.add("domain", domain.key)
                 out[domain.key] = None
                 continue
-            out[domain.key] = replace(request.result[1], comment=domain.comment)
+            made = request.result[1]  # in the scratch schema, under its own name: checks in the spec's order
+            checks = tuple((check.name, definition, not check.not_valid)
+                           for check, (_, definition, _) in zip(domain.checks, made.checks, strict=True))
+            out[domain.key] = replace(made, checks=checks, comment=domain.comment)
         return {"domain": out}
 
     return facts

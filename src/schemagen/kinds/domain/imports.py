@@ -14,9 +14,28 @@ def build(draft: Draft) -> None:
             entry["not_null"] = True
         if facts.default is not None:
             entry["default"] = facts.default
-        checks = [strip_parens(c.removeprefix("CHECK ")) for c in facts.checks]
+        checks = _checks(key[1], facts.checks)
         if checks:
             entry["check"] = checks[0] if len(checks) == 1 else checks
         if facts.comment is not None:
             entry["comment"] = facts.comment
         draft.add(draft.stage_of("domain", key), "domains", entry, "domain")
+
+
+def _checks(domain: str, checks: tuple) -> list:
+    """Each check as the spec writes it: a bare expression where PostgreSQL would give it the
+    name it has (``<domain>_check``, then ``<domain>_check1`` …, the first one free), else with its
+    name; ``not_valid`` where it was never validated."""
+    taken: set[str] = set()
+    out: list = []
+    for name, definition, validated in checks:
+        default = next(candidate for i in range(len(checks) + 1)
+                       if (candidate := f"{domain}_check{i or ''}") not in taken)
+        taken.add(name)
+        expression = strip_parens(definition.removeprefix("CHECK "))
+        if name == default and validated:
+            out.append(expression)
+        else:
+            out.append(({} if name == default else {"name": name}) | {"expression": expression}
+                       | ({} if validated else {"not_valid": True}))
+    return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...model import NOWHERE, SourcePos, Waiver, _Brief
+from ...model import NOWHERE, Check, SourcePos, Waiver, _Brief
 
 
 @dataclass(frozen=True, repr=False)
@@ -15,7 +15,9 @@ class Domain(_Brief):
     type: str
     not_null: bool = False
     default: str | None = None
-    checks: tuple[str, ...] = ()
+    #: Each check by itself (``create domain`` names those the spec leaves unnamed ``<domain>_check``,
+    #: ``<domain>_check1`` …); one added ``not valid`` leaves the values already stored unchecked.
+    checks: tuple[Check, ...] = ()
     comment: str | None = None
     waivers: tuple[Waiver, ...] = ()
     pos: SourcePos = field(default=NOWHERE, compare=False)
@@ -23,6 +25,14 @@ class Domain(_Brief):
     @property
     def key(self) -> tuple[str, str]:
         return (self.schema, self.name)
+
+
+def _check(builder, raw: str | dict, path: tuple) -> Check:
+    if isinstance(raw, str):
+        return Check(builder.fragment(raw, path, "check"), pos=builder.pos(path))
+    name = builder.ident(raw["name"], path + ("name",), "check name") if "name" in raw else None
+    return Check(builder.fragment(raw["expression"], path + ("expression",), "check"), name=name,
+                 not_valid=raw.get("not_valid", False), pos=builder.pos(path))
 
 
 def build(builder, data: dict[str, Any], path: tuple) -> Domain:
@@ -46,7 +56,7 @@ def build(builder, data: dict[str, Any], path: tuple) -> Domain:
         type=builder.column_type(data["type"], path + ("type",)),
         not_null=data.get("not_null", False),
         default=default,
-        checks=tuple(builder.fragment(c, a, "check") for c, a in zip(checks, at, strict=True)),
+        checks=tuple(_check(builder, c, a) for c, a in zip(checks, at, strict=True)),
         comment=data.get("comment"),
         waivers=builder.waivers(data, path),
         pos=builder.pos(path),
