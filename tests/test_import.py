@@ -609,8 +609,8 @@ def test_domain_check_names_and_owners_import(tmp_path):
                    "alter function public.balance() owner to app_owner;\n")
     spec = _spec(_import(from_files([sql], stage_per_file=False)).files)
     assert spec["domains"] == [{"name": "email", "type": "text", "check": [
-        "VALUE ~ '@'::text", {"name": "email_short", "expression": "length(VALUE) < 200"},
-        {"name": "email_lower", "expression": "VALUE = lower(VALUE)", "not_valid": True}]}]
+        "value ~ '@'::text", {"name": "email_short", "expression": "length(value) < 200"},
+        {"name": "email_lower", "expression": "value = lower(value)", "not_valid": True}]}]
     assert spec["external"] == {"roles": ["app_owner"]}
     assert spec["sql_before"] == [{"name": "role membership app_owner", "sql": "grant app_owner to postgres;"}]
     assert "grants" not in _table(spec, "ledger") and "grants" not in spec["functions"][0]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...importing.draft import Draft, short_type, strip_parens
+from ...importing.draft import Draft, pretty, short_type
 
 
 def build(draft: Draft) -> None:
@@ -32,7 +32,7 @@ def _checks(domain: str, checks: tuple) -> list:
         default = next(candidate for i in range(len(checks) + 1)
                        if (candidate := f"{domain}_check{i or ''}") not in taken)
         taken.add(name)
-        expression = strip_parens(definition.removeprefix("CHECK "))
+        expression = pretty(definition.removeprefix("CHECK "))
         if name == default and validated:
             out.append(expression)
         else:
