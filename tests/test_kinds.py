@@ -528,6 +528,47 @@ def test_constraint_triggers_are_after_row_triggers(tmp_path):
         ("E106", "only a constraint trigger can be deferred; add 'constraint: true'")]
 
 
+COUNTERS = """\
+stage: 1
+title: Counters
+platform: supabase
+sequences:
+  - name: ticket_no
+    grants:
+      - {privileges: [usage], to: [authenticated]}
+      - {privileges: [all], to: [anon], revoke: true}
+tables:
+  - name: tickets
+    comment: Tickets.
+    columns:
+      - {name: id, type: bigint, primary_key: true, default: nextval('public.ticket_no')}
+      - {name: topic, type: text}
+views:
+  - name: topic_counts
+    materialized: true
+    query: select topic, count(*) as n from public.tickets group by topic
+sql_after:
+  - name: topic counts key
+    sql: create unique index topic_counts_topic on public.topic_counts (topic);
+"""
+
+
+def test_sequence_grants_are_made_compared_and_repaired_and_a_raw_index_on_a_materialized_view_is_found(
+        fresh_db, postgres, tmp_path):
+    """A sequence's privileges were not read at all (an import dropped them while calling itself
+    proven); an index raw SQL makes on a materialized view was reported missing, as drift did not
+    read those."""
+    spec, drift_here = built_from(fresh_db, postgres, tmp_path, "counters.yaml", COUNTERS)
+    each_drift_is_reported_and_repaired(fresh_db, spec, drift_here, (
+        ("revoke usage on sequence ticket_no from authenticated", 7,
+         "the spec grants usage on sequence public.ticket_no for authenticated, which the database does not"),
+        ("grant select on sequence ticket_no to anon", 8,
+         "the spec revokes select on sequence public.ticket_no for anon, which the database still grants")))
+    fresh_db.run("drop index topic_counts_topic")
+    code, out, _ = drift_here()
+    assert code == 1 and "creates index public.topic_counts.topic_counts_topic, which the database lacks" in out, out
+
+
 def test_a_grant_or_revoke_this_user_cannot_make_is_a_note_not_a_silent_no_op():
     """PostgreSQL only warns when a grant lacks grant option or a revoke names another's grant,
     so such a repair would change nothing: it is said instead."""

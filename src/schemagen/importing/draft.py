@@ -106,6 +106,7 @@ class Draft:
     tables: dict[tuple[str, str], dict] = field(default_factory=dict)
     functions: dict[tuple[str, str], dict] = field(default_factory=dict)
     views: dict[tuple[str, str], dict] = field(default_factory=dict)
+    sequences: dict[tuple[str, str], dict] = field(default_factory=dict)
     counts: Counter = field(default_factory=Counter)
     #: table → (constraint kind, columns or check definition) → a name PostgreSQL would not give.
     constraint_names: dict[tuple[str, str], dict[tuple, str]] = field(default_factory=dict)

@@ -1,6 +1,7 @@
 """What a schema holds that the spec language does not model: kept as raw SQL, never dropped.
 
-Procedures, composite and range types, extended statistics, exclusion constraints, rules, storage parameters (``with
+Procedures, composite and range types, extended statistics, exclusion constraints, rules, comments on
+a view's columns, a materialized view's indexes, storage parameters (``with
 (fillfactor = 70)`` on a table or materialized view), unlogged tables, replica identity (Supabase
 Realtime's ``replica identity full``), inheritance, column compression, storage and statistics
 settings, an identity's sequence options, default privileges for every schema, comments on
@@ -110,6 +111,25 @@ where n.nspname = any(:schemas) and n.nspname <> 'public' and r.rolname <> :migr
 _MEMBERSHIPS = """
 select g.rolname from pg_auth_members a join pg_roles g on g.oid = a.roleid join pg_roles u on u.oid = a.member
 where u.rolname = :migration_role and g.rolname !~ '^pg_'
+"""
+
+#: What a view or materialized view holds besides its query: comments on its columns, and a
+#: materialized view's indexes (``refresh … concurrently`` needs a unique one).
+_VIEW_COLUMN_COMMENTS = """
+select n.nspname, c.relname, a.attname, d.description
+from pg_class c join pg_namespace n on n.oid = c.relnamespace
+join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+join pg_description d on d.objoid = c.oid and d.classoid = 'pg_class'::regclass and d.objsubid = a.attnum
+where n.nspname = any(:schemas) and c.relkind in ('v', 'm')
+  and not exists (select from pg_depend e where e.objid = c.oid and e.deptype = 'e')
+"""
+
+_VIEW_INDEXES = """
+select n.nspname, c.relname, ic.relname, pg_get_indexdef(i.indexrelid), obj_description(ic.oid, 'pg_class')
+from pg_index i join pg_class ic on ic.oid = i.indexrelid join pg_class c on c.oid = i.indrelid
+join pg_namespace n on n.oid = c.relnamespace
+where n.nspname = any(:schemas) and c.relkind = 'm'
+  and not exists (select from pg_depend e where e.objid = c.oid and e.deptype = 'e')
 """
 
 _EXCLUSIONS = """
@@ -286,6 +306,18 @@ def roles_in(sql: str) -> list[str]:
     return []
 
 
+def _view_extras(session, schemas: list[str]) -> Iterator[Entry]:
+    for schema, view, column, comment in session.query(_VIEW_COLUMN_COMMENTS, schemas=schemas):
+        yield ("view column comment", schema, f"{view}.{column}"), (
+            "sql_after", f"comment on column {qualified(schema, view)}.{quote_ident(column)} is "
+                         f"{quote_literal(comment)};")
+    for schema, view, name, definition, comment in session.query(_VIEW_INDEXES, schemas=schemas):
+        made = lower_keywords(definition) + ";"
+        if comment is not None:
+            made += f"\ncomment on index {qualified(schema, name)} is {quote_literal(comment)};"
+        yield ("materialized view index", schema, f"{view}.{name}"), ("sql_after", made)
+
+
 def _exclusions(session, schemas: list[str]) -> Iterator[Entry]:
     for schema, table, name, definition in session.query(_EXCLUSIONS, schemas=schemas):
         yield ("constraint", schema, f"{table}.{name}"), (
@@ -368,7 +400,8 @@ def _empty_schemas(session, schemas: list[str]) -> Iterator[Entry]:
 
 
 _READERS = (_procedures, _composites, _ranges, _statistics, _exclusions, _rules, _storage, _table_settings,
-            _column_settings, _identities, _default_privileges, _comments, _empty_schemas, _owners, _memberships)
+            _column_settings, _identities, _default_privileges, _comments, _empty_schemas, _owners, _memberships,
+            _view_extras)
 
 
 def read(session, schemas: list[str]) -> Unmodelled:

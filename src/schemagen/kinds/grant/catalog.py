@@ -55,6 +55,14 @@ cross join lateral aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
 left join pg_roles r on r.oid = a.grantee
 where n.nspname = any(:schemas)
 """,
+    "sequence": f"""
+select n.nspname, c.relname, '', coalesce(r.rolname, 'public'), lower(a.privilege_type),
+{AUTHORITY.format(owner="c.relowner")}
+from pg_class c join pg_namespace n on n.oid = c.relnamespace
+cross join lateral aclexplode(coalesce(c.relacl, acldefault('s', c.relowner))) a
+left join pg_roles r on r.oid = a.grantee
+where c.relkind = 'S' and n.nspname = any(:schemas)
+""",
     "schema": f"""
 select '', n.nspname, '', coalesce(r.rolname, 'public'), lower(a.privilege_type),
 {AUTHORITY.format(owner="n.nspowner")}
@@ -121,6 +129,7 @@ def expect(project: m.Project, normalizer, positions: Positions, unverified: Unv
     from ...normalize import Owner
     from ..function.model import Function
     from ..grant.model import SchemaGrant
+    from ..sequence.model import Sequence
     from ..view.model import View
 
     said: list[tuple[tuple, bool, m.SourcePos]] = []
@@ -137,6 +146,12 @@ def expect(project: m.Project, normalizer, positions: Positions, unverified: Unv
         relation(table.schema, table.name, table.grants, "table")
     for view in project.objects(View):
         relation(view.schema, view.name, view.grants, "view")
+    for sequence in project.objects(Sequence):
+        for grant in sequence.grants:
+            for role in grant.roles:
+                for privilege in grant.expanded("sequence"):
+                    said.append((("sequence", sequence.schema, sequence.name, "", role, privilege), not grant.revoke,
+                                 grant.pos))
     functions = []
     for function in project.objects(Function):
         if function.grants:

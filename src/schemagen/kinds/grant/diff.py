@@ -15,6 +15,8 @@ def _on(key: tuple) -> str:
         return f"table {qualified(schema, name)}"
     if kind == "function":
         return f"function {qualified(schema, name)}({detail})"
+    if kind == "sequence":
+        return f"sequence {qualified(schema, name)}"
     return f"schema {quote_ident(name)}"
 
 

@@ -6,6 +6,7 @@ a grant or a revoke."""
 from __future__ import annotations
 
 from ...importing.draft import PLATFORM_SCHEMAS, Draft
+from ...sqltext import qualified, quote_ident
 
 
 def build(draft: Draft) -> None:
@@ -35,6 +36,11 @@ def _place(draft: Draft, kind: str, a: str, b: str, entry: dict, signature: str 
         return
     if kind == "function":
         host = draft.functions.get((a, b))
+    elif kind == "sequence":
+        host = draft.sequences.get((a, b))
+        if host is None:  # a column's own (identity, serial): the spec names no such sequence
+            _kept_as_sql(draft, entry, f"sequence {a}.{b}", f"sequence {qualified(a, b)}")
+            return
     elif (a, b) in draft.views:
         host = draft.views[(a, b)]
     else:
@@ -42,13 +48,14 @@ def _place(draft: Draft, kind: str, a: str, b: str, entry: dict, signature: str 
     if host is None and a not in PLATFORM_SCHEMAS:
         return  # on an object the import leaves out (an aggregate), which it names
     if host is None:  # on a platform function: the grant is kept as SQL
-        from ...sqltext import qualified, quote_ident
-
-        roles = ", ".join("public" if r == "public" else quote_ident(r) for r in entry["to"])
-        verb, direction = ("revoke", "from") if entry.get("revoke") else ("grant", "to")
-        draft.raw(max(draft.stages or [1]), "grant", f"{verb} on {a}.{b}({signature})",
-                  f"{verb} {', '.join(entry['privileges'])} on function {qualified(a, b)}({signature}) "
-                  f"{direction} {roles};")
+        _kept_as_sql(draft, entry, f"{a}.{b}({signature})", f"function {qualified(a, b)}({signature})")
         return
     host.setdefault("grants", []).append(entry)
     draft.counts[("grant", "native")] += 1
+
+
+def _kept_as_sql(draft: Draft, entry: dict, label: str, on: str) -> None:
+    roles = ", ".join("public" if r == "public" else quote_ident(r) for r in entry["to"])
+    verb, direction = ("revoke", "from") if entry.get("revoke") else ("grant", "to")
+    draft.raw(max(draft.stages or [1]), "grant", f"{verb} on {label}",
+              f"{verb} {', '.join(entry['privileges'])} on {on} {direction} {roles};")

@@ -1,4 +1,5 @@
-"""Privileges given to roles (or taken from them), on a table, a column, a function, a view or a schema."""
+"""Privileges given to roles (or taken from them), on a table, a column, a function, a view, a sequence
+or a schema."""
 
 from __future__ import annotations
 
@@ -56,6 +57,7 @@ _VALID = {
     "table": {"all", "select", "insert", "update", "delete", "truncate", "references", "trigger"},
     "view": {"all", "select", "insert", "update", "delete", "truncate", "references", "trigger"},
     "function": {"all", "execute"},
+    "sequence": {"all", "select", "update", "usage"},
     "schema": {"all", "usage", "create"},
     "tables": {"all", "select", "insert", "update", "delete", "truncate", "references", "trigger"},
     "functions": {"all", "execute"},

@@ -110,9 +110,17 @@ def read_index_rows(session, schemas: list[str]) -> dict[tuple[str, str, str], I
     return out
 
 
+_MATERIALIZED_VIEWS = """
+select n.nspname, c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+where c.relkind = 'm' and n.nspname = any(:schemas)
+"""
+
+
 def read(session, schemas: list[str], tables: set[tuple[str, str]]) -> dict[str, dict]:
-    """The indexes of the tables read (a scratch schema's are the normaliser's business)."""
-    return {"index": {key: facts for key, facts in read_index_rows(session, schemas).items() if key[:2] in tables}}
+    """The indexes of the tables read (a scratch schema's are the normaliser's business), and of
+    materialized views (a spec makes those in raw SQL, which drift must find)."""
+    hosts = tables | {tuple(row) for row in session.query(_MATERIALIZED_VIEWS, schemas=schemas)}
+    return {"index": {key: facts for key, facts in read_index_rows(session, schemas).items() if key[:2] in hosts}}
 
 
 def expect(project: m.Project, normalizer, positions: Positions,

@@ -50,8 +50,8 @@ def build(draft: Draft) -> None:
     from ...load import _names, derive_index_name
 
     for key, facts in draft.source.facts["index"].items():
-        if not draft.own("index", key):
-            continue
+        if not draft.own("index", key) or key[:2] in draft.source.facts["view"]:
+            continue  # a materialized view's indexes are kept as raw SQL (``unmodelled``)
         schema, table, name = key
         written = draft.spelling.indexes.get((schema, name)) if draft.spelled("index", key) else None
         keys = written["elements"] if written else list(facts.keys)

@@ -34,4 +34,5 @@ def build(draft: Draft) -> None:
             entry["owned_by"] = ".".join(facts.owned_by)
         if facts.comment is not None:
             entry["comment"] = facts.comment
+        draft.sequences[key] = entry
         draft.add(draft.stage_of("sequence", key), "sequences", entry, "sequence")

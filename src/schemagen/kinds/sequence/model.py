@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...model import NOWHERE, SourcePos, Waiver, _Brief
+from ..grant.model import Grant, build_grants
 
 
 @dataclass(frozen=True, repr=False)
@@ -23,6 +24,9 @@ class Sequence(_Brief):
     #: (table, column) whose drop drops the sequence.
     owned_by: tuple[str, str] | None = None
     comment: str | None = None
+    #: Who may take values (``usage``, ``select``, ``update``): an insert into a table whose default
+    #: is this sequence's ``nextval`` needs ``usage`` for the inserting role.
+    grants: tuple[Grant, ...] = ()
     waivers: tuple[Waiver, ...] = ()
     pos: SourcePos = field(default=NOWHERE, compare=False)
 
@@ -57,6 +61,7 @@ def build(builder, data: dict[str, Any], path: tuple) -> Sequence:
         cache=data.get("cache", 1),
         owned_by=owned_by,
         comment=data.get("comment"),
+        grants=build_grants(builder, data.get("grants", []), path + ("grants",), "sequence"),
         waivers=builder.waivers(data, path),
         pos=builder.pos(path),
     )
