@@ -35,7 +35,8 @@ def test_cases_cover_every_builtin_template():
     assert names == {"macros.sql.j2", "table.sql.j2", "stage.sql.j2", "er.mmd.j2", "stage.md.j2",
                      "index.md.j2", "policy.sql.j2", "index.sql.j2", "extension.sql.j2", "enum.sql.j2",
                      "function.sql.j2", "trigger.sql.j2", "view.sql.j2", "schema_grant.sql.j2", "domain.sql.j2",
-                     "sequence.sql.j2", "publication.sql.j2", "table_grants.sql.j2", "bucket.sql.j2", "reference.md.j2"}
+                     "sequence.sql.j2", "publication.sql.j2", "table_grants.sql.j2", "bucket.sql.j2", "reference.md.j2",
+                     "foreign_key.sql.j2"}
     kinds = (CASES / "kinds" / "expected" / "sql" / "stage-01-trips-app.sql").read_text()
     for made_by in ("create extension", "create type", "create or replace function", "create trigger",
                     "create view", "grant usage on schema", "revoke all on table", "create policy \"Members",
@@ -44,6 +45,9 @@ def test_cases_cover_every_builtin_template():
     for case in ("features",):
         expected = CASES / case / "expected"
         assert {p.parent.name for p in expected.rglob("*") if p.is_file()} >= {"sql", "docs", "er"}
+    features = (CASES / "features" / "expected" / "sql" / "stage-02-orders.sql").read_text()
+    assert features.endswith("alter table public.carts add constraint carts_newest_line_fk foreign key "
+                             "(newest_line_id) references public.cart_lines(id) on delete set null;\n")
 
 
 def test_rendering_is_deterministic():

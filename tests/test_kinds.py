@@ -16,6 +16,7 @@ from conftest import CASES, need_extension
 from schemagen.cli import main
 from schemagen.diagnostics import SpecError
 from schemagen.load import load_project
+from schemagen.render import render_project
 
 KINDS = CASES / "kinds" / "specs"
 SPEC = KINDS / "stage-01-trips-app.yaml"
@@ -567,6 +568,48 @@ def test_sequence_grants_are_made_compared_and_repaired_and_a_raw_index_on_a_mat
     fresh_db.run("drop index topic_counts_topic")
     code, out, _ = drift_here()
     assert code == 1 and "creates index public.topic_counts.topic_counts_topic, which the database lacks" in out, out
+
+
+TEAMS = """\
+stage: 1
+title: Teams
+tables:
+  - name: teams
+    comment: Teams.
+    columns:
+      - {name: id, type: uuid, primary_key: true, default: gen_random_uuid()}
+      - {name: owner_id, type: uuid, references: {table: members, on_delete: set null, name: teams_owner_fk}}
+  - name: members
+    comment: Members.
+    columns:
+      - {name: id, type: uuid, primary_key: true, default: gen_random_uuid()}
+      - {name: team_id, type: uuid, references: {table: teams, on_delete: cascade}}
+      - {name: level, type: int}
+sql_after:
+  - name: a level never inherited
+    sql: alter table public.members add constraint members_level_check check (level > 0) no inherit;
+  - name: the team reference again
+    sql: alter table public.members add constraint members_team_again foreign key (team_id) references public.teams;
+"""
+
+
+def test_tables_that_reference_each_other_are_made_and_raw_constraints_are_found_by_name(
+        fresh_db, postgres, tmp_path):
+    """Two tables referencing each other were a spec error (E108, break the cycle by hand); the
+    reference to the table written later is now added once both exist. Constraints raw SQL adds by
+    name (a check ``no inherit``, a second copy of a reference) are neither extra nor missing."""
+    spec, drift_here = built_from(fresh_db, postgres, tmp_path, "teams.yaml", TEAMS)
+    sql = render_project(load_project(spec.parent))["sql/stage-01-teams.sql"]
+    assert sql.index("create table public.members") < sql.index(
+        "alter table public.teams add constraint teams_owner_fk foreign key (owner_id) references public.members(id) "
+        "on delete set null;") < sql.index("-- a level never inherited")
+    assert "  owner_id uuid\n);" in sql  # the reference is not in create table
+    each_drift_is_reported_and_repaired(fresh_db, spec, drift_here, (
+        ("alter table teams drop constraint teams_owner_fk", 8,
+         "foreign key public.teams(owner_id) → public.members(id) is missing from the database"),))
+    fresh_db.run("alter table members drop constraint members_team_again")
+    code, out, _ = drift_here()
+    assert code == 1 and "creates constraint public.members.members_team_again, which the database lacks" in out
 
 
 def test_a_grant_or_revoke_this_user_cannot_make_is_a_note_not_a_silent_no_op():

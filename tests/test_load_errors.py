@@ -230,15 +230,14 @@ def test_a_cycle_of_references_is_an_error_naming_its_objects(tmp_path):
     spec = """\
 stage: 1
 title: T
-tables:
-  - name: a
-    columns:
-      - {name: id, type: uuid, primary_key: true}
-      - {name: b_id, type: uuid, references: b.id}
-  - name: b
-    columns:
-      - {name: id, type: uuid, primary_key: true}
-      - {name: a_id, type: uuid, references: a.id}
+functions:
+  - name: first_rows
+    returns: setof public.rows_view
+    language: sql
+    body: select * from public.rows_view
+views:
+  - name: rows_view
+    query: select x from public.first_rows() x
 """
     specs = tmp_path / "specs"
     specs.mkdir()
@@ -247,9 +246,10 @@ tables:
         render_project(load_project(specs))
     [d] = info.value.diagnostics
     assert (d.pos.line, d.code) == (4, "E108")
-    assert d.message == ("these objects need each other to exist first, so no order creates them: table public.a "
-                         "→ table public.b → table public.a; break the cycle (for tables, add the foreign key in "
-                         "sql_after)")
+    assert d.message == ("these objects need each other to exist first, so no order creates them: function "
+                         "public.first_rows → view public.rows_view → function public.first_rows; break the cycle "
+                         "(write one of them in sql_after; tables that only reference each other need nothing: "
+                         "the reference closing the loop is added once both exist)")
 
 
 def test_reference_without_depends_on(tmp_path):

@@ -230,6 +230,25 @@ def test_a_hole_the_migration_leaves_alone_is_counted_not_blamed_on_it(tmp_path)
     assert 'create policy "Agents read their tasks"' in migrations(tmp_path)[1].read_text()
 
 
+def test_two_new_tables_that_reference_each_other_are_one_proven_migration(project_dir):
+    """create table cannot name a table not made yet: the reference closing the loop is added after."""
+    assert migrate(project_dir, "new", "initial", "--version", "20260101000000")[0] == 0
+    (project_dir / "specs" / "stage-09-projects.yaml").write_text(
+        "stage: 9\ntitle: Projects\ntables:\n"
+        "  - name: projects\n    comment: Projects.\n    columns:\n"
+        "      - {name: id, type: uuid, primary_key: true}\n"
+        "      - {name: lead_id, type: uuid, references: {table: leads}}\n"
+        "  - name: leads\n    comment: Leads.\n    columns:\n"
+        "      - {name: id, type: uuid, primary_key: true}\n"
+        "      - {name: project_id, type: uuid, references: {table: projects}}\n")
+    code, out, err = migrate(project_dir, "new", "projects", "--version", "20260102000000")
+    assert code == 0, err
+    text = migrations(project_dir)[1].read_text()
+    assert text.index("create table public.projects (\n  id uuid primary key,\n  lead_id uuid\n);") \
+        < text.index("create table public.leads") \
+        < text.index("alter table public.projects add foreign key (lead_id) references public.leads(id);")
+
+
 def test_a_not_null_column_added_to_a_table_with_rows_fails_the_proof_and_writes_nothing(project_dir):
     assert migrate(project_dir, "new", "initial", "--version", "20260101000000")[0] == 0
     edit(project_dir, "stage-01-trips-app.yaml", "      - {name: title, type: text, not_null: true}\n",

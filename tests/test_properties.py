@@ -7,10 +7,10 @@
 
 Spec sets are drawn with hypothesis: tables with keys of both kinds, a dozen column types,
 defaults, value-list and expression checks, uniques, foreign keys between the tables (some
-``match full``; a hand change may add one a second time under another name), names that need
-quoting, policies with owner, subquery and own-table references, and indexes with expressions
-and predicates. Each example builds a real database, so the counts stay small in
-CI; ``SCHEMAGEN_FUZZ_RANDOM=1 SCHEMAGEN_PROPERTY_EXAMPLES=300`` explores for a release.
+``match full``, the first table's to the last closing a loop; a hand change may add one a second
+time under another name), names that need quoting, policies with owner, subquery and own-table
+references, and indexes with expressions and predicates. Each example builds a real database,
+so the counts stay small in CI; ``SCHEMAGEN_FUZZ_RANDOM=1 SCHEMAGEN_PROPERTY_EXAMPLES=300`` explores for a release.
 """
 
 from __future__ import annotations
@@ -125,6 +125,10 @@ def spec_sets(draw) -> dict:
         if indexes:
             table["indexes"] = indexes
         tables.append(table)
+    if len(tables) > 1 and draw(st.booleans()):  # the first table references the last: often a loop
+        last = tables[-1]
+        tables[0]["columns"].append({"name": "last_id", "type": last["columns"][0]["type"],
+                                     "references": {"table": last["name"], "on_delete": "set null"}})
     return {"stage": 1, "title": "Generated", "platform": "supabase", "tables": tables}
 
 

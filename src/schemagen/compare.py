@@ -72,7 +72,13 @@ def _raw_missing(report: Report, actual: Catalog) -> None:
         have = actual.facts.get(family)
         if have is None or (family != "extension" and key[0] not in actual.schemas):
             continue  # not looked for: another schema than those read
-        present = any(k[:2] == key for k in have) if family == "function" else key in have
+        if family == "function":
+            present = any(k[:2] == key for k in have)
+        elif family == "constraint":  # keyed by what it is, not its name: found by the name it was given
+            present = any(k[0] == key[:2] and key[2] in (c.name, *(d.name for d in c.duplicates))
+                          for k, c in have.items())
+        else:
+            present = key in have
         if not present:
             what = ".".join(key)
             report.out.append(Change("note.raw", (family, key), f"raw SQL '{raw.name}' creates {family} {what}, "

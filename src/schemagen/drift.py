@@ -14,6 +14,7 @@ destructive and, without consent, is only listed as a comment, like migra's
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import cached_property
 
 from . import model as m
 from .compare import changes, spec_schemas
@@ -263,6 +264,16 @@ class RepairContext:
 
     def table(self, key: tuple[str, str]) -> m.Table:
         return self.tables[key]
+
+    @cached_property
+    def looping_references(self) -> dict[tuple[str, str], tuple[m.ForeignKey, ...]]:
+        """Per table, the references a migration adds once the other table exists, as the stage's
+        SQL does (``order``): a table created with them would name a table not made yet."""
+        from .order import looping_references
+
+        tables = tuple(self.project.tables)
+        found = looping_references(tables)
+        return {(tables[i].schema, pg_name(tables[i].name)): tuple(fk for fk, _ in found[i]) for i in found}
 
     @staticmethod
     def check(table: m.Table, pos: m.SourcePos) -> m.Check | None:

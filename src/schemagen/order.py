@@ -9,7 +9,10 @@ views, triggers, schema grants, in spec order within each. The house style wins
 wherever dependencies leave a choice, which is why Stage 5, whose order is already
 a valid one, comes out exactly as written; a policy that calls a helper function
 moves after the helper, and a table referencing one written after it moves after
-that one. A cycle is a spec error naming its objects.
+that one. Tables that reference each other (a team's owner is a member, a member's team a
+team) cannot all be made with their references: a reference to a table of the same loop written
+later in the spec is added by ``alter table`` once both exist, as pg_dump adds every one. Any
+other cycle is a spec error naming its objects.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from .references import Ref, references
 
 #: House order of the kinds.
 RANKS = {"schema": 0, "raw before": 1, "extension": 2, "enum": 3, "domain": 3, "sequence": 3, "table": 4,
+         "foreign key": 4,
          "function": 5, "view": 6, "bucket": 6, "trigger": 7, "sequence owner": 8, "publication": 8, "grant": 8, "raw after": 9}
 
 #: Index methods and operator classes that extensions bring.
@@ -43,6 +47,8 @@ class Node:
     pos: m.SourcePos
     #: For a table's policies and indexes: the table they belong to.
     table: m.Table | None = None
+    #: A table's references that close a loop of tables: made later, on their own (``foreign key``).
+    deferred: tuple[m.ForeignKey, ...] = ()
     provides: set[Ref] = field(default_factory=set)
     requires: set[Ref] = field(default_factory=set)
     label: str = ""
@@ -71,8 +77,9 @@ def nodes(stage: m.Stage) -> list[Node]:
                         label=f"schema {schema}"))
     if stage.objects:
         out.extend(_object_nodes(stage))
+    looping = looping_references(stage.tables)
     for t, table in enumerate(stage.tables):
-        out.extend(_table_nodes(table, t))
+        out.extend(_table_nodes(table, t, looping))
     for a, attachment in enumerate(stage.attachments):
         out.extend(_attachment_nodes(attachment, a))
     for i, raw in enumerate(stage.sql_after):
@@ -173,8 +180,65 @@ def _attachment_nodes(attachment: m.Attachment, a: int) -> list[Node]:
     return out
 
 
-def _table_nodes(table: m.Table, t: int) -> list[Node]:
+def looping_references(tables: tuple[m.Table, ...]) -> dict[int, list[tuple[m.ForeignKey, int]]]:
+    """Per table (by spec position), its references that point to a later table of the same loop
+    (strongly connected set) of tables referencing each other, with that table's position. Without
+    them the remaining references all point back, so the tables have an order."""
+    index = {(t.schema, t.name): i for i, t in enumerate(tables)}
+    edges = {i: {index[fk.ref_key] for fk in t.all_foreign_keys if fk.ref_key in index} - {i}
+             for i, t in enumerate(tables)}
+    component = _components(edges)
+    out: dict[int, list[tuple[m.ForeignKey, int]]] = {}
+    for i, table in enumerate(tables):
+        for fk in table.all_foreign_keys:
+            j = index.get(fk.ref_key)
+            if j is not None and j > i and component[i] == component[j]:
+                out.setdefault(i, []).append((fk, j))
+    return out
+
+
+def _components(edges: dict[int, set[int]]) -> dict[int, int]:
+    """Tarjan's strongly connected components, iteratively: node → its component's number."""
+    number: dict[int, int] = {}
+    low: dict[int, int] = {}
+    on_stack: set[int] = set()
+    stack: list[int] = []
+    component: dict[int, int] = {}
+    for root in edges:
+        if root in number:
+            continue
+        work = [(root, iter(sorted(edges[root])))]
+        number[root] = low[root] = len(number)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in number:
+                    number[child] = low[child] = len(number)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(edges[child]))))
+                elif child in on_stack:
+                    low[node] = min(low[node], number[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == number[node]:
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component[member] = node
+                    if member == node:
+                        break
+    return component
+
+
+def _table_nodes(table: m.Table, t: int, looping: dict[int, list[tuple[m.ForeignKey, int]]]) -> list[Node]:
     me = ("relation", table.schema, table.name)
+    deferred = [fk for fk, _ in looping.get(t, ())]
     requires = _schema_ref(table.schema)
     for column in table.columns:
         ref = _type_ref(column.type)
@@ -185,10 +249,17 @@ def _table_nodes(table: m.Table, t: int) -> list[Node]:
     for check in table.all_checks:
         requires |= references(check.expression)
     for fk in table.all_foreign_keys:
-        requires.add(("relation", fk.ref_schema, fk.ref_table))
+        if not any(fk is d for d in deferred):
+            requires.add(("relation", fk.ref_schema, fk.ref_table))
     label = f"table {table.schema}.{table.name}"
     out = [Node("table", table, (RANKS["table"], t, 0), table.pos, table=table,
-                provides={me, ("type", table.schema, table.name)}, requires=requires - {me}, label=label)]
+                provides={me, ("type", table.schema, table.name)}, requires=requires - {me}, label=label,
+                deferred=tuple(deferred))]
+    for k, (fk, j) in enumerate(looping.get(t, ())):
+        out.append(Node("foreign key", fk, (RANKS["foreign key"], j, 3, t, k), fk.pos, table=table,
+                        requires={me, ("relation", fk.ref_schema, fk.ref_table)},
+                        label=f"foreign key {table.schema}.{table.name}({', '.join(fk.columns)}) → "
+                              f"{fk.ref_schema}.{fk.ref_table}"))
     return out + _part_nodes(table, (RANKS["table"], t, 1), (RANKS["table"], t, 2), (RANKS["trigger"], t), {me})
 
 
@@ -258,5 +329,6 @@ def _cycle(items: list[Node], waiting: dict[int, set[int]]) -> Diagnostic:
         node = by_id[next(iter(waiting[id(node)]))]
     loop = seen[seen.index(node):] + [node]
     return Diagnostic(loop[0].pos, "E108", "error", "these objects need each other to exist first, so no order "
-                      "creates them: " + " → ".join(n.label for n in loop) + "; break the cycle (for tables, "
-                      "add the foreign key in sql_after)")
+                      "creates them: " + " → ".join(n.label for n in loop) + "; break the cycle (write one of "
+                      "them in sql_after; tables that only reference each other need nothing: the reference "
+                      "closing the loop is added once both exist)")

@@ -418,7 +418,21 @@ TEMPLATES = {"extension": ("extension.sql.j2", "extension"), "enum": ("enum.sql.
              "domain": ("domain.sql.j2", "domain"), "sequence": ("sequence.sql.j2", "sequence"),
              "publication": ("publication.sql.j2", "publication"),
              "table grants": ("table_grants.sql.j2", "attachment"),
+             "foreign key": ("foreign_key.sql.j2", "fk"),
              "bucket": ("bucket.sql.j2", "bucket")}
+
+
+def without_references(table: m.Table, deferred: tuple[m.ForeignKey, ...]) -> m.Table:
+    """The table as ``create table`` makes it, its references that close a loop left for later."""
+    from dataclasses import replace
+
+    if not deferred:
+        return table
+
+    columns = tuple(replace(c, references=None) if any(c.references is d for d in deferred) else c
+                    for c in table.columns)
+    return replace(table, columns=columns,
+                   foreign_keys=tuple(fk for fk in table.foreign_keys if not any(fk is d for d in deferred)))
 
 
 def _title(node) -> str:
@@ -452,6 +466,8 @@ def stage_blocks(env: jinja2.Environment, stage: m.Stage) -> list[Block]:
                     inline[ordered[i].kind].append(ordered[i].obj)
                     i += 1
                 shown = replace(node.obj, policies=tuple(inline["policy"]), indexes=tuple(inline["index"]))
+                if node.deferred:
+                    shown = without_references(shown, node.deferred)
                 blocks.append(Block("table", table_template.render(table=shown), _title(node), node.obj))
             elif node.kind in ("raw before", "raw after"):
                 blocks.append(Block("raw", sql_comment(node.obj.name) + "\n" + node.obj.sql, ""))

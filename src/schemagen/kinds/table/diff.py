@@ -211,7 +211,11 @@ def repair(change: Change, ctx) -> list[RepairStatement]:
     kind = change.kind
     key = change.key
     if kind == "table.missing":
-        return [RepairStatement("table", ctx.table_template.render(table=ctx.table(key)).strip())]
+        from ...render import without_references
+
+        table, later = ctx.table(key), ctx.looping_references.get(key, ())
+        return [RepairStatement("table", ctx.table_template.render(table=without_references(table, later)).strip())] + [
+            RepairStatement("foreign key", ctx.render("foreign_key.sql.j2", fk=fk, table=table).strip()) for fk in later]
     if kind == "table.extra":
         return [RepairStatement("drop table", f"drop table {qualified(*key)};", destructive=True)]
     if kind == "column.extra":

@@ -56,12 +56,13 @@ def build(draft: Draft) -> None:
     for key, table in draft.source.facts["table"].items():
         if not draft.own("table", key):
             continue
-        said = [c for c in constraints.get(key, []) if not c.delete_set_columns]
+        kept = _kept_as_sql(constraints.get(key, []))
+        said = [c for c in constraints.get(key, []) if not any(c is k for k in kept)]
         entry = _table(draft, table, said)
         draft.tables[key] = entry
         stage = draft.stage_of("table", key)
         draft.add(stage, "tables", entry, "table")
-        for con in _kept_as_sql(constraints.get(key, [])):
+        for con in kept:
             draft.raw(stage, "constraint", f"constraint {con.name} on {key[0]}.{key[1]}",
                       f"alter table {qualified(*key)} add constraint {quote_ident(con.name)} "
                       f"{lower_keywords(con.definition)}{'' if con.validated else ' not valid'};")
@@ -69,8 +70,9 @@ def build(draft: Draft) -> None:
 
 def _kept_as_sql(constraints: list[ConstraintFacts]) -> list[ConstraintFacts]:
     """What a spec cannot say of a table's constraints: a second copy of one under another name,
-    and a reference that sets only some of its columns on delete (``set null (…)``)."""
-    kept = [c for c in constraints if c.delete_set_columns]
+    a reference that sets only some of its columns on delete (``set null (…)``), a check that
+    inherited tables do not get (``no inherit``)."""
+    kept = [c for c in constraints if c.delete_set_columns or c.definition.endswith(" NO INHERIT")]
     kept += [d for c in constraints for d in c.duplicates]
     return kept
 

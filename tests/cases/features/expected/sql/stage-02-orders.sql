@@ -68,3 +68,31 @@ alter table public.audit_log enable row level security;
 -- Indexes
 create index audit_log_actor_idx on public.audit_log(actor);
 create index audit_log_fallback_idx on public.audit_log(fallback);
+
+create table public.carts (
+  id uuid primary key default gen_random_uuid(),
+  newest_line_id uuid
+);
+
+comment on table public.carts is 'A profile''s open cart; its newest line is kept for the badge.';
+
+-- RLS
+alter table public.carts enable row level security;
+
+-- Indexes
+create index carts_newest_line_id_idx on public.carts(newest_line_id);
+
+create table public.cart_lines (
+  id uuid primary key default gen_random_uuid(),
+  cart_id uuid references public.carts(id) on delete cascade not null
+);
+
+comment on table public.cart_lines is 'Lines of a cart.';
+
+-- RLS
+alter table public.cart_lines enable row level security;
+
+-- Indexes
+create index cart_lines_cart_id_idx on public.cart_lines(cart_id);
+
+alter table public.carts add constraint carts_newest_line_fk foreign key (newest_line_id) references public.cart_lines(id) on delete set null;
