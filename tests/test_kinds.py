@@ -612,6 +612,38 @@ def test_tables_that_reference_each_other_are_made_and_raw_constraints_are_found
     assert code == 1 and "creates constraint public.members.members_team_again, which the database lacks" in out
 
 
+FEED = """\
+stage: 1
+title: Feed
+platform: supabase
+tables:
+  - name: messages
+    comment: Messages.
+    columns:
+      - {name: id, type: bigint, primary_key: true}
+      - {name: body, type: text}
+      - {name: secret, type: text}
+publications:
+  - name: supabase_realtime
+    provided_by: the Supabase platform
+    tables: [messages]
+  - name: audit_feed
+    tables: [messages]
+"""
+
+
+def test_a_table_published_with_only_some_columns_or_rows_is_drift(fresh_db, postgres, tmp_path):
+    """PostgreSQL 15 publishes a table's chosen columns or matching rows only: that read as no drift."""
+    spec, drift_here = built_from(fresh_db, postgres, tmp_path, "feed.yaml", FEED)
+    each_drift_is_reported_and_repaired(fresh_db, spec, drift_here, (
+        ("alter publication audit_feed set table messages (id, body)", 15,
+         "publication audit_feed carries table public.messages with only columns id, body in the database; "
+         "the spec publishes all of it"),
+        ("alter publication supabase_realtime set table messages where (id > 0)", 12,
+         "publication supabase_realtime carries table public.messages with only rows where (id > 0) in the "
+         "database")))
+
+
 def test_a_grant_or_revoke_this_user_cannot_make_is_a_note_not_a_silent_no_op():
     """PostgreSQL only warns when a grant lacks grant option or a revoke names another's grant,
     so such a repair would change nothing: it is said instead."""

@@ -22,6 +22,13 @@ def compare(want, have, report, unverified) -> None:
         for table in sorted(b.tables - a.tables):
             report.add("publication.table_missing", key + table, f"publication {key[0]} does not carry table "
                                                                  f"{table[0]}.{table[1]}", at=at)
+        for table, (columns, condition) in a.narrowed:
+            if table in b.tables:
+                only = [f"only columns {', '.join(columns)}" if columns else "", f"only rows where {condition}"
+                        if condition else ""]
+                report.add("publication.narrowed", key + table, f"publication {key[0]} carries table "
+                           f"{table[0]}.{table[1]} with {' and '.join(o for o in only if o)} in the database; the "
+                           "spec publishes all of it", at=at)
         if b.created_here:
             for table in sorted(a.tables - b.tables):
                 report.add("publication.table_extra", key + table, f"publication {key[0]} carries table "
@@ -43,6 +50,10 @@ def repair(change: Change, ctx) -> list[RepairStatement]:
                                 + ";")]
     if change.kind == "publication.table_missing":
         return [RepairStatement("grant", f"alter publication {name} add table {qualified(*change.key[1:])};")]
+    if change.kind == "publication.narrowed":
+        table = qualified(*change.key[1:])
+        return [RepairStatement("grant", f"alter publication {name} drop table {table};"),
+                RepairStatement("grant", f"alter publication {name} add table {table};")]
     if change.kind == "publication.table_extra":
         return [RepairStatement("grant", f"alter publication {name} drop table {qualified(*change.key[1:])};",
                                 destructive=True)]
