@@ -404,14 +404,15 @@ create table public.kid (extra text) inherits (public.base);
 
 def test_table_and_column_settings_no_spec_key_says_are_kept_as_raw_sql(tmp_path):
     """Each of these used to vanish from an import that still called itself proven: the round trip
-    now reads them on both sides, and the import keeps each as a raw statement."""
+    now reads them on both sides, and the import keeps each as a raw statement, or as the spec key
+    that says it (an unlogged table, Realtime's replica identity)."""
     sql = tmp_path / "settings.sql"
     sql.write_text(TABLE_SETTINGS)
     spec = _spec(_import(from_files([sql], stage_per_file=False)).files)
+    assert _table(spec, "cache_entries")["unlogged"] is True
+    assert _table(spec, "events")["replica_identity"] == "full"
+    assert _table(spec, "small")["replica_identity"] == {"index": "small_code_key"}
     assert {block["name"]: block["sql"] for block in spec["sql_after"]} == {
-        "unlogged table public.cache_entries": "alter table public.cache_entries set unlogged;",
-        "replica identity public.events": "alter table public.events replica identity full;",
-        "replica identity public.small": "alter table public.small replica identity using index small_code_key;",
         "inheritance public.kid": "alter table public.kid inherit public.base;",
         "column settings public.events.payload": "alter table public.events alter column payload set compression "
                                                  "pglz, alter column payload set statistics 500;",

@@ -644,6 +644,48 @@ def test_a_table_published_with_only_some_columns_or_rows_is_drift(fresh_db, pos
          "database")))
 
 
+REALTIME = """\
+stage: 1
+title: Realtime
+tables:
+  - name: events
+    comment: Events Realtime streams with their old rows.
+    columns:
+      - {name: id, type: bigint, primary_key: true}
+      - {name: code, type: text, not_null: true, unique: true}
+    replica_identity: full
+  - name: cache_entries
+    comment: A cache; a crash may empty it.
+    unlogged: true
+    columns:
+      - {name: key, type: text, primary_key: true}
+    replica_identity: {index: cache_entries_pkey}
+"""
+
+
+def test_unlogged_tables_and_replica_identity_are_made_compared_and_repaired(fresh_db, postgres, tmp_path):
+    """Realtime sends an update's whole old row only with replica identity full; an unlogged table
+    is emptied by a crash. Drift did not read either (import kept them as raw SQL)."""
+    spec, drift_here = built_from(fresh_db, postgres, tmp_path, "realtime.yaml", REALTIME)
+    assert fresh_db.run("select relname, relpersistence, relreplident from pg_class "
+                        "where relname in ('events', 'cache_entries') order by 1") == [
+        ["cache_entries", "u", "i"], ["events", "p", "f"]]
+    each_drift_is_reported_and_repaired(fresh_db, spec, drift_here, (
+        ("alter table events replica identity default", 4,
+         "replica identity of public.events is default in the database, full in the spec"),
+        ("alter table cache_entries replica identity nothing", 10,
+         "replica identity of public.cache_entries is nothing in the database, using index cache_entries_pkey "
+         "in the spec"),
+        ("alter table cache_entries set logged", 10,
+         "public.cache_entries is logged in the database, unlogged in the spec")))
+
+
+def test_a_replica_identity_index_is_a_key_or_unique_index(tmp_path):
+    errors = spec_errors(tmp_path, "    replica_identity: {index: t_id_idx}\n")
+    assert ("E104", "replica identity names index 't_id_idx', which is not one of public.t's keys or unique "
+                    "indexes without a where condition; expected one of: t_pkey") in [(c, m) for _, c, m in errors]
+
+
 def test_a_grant_or_revoke_this_user_cannot_make_is_a_note_not_a_silent_no_op():
     """PostgreSQL only warns when a grant lacks grant option or a revoke names another's grant,
     so such a repair would change nothing: it is said instead."""

@@ -350,6 +350,18 @@ class _StageBuilder:
                         for i, ix in enumerate(data.get("indexes", [])))
         triggers = self.table_triggers(data, path, (schema, name), column_names)
         grants = self.table_grants(data, path)
+        replica, replica_index = data.get("replica_identity", "default"), None
+        if isinstance(replica, dict):
+            replica, replica_index = "index", replica["index"]
+            usable = [ix.name for ix in indexes if ix.unique and ix.where is None]
+            keys = [pk.columns] if pk else [(c.name,) for c in columns if c.primary_key]
+            usable += [pk.name if pk and pk.name else f"{name}_pkey" for _ in keys]
+            usable += [u.name or f"{name}_{'_'.join(u.columns)}_key" for u in uniques]
+            usable += [f"{name}_{c.name}_key" for c in columns if c.unique]
+            if replica_index not in usable:
+                self.error(path + ("replica_identity", "index"), "E104", f"replica identity names index "
+                           f"'{replica_index}', which is not one of {schema}.{name}'s keys or unique indexes "
+                           "without a where condition" + did_you_mean(replica_index, usable))
 
         diagram = data.get("diagram", True)
         diagram_columns = None
@@ -381,6 +393,9 @@ class _StageBuilder:
             foreign_keys=tuple(fks),
             rls=rls,
             force_rls=force,
+            unlogged=data.get("unlogged", False),
+            replica_identity=replica,
+            replica_index=replica_index,
             policies=policies,
             indexes=indexes,
             triggers=triggers,

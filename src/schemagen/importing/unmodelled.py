@@ -2,8 +2,7 @@
 
 Procedures, composite and range types, extended statistics, exclusion constraints, rules, comments on
 a view's columns, a materialized view's indexes, storage parameters (``with
-(fillfactor = 70)`` on a table or materialized view), unlogged tables, replica identity (Supabase
-Realtime's ``replica identity full``), inheritance, column compression, storage and statistics
+(fillfactor = 70)`` on a table or materialized view), inheritance, column compression, storage and statistics
 settings, an identity's sequence options, default privileges for every schema, comments on
 schemas and constraints, and empty schemas are read with
 PostgreSQL's own ``pg_get_*def`` (or rebuilt from the catalog where it has none), so the raw
@@ -160,16 +159,13 @@ _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 _TABLES = """c.relkind = 'r' and not c.relispartition and n.nspname = any(:schemas)
   and not exists (select from pg_depend d where d.objid = c.oid and d.deptype = 'e')"""
 
-_TABLE_SETTINGS = f"""
-select n.nspname, c.relname, c.relpersistence = 'u', c.relreplident::text,
-       (select i.relname from pg_index x join pg_class i on i.oid = x.indexrelid
-        where x.indrelid = c.oid and x.indisreplident),
+_INHERITANCE = f"""
+select n.nspname, c.relname,
        array(select quote_ident(pn.nspname) || '.' || quote_ident(p.relname) from pg_inherits h
              join pg_class p on p.oid = h.inhparent join pg_namespace pn on pn.oid = p.relnamespace
              where h.inhrelid = c.oid order by h.inhseqno)::text[]
 from pg_class c join pg_namespace n on n.oid = c.relnamespace
-where {_TABLES} and (c.relpersistence = 'u' or c.relreplident <> 'd'
-                     or exists (select from pg_inherits h where h.inhrelid = c.oid))
+where {_TABLES} and exists (select from pg_inherits h where h.inhrelid = c.oid)
 """
 
 #: Column settings a spec does not say: compression, storage other than the type's, statistics
@@ -338,14 +334,9 @@ def _storage(session, schemas: list[str]) -> Iterator[Entry]:
                                                                   f"set ({settings});")
 
 
-def _table_settings(session, schemas: list[str]) -> Iterator[Entry]:
-    for schema, name, unlogged, identity, identity_index, parents in session.query(_TABLE_SETTINGS, schemas=schemas):
+def _inheritance(session, schemas: list[str]) -> Iterator[Entry]:
+    for schema, name, parents in session.query(_INHERITANCE, schemas=schemas):
         table = qualified(schema, name)
-        if unlogged:
-            yield ("unlogged table", schema, name), ("sql_after", f"alter table {table} set unlogged;")
-        if identity != "d":
-            how = {"f": "full", "n": "nothing"}.get(identity) or f"using index {quote_ident(identity_index or '')}"
-            yield ("replica identity", schema, name), ("sql_after", f"alter table {table} replica identity {how};")
         if parents:
             yield ("inheritance", schema, name), ("sql_after", "\n".join(f"alter table {table} inherit {parent};"
                                                                          for parent in parents))
@@ -399,7 +390,7 @@ def _empty_schemas(session, schemas: list[str]) -> Iterator[Entry]:
         yield ("schema", schema, schema), ("sql_before", f"create schema if not exists {quote_ident(schema)};")
 
 
-_READERS = (_procedures, _composites, _ranges, _statistics, _exclusions, _rules, _storage, _table_settings,
+_READERS = (_procedures, _composites, _ranges, _statistics, _exclusions, _rules, _storage, _inheritance,
             _column_settings, _identities, _default_privileges, _comments, _empty_schemas, _owners, _memberships,
             _view_extras)
 

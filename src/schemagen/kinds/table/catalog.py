@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from ... import model as m
+from ...sqltext import quote_ident
 from ..base import Positions, Unverified, pg_name
 
 FK_ACTIONS = {"a": "no action", "r": "restrict", "c": "cascade", "n": "set null", "d": "set default"}
@@ -44,6 +45,9 @@ class TableFacts:
     comment: str | None
     rls: bool
     force_rls: bool
+    unlogged: bool = False
+    #: ``default``, ``full``, ``nothing``, or ``using index <name>``.
+    replica_identity: str = "default"
 
     def column(self, name: str) -> ColumnFacts | None:
         return next((c for c in self.columns if c.name == name), None)
@@ -76,7 +80,9 @@ class ConstraintFacts:
 
 TABLES_SQL = """
 select c.oid::int, n.nspname, c.relname, obj_description(c.oid, 'pg_class'),
-       c.relrowsecurity, c.relforcerowsecurity
+       c.relrowsecurity, c.relforcerowsecurity, c.relpersistence = 'u', c.relreplident::text,
+       (select i.relname from pg_index x join pg_class i on i.oid = x.indexrelid
+        where x.indrelid = c.oid and x.indisreplident)
 from pg_class c join pg_namespace n on n.oid = c.relnamespace
 where c.relkind in ('r', 'p') and n.nspname = any(:schemas)
 order by 2, 3
@@ -116,6 +122,11 @@ order by con.oid
 KINDS = {"p": "primary key", "u": "unique", "f": "foreign key", "c": "check"}
 
 
+def replica_identity(code: str, index: str | None) -> str:
+    """pg_class.relreplident (or the spec's word's first letter) as ``alter table … replica identity`` says it."""
+    return {"d": "default", "f": "full", "n": "nothing"}.get(code) or f"using index {quote_ident(index or '')}"
+
+
 def read(session, schemas: list[str], tables: set[TableKey] | None = None) -> dict[str, dict]:
     """The tables of the schemas, and their constraints."""
     rows = session.query(TABLES_SQL, schemas=schemas)
@@ -129,9 +140,10 @@ def read(session, schemas: list[str], tables: set[TableKey] | None = None) -> di
             name, typ, None if generated == "s" else default, not_null,
             {"a": "always", "d": "by default"}.get(identity), comment, expression, collation))
     found = {}
-    for oid, _, _, comment, rls, force in rows:
+    for oid, _, _, comment, rls, force, unlogged, identity, identity_index in rows:
         key = keys[oid]
-        found[key] = TableFacts(key[0], key[1], tuple(columns.get(oid, ())), comment, rls, force)
+        found[key] = TableFacts(key[0], key[1], tuple(columns.get(oid, ())), comment, rls, force, unlogged,
+                                replica_identity(identity, identity_index))
     constraints: dict[tuple, ConstraintFacts] = {}
     for relid, contype, definition, conname, cols, ref_schema, ref_name, ref_cols, on_delete, on_update, \
             deferrable, deferred, validated, match_full, nulls_not_distinct, delete_set_columns in session.query(
@@ -204,7 +216,9 @@ def expect(project: m.Project, normalizer, positions: Positions,
                 columns.append(ColumnFacts(pg_name(column.name), type_name, default_sql, not_null, column.identity,
                                            column.comment, expression, column.collation))
                 positions[("column", key, pg_name(column.name))] = column.pos
-            tables_out[key] = TableFacts(key[0], key[1], tuple(columns), table.comment, table.rls, table.force_rls)
+            tables_out[key] = TableFacts(key[0], key[1], tuple(columns), table.comment, table.rls, table.force_rls,
+                                         table.unlogged, replica_identity(table.replica_identity[:1],
+                                                                          table.replica_index))
             positions[("table", key)] = table.pos
             _structural(table, key, constraints, positions)
             for check, request in checks:

@@ -55,6 +55,12 @@ def _table(report, key, want, have, unverified) -> None:
     if want.force_rls != have.force_rls:
         report.add("table.force_rls", key, f"force row level security on {name} is {_onoff(have.force_rls)} "
                                            f"in the database, {_onoff(want.force_rls)} in the spec", at=at)
+    if want.unlogged != have.unlogged:
+        report.add("table.unlogged", key, f"{name} is {'unlogged' if have.unlogged else 'logged'} in the database, "
+                                          f"{'unlogged' if want.unlogged else 'logged'} in the spec", at=at)
+    if want.replica_identity != have.replica_identity:
+        report.add("table.replica_identity", key, f"replica identity of {name} is {have.replica_identity} in the "
+                                                  f"database, {want.replica_identity} in the spec", at=at)
     have_names = [c.name for c in have.columns]
     want_names = [c.name for c in want.columns]
     for column in want.columns:
@@ -233,6 +239,13 @@ def repair(change: Change, ctx) -> list[RepairStatement]:
     if kind == "table.rls":
         return [RepairStatement("comment", f"alter table {q} {'enable' if table.rls else 'disable'} "
                                            "row level security;")]
+    if kind == "table.unlogged":  # rewrites the table (and its indexes) under an exclusive lock
+        return [RepairStatement("table setting", f"alter table {q} set {'unlogged' if table.unlogged else 'logged'};")]
+    if kind == "table.replica_identity":
+        from .catalog import replica_identity
+
+        return [RepairStatement("table setting", f"alter table {q} replica identity "
+                                           f"{replica_identity(table.replica_identity[:1], table.replica_index)};")]
     if kind == "table.force_rls":
         return [RepairStatement("comment", f"alter table {q} {'force' if table.force_rls else 'no force'} "
                                            "row level security;")]

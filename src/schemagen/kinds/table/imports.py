@@ -144,7 +144,19 @@ def _table(draft: Draft, table: TableFacts, constraints: list[ConstraintFacts]) 
         entry["rls"] = {"enabled": table.rls, "force": True}
     elif table.rls:
         entry["rls"] = True
+    if table.unlogged:
+        entry["unlogged"] = True
+    if table.replica_identity.startswith("using index "):
+        entry["replica_identity"] = {"index": _index_name(table.replica_identity.removeprefix("using index "))}
+    elif table.replica_identity != "default":
+        entry["replica_identity"] = table.replica_identity
     return entry
+
+
+def _index_name(quoted: str) -> str:
+    from ...sqltokens import tokenize
+
+    return tokenize(quoted)[0].ident
 
 
 def _named(name: str | None) -> dict:

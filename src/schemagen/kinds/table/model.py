@@ -175,6 +175,12 @@ class Table(_OtherTable, _Brief):
     indexes: tuple[Index, ...] = ()
     triggers: tuple[Trigger, ...] = ()
     grants: tuple[Grant, ...] = ()
+    #: Not written to the WAL: fast, emptied by a crash, never replicated.
+    unlogged: bool = False
+    #: What an update or delete sends of the old row to logical replication (Supabase Realtime's
+    #: ``old`` record): ``default`` (the key), ``full``, ``nothing``, or ``index`` (``replica_index``).
+    replica_identity: str = "default"
+    replica_index: str | None = None
     #: Columns the ER diagram shows; ``None`` shows them all.
     diagram_columns: tuple[DiagramColumn, ...] | None = None
     in_diagram: bool = True
