@@ -189,14 +189,18 @@ def test_a_destructive_change_is_a_comment_until_allowed(project_dir):
     assert "proof: the catalog equals the specs" in out
 
 
+def stage5_deployed(root: Path) -> Path:
+    """Stage 5 deployed as written (its SQL as a hand-made migration): its spec file, to edit."""
+    shutil.copytree(STAGE5_SPECS, root / "specs")
+    (root / "migrations").mkdir()
+    rendered = render_project(load_project(root / "specs"))
+    (root / "migrations" / "20250101000000_stage_5.sql").write_text(rendered["sql/stage-05-advanced-tables.sql"])
+    return root / "specs" / "stage-05-advanced-tables.yaml"
+
+
 def test_the_seeds_flawed_policy_fixed_is_an_alter_policy_and_the_hole_is_gone(tmp_path):
-    """Stage 5 deployed as written (its SQL as a hand-made migration), then the spec fixed."""
-    shutil.copytree(STAGE5_SPECS, tmp_path / "specs")
-    (tmp_path / "migrations").mkdir()
-    rendered = render_project(load_project(tmp_path / "specs"))
-    (tmp_path / "migrations" / "20250101000000_stage_5.sql").write_text(
-        rendered["sql/stage-05-advanced-tables.sql"])
-    spec = tmp_path / "specs" / "stage-05-advanced-tables.yaml"
+    """Stage 5 deployed as written, then the spec fixed."""
+    spec = stage5_deployed(tmp_path)
     flawed = ('      - name: System can update task status\n        command: update\n        roles: [authenticated]\n'
               '        using: "true"\n')
     fixed = flawed.replace('using: "true"', "using: user_id = (select auth.uid())")
@@ -213,12 +217,7 @@ def test_the_seeds_flawed_policy_fixed_is_an_alter_policy_and_the_hole_is_gone(t
 def test_a_hole_the_migration_leaves_alone_is_counted_not_blamed_on_it(tmp_path):
     """A new read policy beside Stage 5's flawed update policy: the probe still finds the update
     hole, but the migration did not write that policy, so the proof says so instead of failing."""
-    shutil.copytree(STAGE5_SPECS, tmp_path / "specs")
-    (tmp_path / "migrations").mkdir()
-    rendered = render_project(load_project(tmp_path / "specs"))
-    (tmp_path / "migrations" / "20250101000000_stage_5.sql").write_text(
-        rendered["sql/stage-05-advanced-tables.sql"])
-    spec = tmp_path / "specs" / "stage-05-advanced-tables.yaml"
+    spec = stage5_deployed(tmp_path)
     flawed = '      - name: System can update task status\n'
     added = ('      - name: Agents read their tasks\n        command: select\n        roles: [authenticated]\n'
              '        using: user_id = (select auth.uid())\n')

@@ -424,50 +424,38 @@ def _storage_parameter(option: str) -> str:
     return f"{name} = {value if _NUMBER.fullmatch(value) else quote_literal(value)}"
 
 
-_NOT_IMPORTED = """
-select 'aggregate', n.nspname, p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+#: Kinds of object a schema holds by name alone, none of which a spec or raw block here carries:
+#: (what to call it, its catalog, the catalog's name and schema columns).
+_NAMED_KINDS = (("operator", "pg_operator", "oprname", "oprnamespace"),
+                ("collation", "pg_collation", "collname", "collnamespace"),
+                ("text search configuration", "pg_ts_config", "cfgname", "cfgnamespace"),
+                ("text search dictionary", "pg_ts_dict", "dictname", "dictnamespace"),
+                ("operator class", "pg_opclass", "opcname", "opcnamespace"),
+                ("operator family", "pg_opfamily", "opfname", "opfnamespace"),
+                ("conversion", "pg_conversion", "conname", "connamespace"))
+
+_NOT_IMPORTED = "\nunion all\n".join([
+    """select 'aggregate', n.nspname, p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace
   where n.nspname = any(:schemas) and p.prokind in ('a', 'w')
-    and not exists (select from pg_depend d where d.objid = p.oid and d.deptype = 'e')
-union all
-select 'operator', n.nspname, o.oprname from pg_operator o join pg_namespace n on n.oid = o.oprnamespace
-  where n.nspname = any(:schemas) and not exists (select from pg_depend d where d.objid = o.oid and d.deptype = 'e')
-union all
-select 'foreign table', n.nspname, c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
-  where n.nspname = any(:schemas) and c.relkind = 'f'
-union all
-select 'collation', n.nspname, c.collname from pg_collation c join pg_namespace n on n.oid = c.collnamespace
-  where n.nspname = any(:schemas) and not exists (select from pg_depend d where d.objid = c.oid and d.deptype = 'e')
-union all
-select 'text search configuration', n.nspname, c.cfgname from pg_ts_config c
-  join pg_namespace n on n.oid = c.cfgnamespace
-  where n.nspname = any(:schemas) and not exists (select from pg_depend d where d.objid = c.oid and d.deptype = 'e')
-union all
-select case when c.relkind = 'p' then 'partitioned table' when c.relispartition then 'partition'
+    and not exists (select from pg_depend d where d.objid = p.oid and d.deptype = 'e')""",
+    *(f"""select '{kind}', n.nspname, o.{name} from {catalog} o join pg_namespace n on n.oid = o.{namespace}
+  where n.nspname = any(:schemas) and not exists (select from pg_depend d where d.objid = o.oid and d.deptype = 'e')"""
+      for kind, catalog, name, namespace in _NAMED_KINDS),
+    """select 'foreign table', n.nspname, c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+  where n.nspname = any(:schemas) and c.relkind = 'f'""",
+    """select case when c.relkind = 'p' then 'partitioned table' when c.relispartition then 'partition'
             else 'typed table' end, n.nspname, c.relname
   from pg_class c join pg_namespace n on n.oid = c.relnamespace
   where n.nspname = any(:schemas) and (c.relkind = 'p' or c.relispartition or (c.relkind = 'r' and c.reloftype <> 0))
-    and not exists (select from pg_depend d where d.objid = c.oid and d.deptype = 'e')
-union all
-select 'text search dictionary', n.nspname, d.dictname from pg_ts_dict d join pg_namespace n on n.oid = d.dictnamespace
-  where n.nspname = any(:schemas) and not exists (select from pg_depend x where x.objid = d.oid and x.deptype = 'e')
-union all
-select 'operator class', n.nspname, c.opcname from pg_opclass c join pg_namespace n on n.oid = c.opcnamespace
-  where n.nspname = any(:schemas) and not exists (select from pg_depend x where x.objid = c.oid and x.deptype = 'e')
-union all
-select 'operator family', n.nspname, f.opfname from pg_opfamily f join pg_namespace n on n.oid = f.opfnamespace
-  where n.nspname = any(:schemas) and not exists (select from pg_depend x where x.objid = f.oid and x.deptype = 'e')
-union all
-select 'conversion', n.nspname, c.conname from pg_conversion c join pg_namespace n on n.oid = c.connamespace
-  where n.nspname = any(:schemas) and not exists (select from pg_depend x where x.objid = c.oid and x.deptype = 'e')
-union all
-select 'cast', n.nspname, format_type(c.castsource, null) || ' as ' || format_type(c.casttarget, null)
+    and not exists (select from pg_depend d where d.objid = c.oid and d.deptype = 'e')""",
+    # a range type's cast to its multirange goes with it (an internal dependency)
+    """select 'cast', n.nspname, format_type(c.castsource, null) || ' as ' || format_type(c.casttarget, null)
   from pg_cast c join pg_type t on t.oid in (c.castsource, c.casttarget) join pg_namespace n on n.oid = t.typnamespace
-  where c.oid >= 16384 and n.nspname = any(:schemas)  -- a range type's cast to its multirange goes with it
-    and not exists (select from pg_depend x where x.objid = c.oid and x.deptype in ('e', 'i'))
-union all
-select 'event trigger', '', e.evtname from pg_event_trigger e
-  where not exists (select from pg_depend d where d.objid = e.oid and d.deptype = 'e')
-"""
+  where c.oid >= 16384 and n.nspname = any(:schemas)
+    and not exists (select from pg_depend x where x.objid = c.oid and x.deptype in ('e', 'i'))""",
+    """select 'event trigger', '', e.evtname from pg_event_trigger e
+  where not exists (select from pg_depend d where d.objid = e.oid and d.deptype = 'e')""",
+])
 
 
 def not_imported(session, schemas: list[str]) -> set[tuple[str, str, str]]:
