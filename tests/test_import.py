@@ -647,6 +647,19 @@ def test_sequence_privileges_view_column_comments_and_materialized_view_indexes_
             "comment on index public.item_counts_name is 'For refresh concurrently.';"}
 
 
+def test_a_difference_the_round_trip_finds_names_the_facets_that_differ(tmp_path):
+    """A table Realtime publishes with only some columns: no spec key says it, so the import is not
+    proven, and the difference says which facet, not two whole records."""
+    sql = tmp_path / "feed.sql"
+    sql.write_text("create table public.messages (id bigint primary key, body text, secret text);\n"
+                   "alter publication supabase_realtime add table public.messages (id, body);\n")
+    result = import_schema(from_files([sql], stage_per_file=False), Options())
+    assert not result.proven
+    assert result.differences == [
+        "publication supabase_realtime: narrowed is ((('public', 'messages'), (('id', 'body'), None)),) in the "
+        "source, () in the round trip"]
+
+
 def test_an_unreachable_database_is_a_usage_error(tmp_path):
     code, out, err = _run("import", "--specs", str(tmp_path / "specs"), "--db", "postgresql://nobody@127.0.0.1:1/x")
     assert code == 2 and "Traceback" not in err

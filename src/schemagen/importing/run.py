@@ -692,11 +692,22 @@ def compare(source: Catalog, made: Catalog) -> tuple[list[str], dict[tuple, bool
             elif key not in have:
                 differences.append(f"{family} {_describe(key)}: made by the specs, not in the source")
             elif have[key] != got[key]:
-                differences.append(f"{family} {_describe(key)}: differs ({have[key]!r} vs {got[key]!r})")
+                differences.append(f"{family} {_describe(key)}: {_what_differs(have[key], got[key])}")
             elif family == "constraint" and have[key].name != got[key].name:
                 kind_key = (key[1], key[2])
                 names.setdefault(key[0], {})[kind_key] = have[key].name
     return differences, privileges, names
+
+
+def _what_differs(source, made) -> str:
+    """The facets two facts differ in, each as the source has it and as the round trip made it."""
+    import dataclasses
+
+    if not (dataclasses.is_dataclass(source) and type(source) is type(made)):
+        return f"{source!r} in the source, {made!r} in the round trip"
+    return "; ".join(f"{f.name} is {getattr(source, f.name)!r} in the source, {getattr(made, f.name)!r} in the "
+                     "round trip" for f in dataclasses.fields(source)
+                     if f.compare and getattr(source, f.name) != getattr(made, f.name))
 
 
 def _describe(key: tuple) -> str:
