@@ -438,7 +438,7 @@ tables:
 
 def test_index_operator_classes_collations_and_null_handling_are_compared_and_repaired(fresh_db, postgres, tmp_path):
     """The one-column form of pg_get_indexdef drops a key's operator class and collation: an index
-    remade without them once read as unchanged."""
+    remade without them once read as unchanged, as did an invalid one a failed concurrent build left."""
     spec, drift_here = built_from(fresh_db, postgres, tmp_path, "lookups.yaml", INDEX_KEYS)
     each_drift_is_reported_and_repaired(fresh_db, spec, drift_here, (
         ("drop index codes_code_idx; create index codes_code_idx on codes (code)", 11,
@@ -447,6 +447,16 @@ def test_index_operator_classes_collations_and_null_handling_are_compared_and_re
          """keys of index codes_label_idx is 'label desc' in the database, 'label collate "C" desc' in the spec"""),
         ("drop index codes_label_key; create unique index codes_label_key on codes (label)", 13,
          "nulls not distinct of index codes_label_key is false in the database, true in the spec")))
+    # A unique index built concurrently over duplicates fails and stays behind, invalid.
+    fresh_db.run("drop index codes_label_key")
+    fresh_db.run("insert into codes (id, label) values (gen_random_uuid(), 'twice'), (gen_random_uuid(), 'twice')")
+    with pytest.raises(Exception, match="could not create unique index"):
+        fresh_db.run("create unique index concurrently codes_label_key on codes (label) nulls not distinct")
+    code, out, _ = drift_here()
+    assert code == 1 and f"{spec}:13:" in out and "index codes_label_key on public.codes is invalid in the database" in out
+    fresh_db.run("delete from codes")
+    fresh_db.run(drift_here("--sql", "--allow-destructive")[1])
+    assert drift_here() == CLEAN
 
 
 ORDERS = """\

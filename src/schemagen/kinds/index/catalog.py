@@ -22,6 +22,9 @@ class IndexFacts:
     parameters: tuple[str, ...] = ()
     comment: str | None = field(default=None, compare=False)
     nulls_not_distinct: bool = False
+    #: False for what a failed ``create index concurrently`` leaves: never used, and a unique one
+    #: enforces nothing.
+    valid: bool = True
 
 
 INDEXES_SQL = """
@@ -37,7 +40,8 @@ select n.nspname, c.relname, ic.relname, am.amname, i.indisunique, i.indnkeyatts
                          where k.coll not in (0, 100)
                            and (k.attnum = 0 or k.coll <> (select a.attcollation from pg_attribute a
                                                            where a.attrelid = i.indrelid and a.attnum = k.attnum)))
-            then pg_get_indexdef(i.indexrelid, 0, true) end
+            then pg_get_indexdef(i.indexrelid, 0, true) end,
+       i.indisvalid
 from pg_index i
 join pg_class ic on ic.oid = i.indexrelid
 join pg_class c on c.oid = i.indrelid
@@ -102,11 +106,11 @@ def _from_definition(definition: str | None, exprs: list[str], count: int) -> tu
 def read_index_rows(session, schemas: list[str]) -> dict[tuple[str, str, str], IndexFacts]:
     out = {}
     for schema, table, name, method, unique, nkey, natts, exprs, desc, nulls_first, predicate, options, comment, \
-            definition in session.query(INDEXES_SQL, schemas=schemas):
+            definition, valid in session.query(INDEXES_SQL, schemas=schemas):
         details, nulls_not_distinct = _from_definition(definition, exprs, nkey)
         keys = tuple(_key_text(f"{exprs[i]} {details[i]}".strip(), desc[i], nulls_first[i]) for i in range(nkey))
         out[(schema, table, name)] = IndexFacts(method, unique, keys, tuple(exprs[nkey:natts]), predicate,
-                                                tuple(sorted(options)), comment, nulls_not_distinct)
+                                                tuple(sorted(options)), comment, nulls_not_distinct, valid)
     return out
 
 

@@ -31,6 +31,10 @@ def compare(want, have, report, unverified) -> None:
             continue
         if a.comment != b.comment:
             report.add("index.comment", key, f"comment on index {key[2]} differs between the database and the spec")
+        if not a.valid and b.valid:
+            report.add("index.changed", key, f"index {key[2]} on {key[0]}.{key[1]} is invalid in the database (what "
+                                             "a failed create index concurrently leaves): never used, and a unique "
+                                             "one enforces nothing")
         for facet, x, y in (("method", a.method, b.method), ("unique", a.unique, b.unique),
                             ("nulls not distinct", a.nulls_not_distinct, b.nulls_not_distinct),
                             ("keys", ", ".join(a.keys), ", ".join(b.keys)),
