@@ -753,7 +753,8 @@ def _link(stages: list[m.Stage]) -> m.Project:
                               "declare it under external.roles" + did_you_mean(role, roles))
             linked_tables.append(replace(
                 table,
-                columns=tuple(replace(c, references=scope.resolve(table, c.references)) for c in table.columns),
+                columns=tuple(c if c.references is None else replace(c, references=scope.resolve(table, c.references))
+                              for c in table.columns),
                 foreign_keys=tuple(scope.resolve(table, fk) for fk in table.foreign_keys),
             ))
         attachments = tuple(_link_attachment(a, stage, owners, externals, reachable, roles, error)

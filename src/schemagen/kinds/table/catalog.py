@@ -81,8 +81,8 @@ class ConstraintFacts:
 TABLES_SQL = """
 select c.oid::int, n.nspname, c.relname, obj_description(c.oid, 'pg_class'),
        c.relrowsecurity, c.relforcerowsecurity, c.relpersistence = 'u', c.relreplident::text,
-       (select i.relname from pg_index x join pg_class i on i.oid = x.indexrelid
-        where x.indrelid = c.oid and x.indisreplident)
+       case when c.relreplident = 'i' then (select i.relname from pg_index x join pg_class i on i.oid = x.indexrelid
+                                            where x.indrelid = c.oid and x.indisreplident) end
 from pg_class c join pg_namespace n on n.oid = c.relnamespace
 where c.relkind in ('r', 'p') and n.nspname = any(:schemas)
 order by 2, 3
@@ -107,16 +107,18 @@ select con.conrelid::int, con.contype::text, pg_get_constraintdef(con.oid, true)
        array(select a.attname from unnest(con.confkey) with ordinality k(n, i)
              join pg_attribute a on a.attrelid = con.confrelid and a.attnum = k.n order by k.i)::text[],
        con.confdeltype::text, con.confupdtype::text, con.condeferrable, con.condeferred, con.convalidated,
-       con.confmatchtype = 'f', coalesce((to_jsonb(i) ->> 'indnullsnotdistinct')::boolean, false),
-       array(select a.attname from jsonb_array_elements_text(
-                 coalesce(nullif(to_jsonb(con) -> 'confdelsetcols', 'null'), '[]')) with ordinality k(n, i)
-             join pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.n::int2 order by k.i)::text[]
+       con.confmatchtype = 'f',
+       case when con.contype = 'u' then (select coalesce((to_jsonb(x) ->> 'indnullsnotdistinct')::boolean, false)
+                                         from pg_index x where x.indexrelid = con.conindid) else false end,
+       case when con.confdeltype in ('n', 'd') then  -- to_jsonb: a PostgreSQL 15 column, read only where it can be
+         array(select a.attname from jsonb_array_elements_text(
+                   coalesce(nullif(to_jsonb(con) -> 'confdelsetcols', 'null'), '[]')) with ordinality k(n, i)
+               join pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.n::int2 order by k.i)::text[] end,
+       con.oid::bigint
 from pg_constraint con
-left join pg_index i on i.indexrelid = con.conindid and con.contype = 'u'
 left join pg_class f on f.oid = con.confrelid
 left join pg_namespace fn on fn.oid = f.relnamespace
 where con.conrelid = any(:oids) and con.contype in ('p', 'u', 'f', 'c')
-order by con.oid
 """
 
 KINDS = {"p": "primary key", "u": "unique", "f": "foreign key", "c": "check"}
@@ -145,9 +147,9 @@ def read(session, schemas: list[str], tables: set[TableKey] | None = None) -> di
         found[key] = TableFacts(key[0], key[1], tuple(columns.get(oid, ())), comment, rls, force, unlogged,
                                 replica_identity(identity, identity_index))
     constraints: dict[tuple, ConstraintFacts] = {}
+    rows = sorted(session.query(CONSTRAINTS_SQL, oids=oids), key=lambda row: row[-1])  # oldest first
     for relid, contype, definition, conname, cols, ref_schema, ref_name, ref_cols, on_delete, on_update, \
-            deferrable, deferred, validated, match_full, nulls_not_distinct, delete_set_columns in session.query(
-                CONSTRAINTS_SQL, oids=oids):
+            deferrable, deferred, validated, match_full, nulls_not_distinct, delete_set_columns, _ in rows:
         table = keys[relid]
         kind = KINDS[contype]
         definition = definition.removesuffix(" NOT VALID")

@@ -171,7 +171,8 @@ def _on_delete(facts) -> str | None:
 def _duplicates(report, want, have, present) -> None:
     """A constraint the database holds twice, under another name: the second copy is extra unless
     the specs' raw SQL adds it by that name (or, comparing two databases, the other has it too)."""
-    for key in sorted(have.constraints.keys() | want.constraints.keys(), key=repr):
+    held_twice = {k for side in (have, want) for k, facts in side.constraints.items() if facts.duplicates}
+    for key in sorted(held_twice, key=repr):
         if key[0] not in present:
             continue
         theirs = {d.name: d for d in (have.constraints[key].duplicates if key in have.constraints else ())}
