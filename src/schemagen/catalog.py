@@ -76,3 +76,20 @@ def introspect(session, schemas: list[str], expected: Catalog | None = None,
             continue
         catalog.facts.update(kind.part("catalog").read(session, schemas, set(catalog.tables)))
     return catalog
+
+
+def read_more(session, catalog: Catalog, schemas: list[str], kinds: frozenset[str],
+              skip: frozenset[str] = frozenset()) -> Catalog:
+    """``catalog`` with more read into it: every kind of other schemas (``schemas``), or some kinds
+    (``kinds``, e.g. privileges) of the schemas it has. Facts of different schemas never share a key,
+    and what belongs to the whole database reads the same every time, so the families merge as sets."""
+    more = (introspect(session, schemas, skip=skip) if schemas else
+            Catalog(schemas=catalog.schemas, facts={family: {} for family in catalog.facts}))
+    if kinds:
+        for kind in KINDS:
+            if kind.name in kinds:
+                more.facts.update(kind.part("catalog").read(session, sorted(catalog.schemas), set(catalog.tables)))
+    merged = Catalog(schemas=catalog.schemas | more.schemas, attached=catalog.attached)
+    for family in set(catalog.facts) | set(more.facts):
+        merged.facts[family] = {**catalog.facts.get(family, {}), **more.facts.get(family, {})}
+    return merged

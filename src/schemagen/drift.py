@@ -48,11 +48,14 @@ def _says_privileges(project: m.Project) -> bool:
         getattr(o, "grants", None) or type(o).__name__ == "SchemaGrant" for s in project.stages for o in s.objects)
 
 
-def drift(session, project: m.Project, schemas: list[str], catalog_session=None) -> list[Change]:
+def drift(session, project: m.Project, schemas: list[str], catalog_session=None, read_ahead=None) -> list[Change]:
     """Differences between the database and the specs, read inside ``session`` (whose scratch
     work is rolled back). Given a second session on the same database, its catalog is read there
-    while PostgreSQL spells the specs' expressions in the first: the two waits overlap."""
-    from .catalog import introspect
+    while PostgreSQL spells the specs' expressions in the first: the two waits overlap.
+    ``read_ahead`` is what that session began reading while the specs loaded, ``(schemas, future
+    catalog)`` without privileges: used when those schemas are among the ones compared, the rest
+    read into it."""
+    from .catalog import introspect, read_more
     from .db import database_message
     from .expected import expected_catalog
 
@@ -71,9 +74,19 @@ def drift(session, project: m.Project, schemas: list[str], catalog_session=None)
     if catalog_session is not None:
         from concurrent.futures import ThreadPoolExecutor
 
-        skip = frozenset() if _says_privileges(scoped) else frozenset({"grant"})
+        says_privileges = _says_privileges(scoped)
+        skip = frozenset() if says_privileges else frozenset({"grant"})
         pool = ThreadPoolExecutor(1)
-        reading = pool.submit(introspect, catalog_session, schemas, skip=skip)
+        if read_ahead is not None and set(read_ahead[0]) <= set(schemas):
+            guessed, ahead = read_ahead
+            rest = sorted(set(schemas) - set(guessed))
+            grants = frozenset({"grant"}) if says_privileges else frozenset()
+            reading = pool.submit(lambda: read_more(catalog_session, ahead.result(), rest, grants, skip)
+                                  if rest or grants else ahead.result())
+        else:
+            if read_ahead is not None:
+                read_ahead[1].exception()  # a guess that missed: the session is idle before it reads again
+            reading = pool.submit(introspect, catalog_session, schemas, skip=skip)
         pool.shutdown(wait=False)
     renames = _renames(session, scoped, set(schemas))  # first: the specs' expressions name the new names
     try:
@@ -87,6 +100,9 @@ def drift(session, project: m.Project, schemas: list[str], catalog_session=None)
                 f"{message}: drift lets PostgreSQL normalise the spec's expressions in a scratch schema "
                 "inside a transaction it always rolls back; grant this user create on the database") from None
         raise
+    if renames and reading is not None:  # the other session cannot see this one's renames: read here
+        reading.exception()
+        reading = None
     actual = reading.result() if reading is not None else introspect(session, schemas, expected.catalog)
     fallback = project.stages[0].pos
     # What is not the specs' (auth's other tables, when a stage attaches a trigger to auth.users) is never extra.

@@ -47,27 +47,42 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         except Exception:  # a connection limit, say: one session does all the work
             return first, None
 
+    # With two sessions, the second begins reading the catalog before the specs say which schemas
+    # they use: those named with --schema, else public, where nearly every project's tables are
+    # (a guess that misses is read again; privileges are read once the specs say they matter).
+    guess = sorted(set(args.schema)) if args.schema else ["public"]
+
+    def read_ahead(opened):
+        from ..catalog import introspect
+
+        first, second = opened.result()
+        return introspect(second, guess, skip=frozenset({"grant"})) if second is not None else None
+
     pool = ThreadPoolExecutor(1)
     opening = []
 
     def start_opening() -> None:
         opening.append(pool.submit(open_sessions))
+        opening.append(pool.submit(read_ahead, opening[0]))
         pool.shutdown(wait=False)
 
     try:
         project = load_project(args.specs, meanwhile=start_opening)
         sessions = opening[0].result()
     except BaseException as exc:
-        for started in opening:
-            started.add_done_callback(_close_opened)  # whatever failed first, nothing is left open
+        for started in opening[:1]:  # whatever failed first, nothing is left open (a read ahead then stops)
+            started.add_done_callback(_close_opened)
         if isinstance(exc, ConnectionProblem):
             raise UsageError(str(exc)) from None
         raise
     try:
-        found = drift(sessions[0], project, schemas_to_read(project, args.schema), catalog_session=sessions[1])
+        ahead = (guess, opening[1]) if sessions[1] is not None else None
+        found = drift(sessions[0], project, schemas_to_read(project, args.schema), catalog_session=sessions[1],
+                      read_ahead=ahead)
     except (DriftProblem, ContainmentBroken) as exc:
         raise UsageError(str(exc)) from None
     finally:
+        opening[-1].exception()  # the read ahead, used or not, is done with the second session
         for session in sessions:
             if session is not None:
                 session.close()
