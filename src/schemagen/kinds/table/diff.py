@@ -43,24 +43,23 @@ def compare(want, have, report, unverified) -> None:
     _constraints(report, want, have, want.tables.keys() & have.tables.keys(), unverified)
 
 
+#: A table's own facets: how the message names each, and how it shows a table's value.
+_TABLE_FACETS = {
+    "comment": ("comment on table {name}", lambda t: _sql(t.comment)),
+    "rls": ("row level security on {name}", lambda t: _onoff(t.rls)),
+    "force_rls": ("force row level security on {name}", lambda t: _onoff(t.force_rls)),
+    "unlogged": ("{name}", lambda t: "unlogged" if t.unlogged else "logged"),
+    "replica_identity": ("replica identity of {name}", lambda t: t.replica_identity),
+}
+
+
 def _table(report, key, want, have, unverified) -> None:
     at = ("table", key)
     name = _label(key)
-    if want.comment != have.comment:
-        report.add("table.comment", key, f"comment on table {name} is {_sql(have.comment)} in the database, "
-                                         f"{_sql(want.comment)} in the spec", at=at)
-    if want.rls != have.rls:
-        report.add("table.rls", key, f"row level security on {name} is {_onoff(have.rls)} in the database, "
-                                     f"{_onoff(want.rls)} in the spec", at=at)
-    if want.force_rls != have.force_rls:
-        report.add("table.force_rls", key, f"force row level security on {name} is {_onoff(have.force_rls)} "
-                                           f"in the database, {_onoff(want.force_rls)} in the spec", at=at)
-    if want.unlogged != have.unlogged:
-        report.add("table.unlogged", key, f"{name} is {'unlogged' if have.unlogged else 'logged'} in the database, "
-                                          f"{'unlogged' if want.unlogged else 'logged'} in the spec", at=at)
-    if want.replica_identity != have.replica_identity:
-        report.add("table.replica_identity", key, f"replica identity of {name} is {have.replica_identity} in the "
-                                                  f"database, {want.replica_identity} in the spec", at=at)
+    for facet, (label, show) in _TABLE_FACETS.items():
+        if getattr(want, facet) != getattr(have, facet):
+            report.add(f"table.{facet}", key, f"{label.format(name=name)} is {show(have)} in the database, "
+                                              f"{show(want)} in the spec", at=at)
     have_names = [c.name for c in have.columns]
     want_names = [c.name for c in want.columns]
     for column in want.columns:
