@@ -333,3 +333,23 @@ def test_a_rename_the_specs_ask_for_is_the_whole_difference_and_its_repair_conve
                               "(renamed_from)\n")
     fresh_db.run(run("drift", "--specs", str(specs), "--db", url, "--sql", "--allow-destructive")[1])
     assert run("drift", "--specs", str(specs), "--db", url) == (0, "", "the database matches the specs\n")
+
+
+def test_specs_outside_public_are_read_whatever_drift_began_reading(fresh_db, postgres, tmp_path):
+    """drift starts reading public's catalog before the specs load; specs that use other schemas
+    only (the guess missed) or public and others (read into it) get the same answers."""
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "s.yaml").write_text("stage: 1\ntitle: T\ntables:\n  - schema: app\n    name: notes\n    comment: Notes.\n"
+                                  "    columns:\n      - {name: id, type: uuid, primary_key: true}\n")
+    fresh_db.build(specs)
+    url = f"postgresql://postgres@127.0.0.1:{postgres.settings['port']}/{fresh_db.name}"
+    assert run("drift", "--specs", str(specs), "--db", url) == (0, "", "the database matches the specs\n")
+    fresh_db.run("comment on table app.notes is 'changed'")
+    code, out, _ = run("drift", "--specs", str(specs), "--db", url)
+    assert code == 1 and "comment on table app.notes is 'changed' in the database, 'Notes.' in the spec" in out
+    (specs / "t.yaml").write_text("stage: 2\ntitle: U\ntables:\n  - name: items\n    comment: Items.\n"
+                                  "    columns:\n      - {name: id, type: uuid, primary_key: true}\n"
+                                  "    grants:\n      - {privileges: [delete], to: [anon], revoke: true}\n")
+    code, out, _ = run("drift", "--specs", str(specs), "--db", url)
+    assert code == 1 and "comment on table app.notes" in out and "table public.items is missing" in out
