@@ -4,7 +4,8 @@ Procedures, composite and range types, extended statistics, exclusion constraint
 a view's columns, a materialized view's indexes, storage parameters (``with
 (fillfactor = 70)`` on a table or materialized view), inheritance, column compression, storage and statistics
 settings, an identity's sequence options, default privileges for every schema, comments on
-schemas and constraints, and empty schemas are read with
+schemas and constraints, empty schemas, owners other than the role migrations run as (with the
+memberships that let it hand objects over) are read with
 PostgreSQL's own ``pg_get_*def`` (or rebuilt from the catalog where it has none), so the raw
 block is what PostgreSQL would write. The round trip reads the same list from the rebuilt
 database and compares it like any other family: a raw block that did not make its object

@@ -25,14 +25,13 @@ class DomainFacts:
 
 DOMAINS_SQL = """
 select n.nspname, t.typname, format_type(t.typbasetype, t.typtypmod), t.typnotnull, t.typdefault,
-       array(select c.conname from pg_constraint c where c.contypid = t.oid and c.contype = 'c'
-             order by c.oid)::text[],
-       array(select pg_get_constraintdef(c.oid, true) from pg_constraint c where c.contypid = t.oid
-             and c.contype = 'c' order by c.oid)::text[],
-       array(select c.convalidated from pg_constraint c where c.contypid = t.oid and c.contype = 'c'
-             order by c.oid)::boolean[],
+       coalesce(k.names, '{}'), coalesce(k.definitions, '{}'), coalesce(k.validity, '{}'),
        obj_description(t.oid, 'pg_type')
 from pg_type t join pg_namespace n on n.oid = t.typnamespace
+left join lateral (select array_agg(c.conname::text order by c.oid) as names,
+                          array_agg(pg_get_constraintdef(c.oid, true) order by c.oid) as definitions,
+                          array_agg(c.convalidated order by c.oid) as validity
+                   from pg_constraint c where c.contypid = t.oid and c.contype = 'c') k on true
 where t.typtype = 'd' and n.nspname = any(:schemas)
   and not exists (select from pg_depend d where d.objid = t.oid and d.deptype = 'e')
 """

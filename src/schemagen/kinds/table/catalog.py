@@ -128,8 +128,9 @@ KINDS = {"p": "primary key", "u": "unique", "f": "foreign key", "c": "check"}
 
 
 def replica_identity(code: str, index: str | None) -> str:
-    """pg_class.relreplident (or the spec's word's first letter) as ``alter table … replica identity`` says it."""
-    return {"d": "default", "f": "full", "n": "nothing"}.get(code) or f"using index {quote_ident(index or '')}"
+    """pg_class.relreplident, or the spec's word (whose first letter is that code), as ``alter table …
+    replica identity`` says it."""
+    return {"d": "default", "f": "full", "n": "nothing"}.get(code[:1]) or f"using index {quote_ident(index or '')}"
 
 
 def read(session, schemas: list[str], tables: set[TableKey] | None = None) -> dict[str, dict]:
@@ -222,8 +223,7 @@ def expect(project: m.Project, normalizer, positions: Positions,
                                            column.comment, expression, column.collation))
                 positions[("column", key, pg_name(column.name))] = column.pos
             tables_out[key] = TableFacts(key[0], key[1], tuple(columns), table.comment, table.rls, table.force_rls,
-                                         table.unlogged, replica_identity(table.replica_identity[:1],
-                                                                          table.replica_index))
+                                         table.unlogged, replica_identity(table.replica_identity, table.replica_index))
             positions[("table", key)] = table.pos
             _structural(table, key, constraints, positions)
             for check, request in checks:

@@ -245,7 +245,7 @@ def repair(change: Change, ctx) -> list[RepairStatement]:
         from .catalog import replica_identity
 
         return [RepairStatement("table setting", f"alter table {q} replica identity "
-                                           f"{replica_identity(table.replica_identity[:1], table.replica_index)};")]
+                                           f"{replica_identity(table.replica_identity, table.replica_index)};")]
     if kind == "table.force_rls":
         return [RepairStatement("comment", f"alter table {q} {'force' if table.force_rls else 'no force'} "
                                            "row level security;")]
