@@ -126,16 +126,16 @@ DRIFTS = [
     ("enum", "alter type trip_status add value 'cancelled'", 15,
      "values of type public.trip_status are planned, active, done, cancelled in the database"),
     ("domain", "alter domain money_amount set not null", 20,
-     "not null of domain public.money_amount is True in the database, False in the spec"),
+     "not null of domain public.money_amount is true in the database, false in the spec"),
     ("domain check", "alter domain money_amount drop constraint money_amount_check", 20,
      "check (VALUE >= 0::numeric) of domain public.money_amount is missing from the database"),
     ("extra domain check", "alter domain money_amount add constraint money_cap check (value < 1000000) not valid", 20,
      "the database has check money_cap (VALUE < 1000000::numeric) on domain public.money_amount, which the "
      "spec does not define"),
     ("sequence", "alter sequence trip_number increment by 5", 26,
-     "increment of sequence public.trip_number differ between the database and the spec"),
+     "sequence public.trip_number: increment is 5 in the database, 1 in the spec"),
     ("sequence cache", "alter sequence trip_number cache 50", 26,
-     "cache of sequence public.trip_number differ between the database and the spec"),
+     "sequence public.trip_number: cache is 50 in the database, 1 in the spec"),
     ("column", "alter table trips alter column slug type text collate \"POSIX\"", 37,
      "collation of public.trips.slug is 'POSIX' in the database, 'C' in the spec"),
     ("generated", "alter table trips drop column title_search", 38,
@@ -153,7 +153,7 @@ DRIFTS = [
      "the spec revokes delete on table public.trips for anon, which the database still grants"),
     ("function", "create or replace function public.set_updated_at() returns trigger language plpgsql as "
                  "$$ begin return new; end $$", 99,
-     "body of function public.set_updated_at() differ between the database and the spec"),
+     "function public.set_updated_at(): its body differs between the database and the spec"),
     ("function grant", "grant execute on function public.is_trip_member(uuid) to anon", 125,
      "the spec revokes execute on function public.is_trip_member(uuid) for anon, which the database still grants"),
     ("view", "create or replace view trip_overview as select t.id, t.title, t.status, 0::bigint as members "
@@ -392,9 +392,9 @@ def test_function_estimates_transition_tables_and_trigger_firing_are_made_compar
     fresh_db.run("insert into items values (1), (2)")
     assert fresh_db.run("select n from item_log") == [[2]]  # the enabled trigger read its transition table
     each_drift_is_reported_and_repaired(fresh_db, spec, drift_here, (
-        ("alter function is_positive(integer) parallel unsafe", 4, "parallel of function public.is_positive"),
-        ("alter function is_positive(integer) cost 100", 4, "cost of function public.is_positive"),
-        ("alter function first_ids() rows 1000", 12, "rows of function public.first_ids"),
+        ("alter function is_positive(integer) parallel unsafe", 4, "function public.is_positive(integer): parallel is 'unsafe' in the database, 'safe' in the spec"),
+        ("alter function is_positive(integer) cost 100", 4, "function public.is_positive(integer): cost is 100 in the database, 5 in the spec"),
+        ("alter function first_ids() rows 1000", 12, "function public.first_ids(): rows is 1000 in the database, 10 in the spec"),
         ("alter table items enable trigger items_audit_replica", 38,
          "firing of trigger items_audit_replica on public.items is 'origin' in the database, 'disabled'"),
         ("alter table items enable replica trigger items_audit", 32,

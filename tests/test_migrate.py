@@ -248,6 +248,55 @@ def test_two_new_tables_that_reference_each_other_are_one_proven_migration(proje
         < text.index("alter table public.projects add foreign key (lead_id) references public.leads(id);")
 
 
+def test_sample_rows_get_past_reference_rows_in_a_unique_key_of_enums(tmp_path):
+    """role_permissions holds only enums in its unique key, and the first migration inserted the
+    first combinations: plain sample rows would collide and the proof would keep no rows there."""
+    (tmp_path / "specs").mkdir()
+    spec = ("stage: 1\ntitle: Roles\nenums:\n  - {name: app_role, values: [admin, member]}\n"
+            "  - {name: app_permission, values: [posts.delete, posts.pin, posts.edit]}\n"
+            "tables:\n  - name: role_permissions\n    comment: What each role may do.\n    columns:\n"
+            "      - {name: id, type: bigint, identity: by default, primary_key: true}\n"
+            "      - {name: role, type: app_role, not_null: true}\n"
+            "      - {name: permission, type: app_permission, not_null: true}\n"
+            "    constraints:\n      - {unique: [role, permission]}\n")
+    (tmp_path / "specs" / "stage-01-roles.yaml").write_text(spec)
+    assert migrate(tmp_path, "new", "roles", "--version", "20260101000000")[0] == 0
+    (tmp_path / "migrations" / "20260101000001_reference_rows.sql").write_text(
+        "insert into public.role_permissions (role, permission) values ('admin', 'posts.delete'), "
+        "('admin', 'posts.pin'), ('member', 'posts.delete');\n")
+    edit(tmp_path, "stage-01-roles.yaml", "      - {name: permission, type: app_permission, not_null: true}\n",
+         "      - {name: permission, type: app_permission, not_null: true}\n      - {name: note, type: text}\n")
+    code, out, err = migrate(tmp_path, "new", "note", "--dry-run")
+    assert code == 0, err
+    assert ("-- proof, on a throwaway PostgreSQL with sample rows: the catalog equals the specs; 5 sample rows in "
+            "1 table kept, every kept column unchanged\n") in out
+
+
+def test_sample_rows_fill_a_column_whose_default_reads_the_request(tmp_path):
+    """``owner_id uuid not null default auth.uid() references auth.users``: outside a request the
+    default is null, so the proof gives the column a user of its own (made in auth.users) instead.
+    A function whose signature changes is a new function; dropping the old one is destructive, and
+    its hazard is what a drop does to a function's callers, not to data."""
+    (tmp_path / "specs").mkdir()
+    spec = ("stage: 1\ntitle: Docs\nplatform: supabase\n"
+            "functions:\n  - name: doc_count\n    returns: bigint\n    language: sql\n"
+            "    body: select count(*) from public.docs\n"
+            "tables:\n  - name: docs\n    comment: Documents.\n    columns:\n"
+            "      - {name: id, type: bigint, identity: always, primary_key: true}\n"
+            "      - {name: owner_id, type: uuid, not_null: true, default: auth.uid(), "
+            "references: {schema: auth, table: users, column: id}}\n"
+            "    rls: true\n")
+    (tmp_path / "specs" / "stage-01-docs.yaml").write_text(spec)
+    assert migrate(tmp_path, "new", "docs", "--version", "20260101000000")[0] == 0
+    edit(tmp_path, "stage-01-docs.yaml", "  - name: doc_count\n",
+         "  - name: doc_count\n    args:\n      - {name: archived, type: boolean, default: \"false\"}\n")
+    code, out, err = migrate(tmp_path, "new", "archived", "--dry-run")
+    assert code == 0, err
+    assert "2 sample rows in 1 table kept, every kept column unchanged\n" in out and "no sample rows" not in out
+    assert "--   1. drop function public.doc_count();: breaks whatever still calls it (an rpc from the API, a " \
+           "policy, a trigger)\n" in out
+
+
 def test_a_not_null_column_added_to_a_table_with_rows_fails_the_proof_and_writes_nothing(project_dir):
     assert migrate(project_dir, "new", "initial", "--version", "20260101000000")[0] == 0
     edit(project_dir, "stage-01-trips-app.yaml", "      - {name: title, type: text, not_null: true}\n",

@@ -345,6 +345,68 @@ def test_rows_for_a_and_b_get_values_a_nulls_not_distinct_key_needs(fresh_db, tm
                                       "0 could not test\n"), result.rls_report
 
 
+ROLES = """\
+stage: 1
+title: T
+platform: supabase
+enums:
+  - {name: app_role, values: [admin, member]}
+  - {name: app_permission, values: [posts.delete, posts.pin, posts.edit]}
+functions:
+  - name: handle_new_user
+    returns: trigger
+    language: plpgsql
+    security: definer
+    search_path: []
+    body: "begin insert into public.user_roles (user_id, role) values (new.id, 'member'); return new; end;"
+tables:
+  - name: role_permissions
+    comment: What each role may do.
+    columns:
+      - {name: id, type: bigint, identity: by default, primary_key: true}
+      - {name: role, type: app_role, not_null: true}
+      - {name: permission, type: app_permission, not_null: true}
+      - {name: pinned, type: boolean, not_null: true}
+      - {name: scope, type: text, not_null: true, check: "scope in ('own', 'all')"}
+    constraints:
+      - {unique: [role, permission, pinned, scope]}
+    rls: true
+    policies:
+      - {name: read, command: select, roles: [authenticated], using: "true"}
+  - name: user_roles
+    comment: Each user's roles; the trigger on auth.users gives every new user 'member'.
+    columns:
+      - {name: id, type: bigint, identity: by default, primary_key: true}
+      - {name: user_id, type: uuid, not_null: true, references: {schema: auth, table: users, column: id}}
+      - {name: role, type: app_role, not_null: true}
+    constraints:
+      - {unique: [user_id, role]}
+    rls: true
+    policies:
+      - {name: own, command: select, roles: [authenticated], using: user_id = (select auth.uid())}
+    indexes:
+      - columns: [user_id]
+attach:
+  - schema: auth
+    table: users
+    triggers:
+      - {name: on_auth_user_created, timing: after, events: [insert], function: public.handle_new_user}
+"""
+
+
+def test_rows_for_a_and_b_take_turns_in_a_unique_key_of_enums_only_when_they_collide(fresh_db, tmp_path):
+    """unique (role, permission, pinned, scope) holds only short lists: the first value of each for
+    A and B collides, so they take the values in turn. user_roles keeps the first label for both:
+    the trigger on auth.users already gave A and B the second."""
+    result = _validate_live(fresh_db, load_project(write_spec(tmp_path, ROLES)))
+    assert "skipped" not in result.rls_report
+    assert "insert into public.user_roles (user_id, role) values ('00000000-0000-4000-8000-00000000000a', " \
+           "'admin')" in result.rls_report
+    assert "HOLE select                     A reads a row A did not create" in result.rls_report  # using (true)
+    assert result.rls_report.endswith("coverage: 2 of 2 tables with RLS probed; 11 checks: 10 ok, 1 hole, "
+                                      "0 could not test\n"), result.rls_report
+
+
 def test_missing_privileges_are_not_an_rls_decision(fresh_db, tmp_path):
     specs = write_spec(tmp_path, BASE.replace("USING_HERE", "user_id = (select auth.uid())") + """\
 sql_after:

@@ -45,11 +45,24 @@ class Catalog:
     def nulls_not_distinct(self) -> dict[tuple[str, str], frozenset[str]]:
         """Per table, the columns its unique indexes key that count nulls as equal: the RLS probe
         gives its rows values there. Worked out once, as the probe asks per row it makes."""
+        return self._index_columns(lambda index: index.unique and index.nulls_not_distinct)
+
+    @cached_property
+    def unique_keyed(self) -> dict[tuple[str, str], frozenset[str]]:
+        """Per table, the columns some unique key or primary key includes: where the RLS probe
+        gives A's and B's rows values of their own even from a short list (an enum)."""
+        out = {table: set(columns) for table, columns in self._index_columns(lambda index: index.unique).items()}
+        for (table, kind, columns), _ in self.constraints.items():
+            if kind in ("unique", "primary key"):
+                out.setdefault(table, set()).update(columns)
+        return {table: frozenset(columns) for table, columns in out.items()}
+
+    def _index_columns(self, chosen) -> dict[tuple[str, str], frozenset[str]]:
         from .sqltokens import tokenize
 
         out: dict[tuple[str, str], set[str]] = {}
         for (schema, table, _), index in self.indexes.items():
-            if index is not None and index.unique and index.nulls_not_distinct:
+            if index is not None and chosen(index):
                 firsts = (tokenize(key, limit=1) for key in index.keys)  # a key's column comes first
                 out.setdefault((schema, table), set()).update(
                     first[0].ident for first in firsts if first and first[0].kind in ("word", "quoted_ident"))

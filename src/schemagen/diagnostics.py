@@ -17,6 +17,11 @@ from .model import SourcePos
 Severity = Literal["error", "warning", "info"]
 
 
+def counted(number: int, noun: str) -> str:
+    """``3 rows``, ``1 row``: every count schemagen prints reads as English."""
+    return f"{number} {noun}{'s' if number != 1 else ''}"
+
+
 @dataclass(frozen=True)
 class Diagnostic:
     """One finding at a spec position: lint, validate, drift and spec errors all print through it, so

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from . import model as m
 from .db import ContainmentBroken, database_message
+from .diagnostics import counted
 from .kinds.base import Change
 
 #: What each lock PostgreSQL takes stops other sessions from doing, for the hazard report.
@@ -235,9 +236,25 @@ def _safe_form(step: Step, baseline_tables: set) -> Step:
         step.hazard = "scans the whole table under a lock that blocks reads and writes"
     elif " type " in lowered and lowered.startswith("alter table") and on_existing:
         step.hazard = "may rewrite the table under a lock that blocks reads and writes"
-    elif lowered.startswith(("drop table", "drop ")) or " drop column " in lowered:
+    elif " drop column " in lowered:
         step.hazard = "removes data"
+    elif lowered.startswith("drop "):
+        dropped = lowered.split()[1]
+        step.hazard = _DROP_HAZARDS.get(dropped, "removes data")
     return step
+
+
+#: What dropping an object that holds no rows does to those who use it (a table, a column or a
+#: sequence removes data).
+_DROP_HAZARDS = {
+    "function": "breaks whatever still calls it (an rpc from the API, a policy, a trigger)",
+    "procedure": "breaks whatever still calls it",
+    "view": "breaks whatever still reads it",
+    "policy": "changes who may read or write the table's rows",
+    "trigger": "stops what it did on each write",
+    "index": "queries that used it may slow down; a unique one stops enforcing uniqueness",
+    "publication": "stops replicating its tables",
+}
 
 
 def _expand_validations(steps: list[Step]) -> list[Step]:
@@ -329,9 +346,9 @@ def prove(session, project: m.Project, plan: Plan, schemas: list[str], env, *, t
             proof.ok = False
             proof.left = waiting
             proof.problems.append(f"after the migration the database still differs from the specs in "
-                                  f"{len(waiting)} place{'s' if len(waiting) != 1 else ''}")
+                                  f"{counted(len(waiting), 'place')}")
         elif waiting:
-            proof.facts.append(f"{len(waiting)} difference{'s' if len(waiting) != 1 else ''} left for "
+            proof.facts.append(f"{counted(len(waiting), 'difference')} left for "
                                "--allow-destructive (the commented statements)")
         else:
             proof.facts.append("the catalog equals the specs")
@@ -346,21 +363,33 @@ def _seed_samples(session, catalog, proof: Proof, owned: set[str]) -> dict[tuple
     takes them: by table, its key columns and what each row held."""
     import json
 
-    from .rls_probe import Failure, _Seeder
+    from .rls_probe import SEED_ATTEMPTS, UNIQUE_VIOLATION, Failure, _Seeder
     from .sqltext import qualified
 
+    from .catalog import read_more
+
+    referenced = sorted({con.ref_table[0] for con in catalog.constraints.values()
+                         if con.ref_table is not None and con.ref_table not in catalog.tables} - catalog.schemas)
+    if referenced:  # auth.users, whose rows a user_id needs: read so the seeder can make them
+        catalog = read_more(session, catalog, referenced, frozenset())
     seeder = _Seeder(session, catalog)
     seeded = []
     for key in sorted(k for k in catalog.tables if k[0] in owned):
-        try:
-            with session.attempt():
-                for _ in range(2):
-                    seeder.ensure(key, {})
-            seeded.append(key)
-        except ContainmentBroken:
-            raise
-        except Exception as exc:
-            proof.facts.append(f"no sample rows in {key[0]}.{key[1]} ({Failure.of(exc).message})")
+        for attempt, vary in enumerate(SEED_ATTEMPTS, start=1):
+            seeder.vary = vary
+            try:
+                with seeder.savepoint(keep=True):
+                    for _ in range(2):
+                        seeder.ensure(key, {})
+                seeded.append(key)
+                break
+            except ContainmentBroken:
+                raise
+            except Exception as exc:
+                failure = Failure.of(exc)
+                if failure.code != UNIQUE_VIOLATION or attempt == len(SEED_ATTEMPTS):
+                    proof.facts.append(f"no sample rows in {key[0]}.{key[1]} ({failure.message})")
+                    break
     samples = {}
     for key in seeded:  # read once all are made: a row in one table may add rows to another (a trigger)
         rows = session.query(f"select to_jsonb(t)::text from {qualified(*key)} t")
@@ -412,7 +441,9 @@ def _check_samples(session, samples, plan: Plan, proof: Proof) -> None:
                                           f"{current.get(new)!r}")
                     return
         kept += len(rows)
-    proof.facts.append(f"{kept} sample rows in {len(samples)} tables kept, every kept column unchanged")
+    tables = len(samples)
+    proof.facts.append(f"{counted(kept, 'sample row')} in {counted(tables, 'table')} "
+                       "kept, every kept column unchanged")
 
 
 def _probe_changed(session, project: m.Project, plan: Plan, schemas: list[str], proof: Proof) -> None:
@@ -452,8 +483,8 @@ def _probe_changed(session, project: m.Project, plan: Plan, schemas: list[str], 
     notes = [f"{len(found) - len(open_holes)} waived"] if len(found) > len(open_holes) else []
     if len(holes) > len(ours):
         notes.append(f"{len(holes) - len(ours)} more allowed only by policies it leaves as they were")
-    proof.facts.append(f"RLS probe on {len(tables)} changed table{'s' if len(tables) != 1 else ''}: {checks} checks, "
-                       f"{len(open_holes)} write holes" + (f" ({'; '.join(notes)})" if notes else ""))
+    proof.facts.append(f"RLS probe on {counted(len(tables), 'changed table')}: {counted(checks, 'check')}, "
+                       f"{counted(len(open_holes), 'write hole')}" + (f" ({'; '.join(notes)})" if notes else ""))
 
 
 # --- the files ---------------------------------------------------------------------------

@@ -21,6 +21,8 @@ import os
 import re
 from pathlib import Path
 
+from .diagnostics import counted
+
 DEFAULT_MERMAID = Path("/opt/schemagen-browser/node_modules/mermaid/dist/mermaid.min.js")
 _HEAD = re.compile(r"^<!-- rendered by schemagen with (.+?) -->\n")
 
@@ -140,7 +142,7 @@ def _pictures(files: dict[str, str], out: Path, enabled: bool, redraw: bool,
             if rel.endswith(".svg") and rel in wanted and (out / rel).is_file():
                 kept[rel] = (out / rel).read_text("utf-8")
         if kept:
-            count = f"{len(kept)} picture{'s' if len(kept) != 1 else ''}"
+            count = f"{counted(len(kept), 'picture')}"
             notes.append(f"{count} kept as drawn earlier (pass --pictures to draw them again)" if redraw
                          else f"{count} not checked (pass --pictures)")
         return files | kept, notes

@@ -16,7 +16,7 @@ from typing import NamedTuple, Sequence
 import jinja2
 
 from . import model as m
-from .diagnostics import Diagnostic, TemplateProblem
+from .diagnostics import Diagnostic, TemplateProblem, counted
 from .lint import checklist, readiness
 from .sqltext import qualified, quote_ident, quote_literal, sql_comment, sql_value
 
@@ -238,8 +238,8 @@ def stage_nodes(project: m.Project) -> list[StageNode]:
     """The stages overview's boxes: each stage with its table count, and the stages depended on
     that these specs do not hold (kept elsewhere), so every arrow has both ends."""
     known = {stage.number for stage in project.stages}
-    nodes = [StageNode(f"s{s.number}", f"Stage {s.number} · {s.title} · {len(s.tables)} "
-                                       f"table{'s' if len(s.tables) != 1 else ''}") for s in project.stages]
+    nodes = [StageNode(f"s{s.number}", f"Stage {s.number} · {s.title} · {counted(len(s.tables), 'table')}")
+             for s in project.stages]
     missing = sorted({dep for s in project.stages for dep in s.depends_on} - known)
     return [StageNode(f"s{n}", f"Stage {n} · not in these specs") for n in missing] + nodes
 
@@ -507,7 +507,7 @@ def status_line(stage: m.Stage, findings: Sequence[Diagnostic]) -> str:
     errors = len(failing(findings))
     badge = STATUS_BADGES[stage.status]
     if errors and stage.status in ("ready", "applied"):
-        return f"{badge} in the spec; ❌ not ready for migration: {errors} lint error{'s' if errors != 1 else ''}"
+        return f"{badge} in the spec; ❌ not ready for migration: {counted(errors, 'lint error')}"
     return badge
 
 

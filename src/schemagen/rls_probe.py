@@ -32,6 +32,7 @@ ones a single connection makes.
 from __future__ import annotations
 
 import json
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -41,7 +42,7 @@ from . import model as m
 from .catalog import Catalog
 from .kinds.table.catalog import TableFacts
 from .db import ConnectionProblem, ContainmentBroken
-from .diagnostics import Diagnostic
+from .diagnostics import Diagnostic, counted
 from .lint.expressions import owner_columns
 from .sqltext import qualified, quote_ident, quote_literal
 
@@ -195,8 +196,15 @@ class _Seeder:
         #: Set while working out statements that must need no round trip: what would need one raises
         #: ``NeedsDatabase`` instead.
         self.dry = False
-        #: The first label of each enum type, as the catalog orders them.
-        self.enum_labels: dict[str, str | None] = enum_labels if enum_labels is not None else {}
+        #: Each enum type's labels, as the catalog orders them.
+        self.enum_labels: dict[str, tuple[str, ...]] = enum_labels if enum_labels is not None else {}
+        #: Whether columns of a unique key that draw from a short list (enum labels, a check's value
+        #: list, booleans) take its values in turn rather than the first each time: set when rows
+        #: made the plain way collided (``unique (role, permission)`` over two enums). Not the
+        #: default: a trigger's own row (``(new.id, 'member')``) may hold the next value.
+        self.vary = False
+        #: Values given so far per (table, column) when ``vary`` is set.
+        self.turns: dict[tuple, int] = {}
         self.catalog = catalog
         self.counter = 0
         #: Each table's constraints, (key, facts) as the catalog keys them: looked up per row made,
@@ -224,15 +232,16 @@ class _Seeder:
                 self.known = before
 
     def filler(self, table: TableFacts, column) -> str | None:
-        """A value of the column's type, distinct per call so unique columns never collide."""
+        """A value of the column's type, distinct per call so unique columns never collide, except
+        where the type allows a few values only (an enum, a check's value list, a boolean): the
+        first, or with ``vary`` the next in a unique key."""
         self.counter += 1
         n = self.counter
         for _, con in self.constraints((table.schema, table.name)):
-            if con.kind == "check" and con.columns == (column.name,):
-                start = con.definition.find("'")
-                if start != -1 and "ANY (ARRAY[" in con.definition:
-                    end = con.definition.index("'", start + 1)
-                    return con.definition[start:end + 1]
+            if con.kind == "check" and con.columns == (column.name,) and "ANY (ARRAY[" in con.definition:
+                listed = _quoted_values(con.definition)
+                if listed:
+                    return self._choose(table, column, listed)
         typ = column.type
         if typ.endswith("[]"):
             return "'{}'"
@@ -243,7 +252,7 @@ class _Seeder:
         if typ.startswith(("integer", "bigint", "smallint", "numeric", "real", "double", "decimal")):
             return str(n)
         if typ == "boolean":
-            return "false"
+            return self._choose(table, column, ("false", "true"))
         if typ in ("jsonb", "json"):
             return "'{}'"
         if typ == "uuid":
@@ -258,11 +267,18 @@ class _Seeder:
         if typ not in self.enum_labels:
             if self.dry:
                 raise NeedsDatabase
-            label = self.session.query("select enumlabel from pg_enum where enumtypid = to_regtype(:t) "
-                                       "order by enumsortorder limit 1", t=typ)
-            self.enum_labels[typ] = label[0][0] if label else None
-        label = self.enum_labels[typ]
-        return quote_literal(label) if label is not None else None
+            labels = self.session.query("select enumlabel from pg_enum where enumtypid = to_regtype(:t) "
+                                        "order by enumsortorder", t=typ)
+            self.enum_labels[typ] = tuple(label for label, in labels)
+        labels = self.enum_labels[typ]
+        return self._choose(table, column, tuple(quote_literal(label) for label in labels)) if labels else None
+
+    def _choose(self, table: TableFacts, column, values: tuple[str, ...]) -> str:
+        if not self.vary or column.name not in self.catalog.unique_keyed.get((table.schema, table.name), ()):
+            return values[0]
+        turn = self.turns.get((table.schema, table.name, column.name), 0)
+        self.turns[(table.schema, table.name, column.name)] = turn + 1
+        return values[turn % len(values)]
 
     def nulls_not_distinct(self, key: tuple[str, str]) -> set[str]:
         """Columns of the table's ``nulls not distinct`` unique keys: two rows that leave one null
@@ -318,8 +334,8 @@ class _Seeder:
             return found
         distinct_nulls = self.nulls_not_distinct(key)
         for column in table.columns:
-            if column.name in row or column.default or column.identity or not (
-                    column.not_null or column.name in distinct_nulls):
+            if column.name in row or (column.default and not _REQUEST_BOUND.search(column.default)) or \
+                    column.identity or not (column.not_null or column.name in distinct_nulls):
                 continue
             value = self.filler(table, column)
             if value is None:
@@ -350,6 +366,29 @@ class _Seeder:
         return {}
 
 
+#: Defaults that read the request (``default auth.uid()``): null for rows the probe makes outside
+#: one, so a not null column with such a default is given a value like one without.
+_REQUEST_BOUND = re.compile(r"\bauth\s*\.\s*(?:uid|jwt|role|email)\s*\(|\bcurrent_setting\s*\(", re.IGNORECASE)
+
+
+def _quoted_values(check: str) -> tuple[str, ...]:
+    """The literals of a value list check (``status = ANY (ARRAY['a'::text, 'b'::text])``, as
+    PostgreSQL writes ``status in ('a', 'b')``), as SQL."""
+    from .sqltokens import tokenize
+
+    tokens = tokenize(check)
+    start = next((i for i, t in enumerate(tokens) if t.kind == "word" and t.ident == "array"), None)
+    if start is None:
+        return ()
+    values = []
+    for token in tokens[start + 1:]:
+        if token.text == "]":
+            break
+        if token.kind == "string":
+            values.append(token.text)
+    return tuple(values)
+
+
 def constraints_by_table(catalog: Catalog) -> dict[tuple[str, str], list]:
     out: dict[tuple[str, str], list] = {}
     for key, con in catalog.constraints.items():
@@ -363,6 +402,18 @@ class NeedsDatabase(Exception):
 
 class SeedError(RuntimeError):
     """The probe could not build test rows for a table (reported as skipped, with the reason)."""
+
+    def __init__(self, message: str, code: str = ""):
+        super().__init__(message)
+        #: PostgreSQL's SQLSTATE, where a statement failed.
+        self.code = code
+
+
+UNIQUE_VIOLATION = "23505"
+#: How rows are made, one attempt after another while they collide on a unique key: the plain way
+#: (first values), then with short lists taken in turn, the turns going on from attempt to attempt
+#: past the combinations rows already there hold (reference data a migration inserted).
+SEED_ATTEMPTS = (False, True, True, True)
 
 
 def _claims(user: str, role: str) -> str:
@@ -388,7 +439,7 @@ class Probe:
         self.seeder = _Seeder(session, catalog, self.by_table)
         #: The users' own rows (``profiles`` for A and B), made once for every table's probe.
         self.users: dict[tuple, dict[str, object]] = {}
-        self.enum_labels: dict[str, str | None] = {}
+        self.enum_labels: dict[str, tuple[str, ...]] = {}
 
     def run(self, project: m.Project, skip_tables: set = frozenset(),
             more_sessions=None) -> tuple[list[TableReport], list[Diagnostic]]:
@@ -509,7 +560,8 @@ class Probe:
         except ContainmentBroken:
             raise
         except Exception as exc:  # a row the probe cannot make up: say why, probe the rest
-            raise SeedError(f"could not seed rows for A and B: {self._failure(exc).message}") from None
+            failure = self._failure(exc)
+            raise SeedError(f"could not seed rows for A and B: {failure.message}", failure.code) from None
         return rows[USER_A], rows[USER_B], pk
 
     def _seed(self, table: m.Table, owner: Ownership) -> tuple:
@@ -566,13 +618,19 @@ class Probe:
                          if c.name not in fixed and c.name not in primary and (c.default or not c.not_null)), None)
         others = "B's row" if (owner.column or owner.via) else "a row A did not create"
 
-        with self.session.scratch():  # the rows for A and B, shared by the scenarios, each undone
-            try:
-                seeded = self._seed(table, owner)
-            except SeedError as exc:
-                report.skipped = str(exc)
+        for attempt, vary in enumerate(SEED_ATTEMPTS, start=1):
+            with self.session.scratch():  # the rows for A and B, shared by the scenarios, each undone
+                try:
+                    seeder.vary = vary
+                    seeded = self._seed(table, owner)
+                except SeedError as exc:
+                    if exc.code == UNIQUE_VIOLATION and attempt < len(SEED_ATTEMPTS):
+                        seeder.known = dict(self.users)
+                        continue
+                    report.skipped = str(exc)
+                    return report
+                self._probe_seeded(report, seeded, settable, others)
                 return report
-            self._probe_seeded(report, seeded, settable, others)
         return report
 
     def _probe_seeded(self, report: TableReport, seeded: tuple, settable: str | None, others: str) -> None:
@@ -790,7 +848,7 @@ def coverage(reports: list, tables_with_rls: int) -> str:
     line = f"coverage: {probed} of {tables_with_rls} tables with RLS probed"
     if buckets:
         line += f", {sum(1 for r in buckets if not r.skipped)} of {len(buckets)} buckets"
-    line += (f"; {len(outcomes)} checks: {counts['ok']} ok, {counts['hole']} holes, "
+    line += (f"; {counted(len(outcomes), 'check')}: {counts['ok']} ok, {counted(counts['hole'], 'hole')}, "
              f"{counts['untested']} could not test")
     skipped = [f"{r.heading.split(' (')[0]} ({r.skipped})" for r in reports if r.skipped]
     return line + (f"; skipped: {', '.join(skipped)}" if skipped else "")

@@ -16,7 +16,7 @@ from typing import Iterator
 
 from . import model as m
 from .db import ConnectionProblem, ContainmentBroken, Session, connect, database_message
-from .diagnostics import Diagnostic, sort_diagnostics
+from .diagnostics import Diagnostic, counted, sort_diagnostics
 
 
 @dataclass
@@ -106,7 +106,7 @@ def scratch_database(params: dict[str, object], project: m.Project) -> Iterator[
 
 def _untestable_finding(project: m.Project, name: str, needs: list[str]) -> Diagnostic:
     extension = next(e for e in project.objects("Extension") if e.name == name)
-    what = f"; {len(needs)} object{'s' if len(needs) != 1 else ''} that need it were not applied, compared or " \
+    what = f"; {counted(len(needs), 'object')} that need it were not applied, compared or " \
            f"probed: {', '.join(needs)}" if needs else ""
     return Diagnostic(extension.pos, "V204", "warning", f"not testable here: extension {name} is not installed on "
                                                         f"this PostgreSQL{what}")

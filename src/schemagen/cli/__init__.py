@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Iterator, Sequence, TextIO
 
 from .. import __version__
-from ..diagnostics import OutputProblem, SpecError, TemplateProblem, format_diagnostics, printable
+from ..diagnostics import OutputProblem, SpecError, TemplateProblem, counted, format_diagnostics, printable
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -103,7 +103,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     except SpecError as exc:
         err.write(format_diagnostics(exc.diagnostics, getattr(args, "format", "text")))
         count = len(exc.diagnostics)
-        err.write(f"schemagen: {count} spec error{'s' if count != 1 else ''}; nothing was written\n")
+        err.write(f"schemagen: {counted(count, 'spec error')}; nothing was written\n")
         return EXIT_USAGE
     except (UsageError, TemplateProblem, OutputProblem) as exc:
         err.write(f"schemagen: {printable(str(exc))}\n")

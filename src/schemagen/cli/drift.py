@@ -3,7 +3,7 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from ..diagnostics import FORMATS, format_diagnostics
+from ..diagnostics import FORMATS, counted, format_diagnostics
 from ..load import load_project
 from . import EXIT_FINDINGS, EXIT_OK, UsageError
 
@@ -92,7 +92,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         out.write(format_diagnostics([diagnostic(c, "D100") for c in found], args.format))
         if args.format == "text":
-            err.write(f"{len(found)} difference{'s' if len(found) != 1 else ''} between the database and "
+            err.write(f"{counted(len(found), 'difference')} between the database and "
                       "the specs\n" if found else "the database matches the specs\n")
     return EXIT_FINDINGS if found else EXIT_OK
 

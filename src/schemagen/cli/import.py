@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 from typing import TextIO
 
+from ..diagnostics import counted
 from . import EXIT_FINDINGS, EXIT_OK, UsageError
 
 #: The report's rows: the kinds in the order they are made, then what is kept as raw SQL.
@@ -71,12 +72,16 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         (err if args.dry_run else out).write(_table(result))  # a dry run's stdout is the specs alone
     for what in result.left_out:
         err.write(f"not imported: {what}\n")
+    for table, count in result.rows.items():
+        err.write(f"not imported: {counted(count, 'row')} in {table}, which the source inserts: "
+                  "specs hold the schema, not data; keep them in supabase/seed.sql, or in a raw block "
+                  "(sql_after) if every database needs them\n")
     if result.differences or (result.left_out and not args.no_verify):
         for difference in result.differences:
             err.write(f"round trip: {difference}\n")
         problems = len(result.differences) + len(result.left_out)
         what = "the round trip differs in" if result.differences else "the import leaves out"
-        err.write(f"schemagen: {what} {problems} object{'s' if problems != 1 else ''}; nothing was written "
+        err.write(f"schemagen: {what} {counted(problems, 'object')}; nothing was written "
                   "(--no-verify writes the specs anyway)\n")
         return EXIT_FINDINGS
     if args.dry_run:
@@ -110,11 +115,14 @@ def _table(result) -> str:
     total_raw = sum(r[2] for r in rows)
     lines.append(f"{'total':<{width}} {total_native:>6} {total_raw:>4}")
     if result.respelled:
-        lines.append(f"{result.respelled} object{'s' if result.respelled != 1 else ''} written as PostgreSQL "
+        lines.append(f"{counted(result.respelled, 'object')} written as PostgreSQL "
                      "spells them: the source's spelling reads differently there")
     lost = len(result.differences) + len(result.left_out)
     lines.append("lost: none (what the spec language cannot say is kept as raw SQL)" if not lost
                  else f"lost: {lost} (below)")
+    if result.rows:
+        rows = sum(result.rows.values())
+        lines.append(f"data: {counted(rows, 'row')} in {counted(len(result.rows), 'table')}, not imported (below)")
     return "\n".join(lines) + "\n"
 
 
@@ -125,5 +133,6 @@ def _report(result, paths) -> dict:
         "proven": result.proven,
         "differences": result.differences,
         "not_imported": result.left_out,
+        "rows_not_imported": result.rows,
         "respelled": result.respelled,
     }

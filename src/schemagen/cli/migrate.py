@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
-from ..diagnostics import FORMATS, format_diagnostics
+from ..diagnostics import FORMATS, counted, format_diagnostics
 from ..load import load_project
 from . import EXIT_FINDINGS, EXIT_OK, UsageError
 
@@ -81,7 +81,7 @@ def _baseline(args, project, files: list[Path]) -> tuple[str, object]:
 
     if not files:
         return f"{args.dir} (no migrations yet: this one creates the schema)", from_files
-    return f"{args.dir}, {len(files)} file{'s' if len(files) != 1 else ''} through {files[-1].name}", from_files
+    return f"{args.dir}, {counted(len(files), 'file')} through {files[-1].name}", from_files
 
 
 def _new(args, project, out: TextIO, err: TextIO) -> int:
@@ -158,8 +158,8 @@ def _check(args, project, out: TextIO, err: TextIO) -> int:
         found = [c for c in drift(session, project, schemas_to_read(project, None)) if not c.kind.startswith("note.")]
     out.write(format_diagnostics([diagnostic(c, "M001") for c in found], args.format))
     if args.format == "text":
-        where = f"the {len(files)} migration{'s' if len(files) != 1 else ''} in {args.dir}"
-        err.write(f"{len(found)} difference{'s' if len(found) != 1 else ''} between {where} and the specs; write "
+        where = f"the {counted(len(files), 'migration')} in {args.dir}"
+        err.write(f"{counted(len(found), 'difference')} between {where} and the specs; write "
                   "one with `schemagen migrate new NAME`\n" if found else f"{where} produce what the specs say\n")
     return EXIT_FINDINGS if found else EXIT_OK
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from ..diagnostics import FORMATS
+from ..diagnostics import FORMATS, counted
 from . import EXIT_FINDINGS, EXIT_OK, UsageError
 
 
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         errors = len(failing(diagnostics))
         warnings = len(failing(diagnostics, "warning")) - errors
         mode = "offline and live" if live else "offline (add --live for the database checks)"
-        err.write(f"validate ({mode}): {errors} error{'s' if errors != 1 else ''}, "
-                  f"{warnings} warning{'s' if warnings != 1 else ''}, "
+        err.write(f"validate ({mode}): {counted(errors, 'error')}, "
+                  f"{counted(warnings, 'warning')}, "
                   f"{sum(1 for d in diagnostics if d.waived)} waived\n")
     return EXIT_FINDINGS if failing(diagnostics) else EXIT_OK

@@ -104,7 +104,7 @@ class Draft:
     #: stage → spec key ("tables", "functions", …) → entries.
     stages: dict[int, dict[str, list[dict]]] = field(default_factory=dict)
     tables: dict[tuple[str, str], dict] = field(default_factory=dict)
-    functions: dict[tuple[str, str], dict] = field(default_factory=dict)
+    functions: dict[tuple[str, str, str], dict] = field(default_factory=dict)
     views: dict[tuple[str, str], dict] = field(default_factory=dict)
     sequences: dict[tuple[str, str], dict] = field(default_factory=dict)
     counts: Counter = field(default_factory=Counter)

@@ -72,6 +72,9 @@ class Result:
     respelled: int = 0
     #: What the import could not carry (a kind nothing models, a table this role may not read).
     left_out: list[str] = field(default_factory=list)
+    #: Rows the migrations or SQL files left in their own tables, by table (``public.roles``):
+    #: data, which a spec does not carry and the round trip does not compare.
+    rows: dict[str, int] = field(default_factory=dict)
 
 
 # --- sources ------------------------------------------------------------------------------
@@ -194,6 +197,7 @@ def import_schema(source: Source, options: Options) -> Result:
             draft_inputs = _Inputs(catalog, baseline, spelling, origin, _extension_comments(session),
                                    _function_definitions(session, schemas), _creation_order(session, schemas),
                                    source, options, stand_ins, raw_objects)
+            rows = _rows_written(session, catalog) if source.url is None and source.pieces else {}
             if source.url is None and source.pieces:
                 _match_checks(session, draft_inputs)
             draft = draft_inputs.draft()
@@ -225,7 +229,7 @@ def import_schema(source: Source, options: Options) -> Result:
                 files, project = _specs(draft_inputs, draft)
         left_out = [why for _, why in unreadable] + left_behind
         return Result(files, dict(draft.counts), differences, options.verify and not differences and not left_out,
-                      respelled, left_out)
+                      respelled, left_out, rows)
     finally:
         server.stop()
 
@@ -325,6 +329,20 @@ def _apply(conn, source: Source, baseline: Catalog) -> dict[tuple, int]:
                         origin[(family, key)] = group
             previous = seen
     return origin
+
+
+def _rows_written(session, catalog: Catalog) -> dict[str, int]:
+    """Rows in the tables the source made (reference data a migration inserts: roles, permissions):
+    a live database's rows are its data, obviously not imported, but rows that migrations write
+    are easily taken for part of the schema, and the specs will not make them."""
+    from ..sqltext import qualified
+
+    tables = sorted(key for key in catalog.tables if key[0] not in PLATFORM_SCHEMAS)
+    if not tables:
+        return {}
+    counts = session.query(" union all ".join(f"select {i}, count(*) from {qualified(*key)}"
+                                               for i, key in enumerate(tables)))
+    return {f"{tables[i][0]}.{tables[i][1]}": count for i, count in counts if count}
 
 
 def _stand_ins(source: Source) -> list[str]:

@@ -28,6 +28,20 @@ def pg_name(name: str) -> str:
     return encoded[:NAME_BYTES].decode("utf-8", errors="ignore")
 
 
+def shown(value: object) -> str:
+    """A catalog value as a finding prints it: text quoted (SQL fragments, names, comments), flags
+    and numbers as words, lists as their items, an absent value as nothing."""
+    if value is None or value == ():
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return ", ".join(shown(item) for item in value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # as PostgreSQL prints a function's cost: 100, not 100.0
+    return f"'{value}'" if isinstance(value, str) else str(value)
+
+
 @dataclass(frozen=True)
 class Change:
     """One difference between the catalog the specs describe and a database's."""

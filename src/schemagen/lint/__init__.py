@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import NamedTuple, Sequence
 
 from ..codes import WAIVABLE
-from ..diagnostics import Diagnostic, did_you_mean, sort_diagnostics
+from ..diagnostics import Diagnostic, counted, did_you_mean, sort_diagnostics
 from ..model import Project, Stage, Table, Waiver
 from . import rules as _rules  # noqa: F401  (registers the rules)
 from .registry import CHECKLIST, RULES
@@ -101,7 +101,7 @@ def checklist(diagnostics: Sequence[Diagnostic]) -> list[ChecklistItem]:
 def readiness(stage: Stage, diagnostics: Sequence[Diagnostic]) -> str:
     errors = len(failing(diagnostics))
     if errors:
-        return f"❌ Not ready for migration: {errors} lint error{'s' if errors != 1 else ''} to fix"
+        return f"❌ Not ready for migration: {counted(errors, 'lint error')} to fix"
     if stage.status in ("ready", "applied"):
         return "✅ Ready for migration"
     return "📝 Not yet marked ready"

@@ -4,7 +4,7 @@ or validated by name)."""
 from __future__ import annotations
 
 from ...sqltext import qualified, quote_ident, quote_literal, sql_comment
-from ..base import Change, RepairStatement
+from ..base import Change, RepairStatement, shown
 
 PREFIXES = ("domain",)
 
@@ -24,7 +24,7 @@ def compare(want, have, report, unverified) -> None:
         for facet in ("type", "not_null", "default", "comment"):
             if getattr(a, facet) != getattr(b, facet):
                 report.add(f"domain.{facet}", key, f"{facet.replace('_', ' ')} of domain {key[0]}.{key[1]} is "
-                                                   f"{getattr(a, facet)!r} in the database, {getattr(b, facet)!r} in "
+                                                   f"{shown(getattr(a, facet))} in the database, {shown(getattr(b, facet))} in "
                                                    "the spec", at=("domain", key), have=a, want=b)
         _checks(report, key, a.checks, b.checks)
 

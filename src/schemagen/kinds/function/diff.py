@@ -5,7 +5,7 @@ refuses to change it in place), and a new signature is a different function (mis
 from __future__ import annotations
 
 from ...sqltext import qualified
-from ..base import Change, RepairStatement
+from ..base import Change, RepairStatement, shown
 
 PREFIXES = ("function",)
 
@@ -31,8 +31,15 @@ def compare(want, have, report, unverified) -> None:
         changed = [facet for facet in FACETS if getattr(a, facet) != getattr(b, facet)]
         if changed:
             kind = "function.result" if "result" in changed or "arguments" in changed else "function.changed"
-            report.add(kind, key, f"{', '.join(f.replace('_', ' ') for f in changed)} of function {_name(key)} "
-                                  "differ between the database and the spec", at=("function", key))
+            report.add(kind, key, f"function {_name(key)}: " + "; ".join(_difference(f, a, b) for f in changed),
+                       at=("function", key))
+
+
+def _difference(facet: str, have, want) -> str:
+    label = facet.replace("_", " ")
+    if facet == "body":  # whole function bodies would drown the line; drift --sql shows the spec's
+        return "its body differs between the database and the spec"
+    return f"{label} is {shown(getattr(have, facet))} in the database, {shown(getattr(want, facet))} in the spec"
 
 
 def repair(change: Change, ctx) -> list[RepairStatement]:

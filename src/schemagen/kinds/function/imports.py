@@ -104,7 +104,7 @@ def build(draft: Draft) -> None:
         entry["body"] = facts.body + "\n"
         if facts.comment is not None:
             entry["comment"] = facts.comment
-        draft.functions[key[:2]] = entry
+        draft.functions[key] = entry
         draft.add(stage, "functions", entry, "function")
 
 

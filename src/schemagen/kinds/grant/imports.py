@@ -35,7 +35,7 @@ def _place(draft: Draft, kind: str, a: str, b: str, entry: dict, signature: str 
         draft.add(1, "grants", {"schema": a, "on": b} | entry, "grant")
         return
     if kind == "function":
-        host = draft.functions.get((a, b))
+        host = draft.functions.get((a, b, signature))
     elif kind == "sequence":
         host = draft.sequences.get((a, b))
         if host is None:  # a column's own (identity, serial): the spec names no such sequence

@@ -4,15 +4,9 @@ is dropped and created again: PostgreSQL alters an index's name, not its definit
 from __future__ import annotations
 
 from ...sqltext import qualified, quote_literal
-from ..base import Change, RepairStatement
+from ..base import Change, RepairStatement, shown
 
 PREFIXES = ("index",)
-
-
-def _sql(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "nothing" if value is None else (f"'{value}'" if isinstance(value, str) else str(value))
 
 
 def compare(want, have, report, unverified) -> None:
@@ -42,8 +36,8 @@ def compare(want, have, report, unverified) -> None:
                             ("predicate", a.predicate, b.predicate),
                             ("parameters", ", ".join(a.parameters) or None, ", ".join(b.parameters) or None)):
             if x != y:
-                report.add("index.changed", key, f"{facet} of index {key[2]} is {_sql(x)} in the database, "
-                                                 f"{_sql(y)} in the spec")
+                report.add("index.changed", key, f"{facet} of index {key[2]} is {shown(x)} in the database, "
+                                                 f"{shown(y)} in the spec")
 
 
 def repair(change: Change, ctx) -> list[RepairStatement]:

@@ -9,13 +9,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ...sqltext import qualified, quote_ident, quote_literal
-from ..base import Change, RepairStatement
+from ..base import Change, RepairStatement, shown
 
 PREFIXES = ("policy",)
-
-
-def _sql(value: object) -> str:
-    return "nothing" if value is None else f"'{value}'"
 
 
 def compare(want, have, report, unverified) -> None:
@@ -39,8 +35,8 @@ def compare(want, have, report, unverified) -> None:
                             ("comment", a.comment, b.comment)):
             if x != y:
                 report.add(f"policy.{facet.replace(' ', '_')}", key,
-                           f'{facet} of policy "{key[2]}" on {key[0]}.{key[1]} is {_sql(x)} in the database, '
-                           f"{_sql(y)} in the spec")
+                           f'{facet} of policy "{key[2]}" on {key[0]}.{key[1]} is {shown(x)} in the database, '
+                           f"{shown(y)} in the spec")
 
 
 def _create(policy, table, ctx) -> RepairStatement:

@@ -4,7 +4,7 @@ which ``alter sequence`` sets in place."""
 from __future__ import annotations
 
 from ...sqltext import qualified, quote_ident, quote_literal
-from ..base import Change, RepairStatement
+from ..base import Change, RepairStatement, shown
 
 PREFIXES = ("sequence",)
 
@@ -22,9 +22,9 @@ def compare(want, have, report, unverified) -> None:
         changed = [f for f in ("type", "start", "increment", "min", "max", "cycle", "cache", "owned_by", "comment")
                    if getattr(a, f) != getattr(b, f)]
         if changed:
-            report.add("sequence.changed", key, f"{', '.join(f.replace('_', ' ') for f in changed)} of sequence "
-                                                f"{key[0]}.{key[1]} differ between the database and the spec",
-                       at=("sequence", key), want=b)
+            report.add("sequence.changed", key, f"sequence {key[0]}.{key[1]}: " + "; ".join(
+                f"{f.replace('_', ' ')} is {shown(getattr(a, f))} in the database, {shown(getattr(b, f))} in the spec"
+                for f in changed), at=("sequence", key), want=b)
 
 
 def repair(change: Change, ctx) -> list[RepairStatement]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...sqltext import qualified, quote_ident, quote_literal
-from ..base import Change, RepairStatement
+from ..base import Change, RepairStatement, shown
 
 PREFIXES = ("table", "column", "constraint")
 
@@ -12,10 +12,6 @@ WIDENING = {
     ("smallint", "integer"), ("smallint", "bigint"), ("integer", "bigint"), ("real", "double precision"),
     ("character varying", "text"), ("character", "text"),
 }
-
-
-def _sql(value: object) -> str:
-    return "nothing" if value is None else (f"'{value}'" if isinstance(value, str) else str(value))
 
 
 def _label(key: tuple[str, str]) -> str:
@@ -45,7 +41,7 @@ def compare(want, have, report, unverified) -> None:
 
 #: A table's own facets: how the message names each, and how it shows a table's value.
 _TABLE_FACETS = {
-    "comment": ("comment on table {name}", lambda t: _sql(t.comment)),
+    "comment": ("comment on table {name}", lambda t: shown(t.comment)),
     "rls": ("row level security on {name}", lambda t: _onoff(t.rls)),
     "force_rls": ("force row level security on {name}", lambda t: _onoff(t.force_rls)),
     "unlogged": ("{name}", lambda t: "unlogged" if t.unlogged else "logged"),
@@ -78,8 +74,8 @@ def _table(report, key, want, have, unverified) -> None:
             facets.append(("generated", other.generated, column.generated))
         for facet, a, b in facets:
             if a != b:
-                report.add(f"column.{facet}", col_key, f"{facet} of {name}.{column.name} is {_sql(a)} in the "
-                                                       f"database, {_sql(b)} in the spec", at=col_at,
+                report.add(f"column.{facet}", col_key, f"{facet} of {name}.{column.name} is {shown(a)} in the "
+                                                       f"database, {shown(b)} in the spec", at=col_at,
                            have=a, want=b)
         if other.not_null != column.not_null:
             report.add("column.not_null", col_key,
