@@ -509,6 +509,21 @@ def test_a_grant_on_one_of_two_overloads_stays_on_that_overload(tmp_path):
                       ("uuid",): [{"privileges": ["execute"], "to": ["supabase_auth_admin"]}]}
 
 
+def test_function_settings_import_as_a_key_and_a_list_value_stays_raw(tmp_path):
+    """``set statement_timeout`` made the function raw SQL; a list (``set temp_tablespaces = a, b``)
+    still is: one value of the spec's could not say it again."""
+    sql = tmp_path / "report.sql"
+    sql.write_text("create function public.report() returns bigint language sql stable "
+                   "set statement_timeout to '5s' set search_path = '' set work_mem = '64MB' as $$ select 1::bigint $$;\n"
+                   "create function public.spread() returns int language sql "
+                   "set datestyle = iso, mdy as $$ select 1 $$;\n")
+    result = _import(from_files([sql], stage_per_file=False))
+    spec = _spec(result.files)
+    [report] = spec["functions"]
+    assert (report["search_path"], report["settings"]) == ([], {"statement_timeout": "5s", "work_mem": "64MB"})
+    assert [entry["name"] for entry in spec["sql_after"]] == ["function public.spread"]
+
+
 def test_serials_constraint_comments_and_default_privileges_for_every_schema_import(tmp_path):
     """``serial`` is a shorthand, not a type: the import writes what PostgreSQL made of it. Comments
     on a constraint or a schema and ``alter default privileges`` without a schema, which no spec

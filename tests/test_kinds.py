@@ -392,9 +392,12 @@ def test_function_estimates_transition_tables_and_trigger_firing_are_made_compar
     fresh_db.run("insert into items values (1), (2)")
     assert fresh_db.run("select n from item_log") == [[2]]  # the enabled trigger read its transition table
     each_drift_is_reported_and_repaired(fresh_db, spec, drift_here, (
-        ("alter function is_positive(integer) parallel unsafe", 4, "function public.is_positive(integer): parallel is 'unsafe' in the database, 'safe' in the spec"),
-        ("alter function is_positive(integer) cost 100", 4, "function public.is_positive(integer): cost is 100 in the database, 5 in the spec"),
-        ("alter function first_ids() rows 1000", 12, "function public.first_ids(): rows is 1000 in the database, 10 in the spec"),
+        ("alter function is_positive(integer) parallel unsafe", 4,
+         "function public.is_positive(integer): parallel is 'unsafe' in the database, 'safe' in the spec"),
+        ("alter function is_positive(integer) cost 100", 4,
+         "function public.is_positive(integer): cost is 100 in the database, 5 in the spec"),
+        ("alter function first_ids() rows 1000", 12,
+         "function public.first_ids(): rows is 1000 in the database, 10 in the spec"),
         ("alter table items enable trigger items_audit_replica", 38,
          "firing of trigger items_audit_replica on public.items is 'origin' in the database, 'disabled'"),
         ("alter table items enable replica trigger items_audit", 32,
@@ -403,6 +406,48 @@ def test_function_estimates_transition_tables_and_trigger_firing_are_made_compar
          "execute function audit_items()", 32,
          "transition tables of trigger items_audit on public.items is none in the database, "
          "new table inserted in the spec")))
+
+
+SETTINGS = """\
+stage: 1
+title: Reports
+functions:
+  - name: slow_report
+    schema: app
+    returns: bigint
+    language: sql
+    volatility: stable
+    search_path: []
+    settings: {statement_timeout: 5s, work_mem: 64MB, enable_seqscan: false}
+    body: select 1::bigint
+"""
+
+
+def test_function_settings_are_made_compared_and_repaired_in_a_stage_of_functions_only(
+        fresh_db, postgres, tmp_path):
+    """A stage with no table was not compared at all (drift read the schemas of tables only) and
+    said the database matched; settings other than search_path made a function raw SQL."""
+    fresh_db.run("create schema app")
+    spec, drift_here = built_from(fresh_db, postgres, tmp_path, "reports.yaml", SETTINGS)
+    sql = render_project(load_project(spec.parent))["sql/stage-01-reports.sql"]
+    assert ("set search_path = ''\nset statement_timeout = '5s'\nset work_mem = '64MB'\n"
+            "set enable_seqscan = 'off'\nas $$") in sql
+    each_drift_is_reported_and_repaired(fresh_db, spec, drift_here, (
+        ("alter function app.slow_report() set statement_timeout = '9s'", 4,
+         "function app.slow_report(): config is 'enable_seqscan=off', 'search_path=\"\"', 'statement_timeout=9s', "
+         "'work_mem=64MB' in the database, 'enable_seqscan=off', 'search_path=\"\"', 'statement_timeout=5s', "
+         "'work_mem=64MB' in the spec"),
+        ("create or replace function app.slow_report() returns bigint language sql stable set search_path = '' "
+         "set statement_timeout = '5s' set work_mem = '64MB' set enable_seqscan = 'off' as $$ select 2::bigint $$",
+         4, "function app.slow_report(): its body differs between the database and the spec")))
+
+
+def test_a_setting_is_named_as_set_takes_it(tmp_path):
+    errors = spec_errors(tmp_path, "functions:\n  - name: f\n    returns: int\n    language: sql\n    body: select 1\n"
+                                   "    settings: {\"work_mem = '1GB'; drop table t; --\": 1, search_path: public}\n")
+    assert [(line, code, message.split(":")[0]) for line, code, message in errors] == [
+        (12, "E106", "\"work_mem = '1GB'; drop table t; --\" is not a configuration parameter's name"),
+        (12, "E106", "search_path has a key of its own")]
 
 
 def test_estimates_and_transition_tables_are_checked_where_they_are_written(tmp_path):

@@ -28,9 +28,14 @@ class DriftProblem(Exception):
 
 
 def schemas_to_read(project: m.Project, requested: list[str] | None) -> list[str]:
+    """The schemas ``--schema`` names, else every schema a spec object lives in (a stage of
+    functions only is compared too), else public."""
     if requested:
         return sorted(set(requested))
-    return sorted({t.schema for t in project.tables} | {a.schema for a in project.attachments})
+    schemas = {t.schema for t in project.tables} | {a.schema for a in project.attachments} | {
+        o.schema for s in project.stages for o in s.objects
+        if isinstance(getattr(o, "schema", None), str) and not getattr(o, "database_wide", False)}
+    return sorted(schemas or {"public"})
 
 
 def in_scope(obj, schemas: list[str]) -> bool:

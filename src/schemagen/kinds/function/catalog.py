@@ -48,7 +48,7 @@ def read_rows(session, schemas: list[str]) -> dict[tuple[str, str, str], Functio
     for schema, name, types, arguments, result, language, volatility, definer, strict, config, body, comment, \
             parallel, cost, rows in session.query(FUNCTIONS_SQL, schemas=schemas):
         out[(schema, name, ", ".join(types))] = FunctionFacts(
-            arguments, result, language, VOLATILITY[volatility], definer, strict, tuple(config), body.strip(),
+            arguments, result, language, VOLATILITY[volatility], definer, strict, tuple(sorted(config)), body.strip(),
             comment, PARALLEL[parallel], float(cost), float(rows))
     return out
 
@@ -60,7 +60,7 @@ def read(session, schemas: list[str], tables: set) -> dict[str, dict]:
 def scratch_statement(function: Function) -> str:
     """The function as the normaliser makes it, from the model (the templates are not involved)."""
     from ...render import function_arguments
-    from ...sqltext import quote_ident, sql_value
+    from ...sqltext import quote_ident, quote_literal, sql_value
 
     parts = [f"create function {{schema}}.{{name}}({function_arguments(function)}) returns {function.returns}",
              f"language {function.language}", function.volatility]
@@ -76,6 +76,7 @@ def scratch_statement(function: Function) -> str:
     if function.search_path is not None:
         value = ", ".join(quote_ident(s) for s in function.search_path) if function.search_path else "''"
         parts.append(f"set search_path = {value}")
+    parts += [f"set {name} = {quote_literal(value)}" for name, value in function.settings]
     tag = function.dollar_tag
     return " ".join(parts) + f" as {tag}\n{function.body}\n{tag}"
 

@@ -7,6 +7,7 @@ import re
 
 from ...importing.draft import Draft, short_type
 from ...sqltokens import tokenize
+from .model import SETTING_NAME
 
 _MODES = ("in", "out", "inout", "variadic")
 #: First words of type names that take more than one word: ``double precision``, not an argument ``double``.
@@ -69,14 +70,28 @@ def _search_path(config: tuple[str, ...]) -> list[str] | None:
     return None
 
 
+def _settings(config: tuple[str, ...]) -> dict[str, str] | None:
+    """The settings other than search_path, as a spec writes them; None where one is a list or
+    quoted value a spec's single value cannot say again (kept as raw SQL)."""
+    out = {}
+    for setting in config:
+        name, _, value = setting.partition("=")
+        if name == "search_path":
+            continue
+        if not SETTING_NAME.fullmatch(name) or re.search(r"[\",']", value):
+            return None
+        out[name] = value
+    return out
+
+
 def build(draft: Draft) -> None:
     for key, facts in draft.source.facts["function"].items():
         if not draft.own("function", key):
             continue
         stage = draft.stage_of("function", key)
         args = arguments(facts.arguments)
-        other_settings = [c for c in facts.config if not c.startswith("search_path=")]
-        if facts.language not in ("sql", "plpgsql") or other_settings or args is None or \
+        settings = _settings(facts.config)
+        if facts.language not in ("sql", "plpgsql") or settings is None or args is None or \
                 re.search(r"\bwindow\b|\bleakproof\b", draft.function_definitions.get(key, ""), re.I):
             draft.raw(stage, "function", f"function {key[0]}.{key[1]}", draft.function_definitions[key])
             continue
@@ -93,6 +108,8 @@ def build(draft: Draft) -> None:
         path = _search_path(facts.config)
         if path is not None:
             entry["search_path"] = path
+        if settings:
+            entry["settings"] = settings
         if facts.strict:
             entry["strict"] = True
         if facts.parallel != "unsafe":

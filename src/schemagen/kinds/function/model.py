@@ -9,6 +9,7 @@ the body too.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +38,8 @@ class Function(_Brief):
     security: str = "invoker"
     #: ``set search_path`` for the function; () is ``set search_path = ''``, None sets nothing.
     search_path: tuple[str, ...] | None = None
+    #: Other ``set name = value`` clauses (``statement_timeout``), in the spec's order.
+    settings: tuple[tuple[str, str], ...] = ()
     strict: bool = False
     #: ``parallel safe|restricted``: whether a parallel query may run it in its workers.
     parallel: str = "unsafe"
@@ -98,6 +101,7 @@ def build(builder, data: dict[str, Any], path: tuple) -> Function:
         volatility=data.get("volatility", "volatile"),
         security=data.get("security", "invoker"),
         search_path=tuple(search_path) if search_path is not None else None,
+        settings=_settings(builder, data.get("settings", {}), path + ("settings",)),
         strict=data.get("strict", False),
         parallel=data.get("parallel", "unsafe"),
         cost=data.get("cost"),
@@ -119,6 +123,26 @@ def build(builder, data: dict[str, Any], path: tuple) -> Function:
         builder.fragment(f"create function f({header}) returns {returns} language plpgsql as {tag}\n{body}\n{tag}",
                          path + ("body",), "body", "plpgsql")
     return function
+
+
+#: A configuration parameter's name as ``set`` takes it unquoted: a built-in one or a custom
+#: ``prefix.name``, lowercase, so that nothing but a name can reach the SQL.
+SETTING_NAME = re.compile(r"[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)?")
+
+
+def _settings(builder, data: dict[str, Any], path: tuple) -> tuple[tuple[str, str], ...]:
+    out = []
+    for name, value in data.items():
+        if name == "search_path":
+            builder.error(path + (name,), "E106", "search_path has a key of its own: write 'search_path: [...]' "
+                                                 "beside 'settings'", key=True)
+        elif not SETTING_NAME.fullmatch(name):
+            builder.error(path + (name,), "E106", f"{name!r} is not a configuration parameter's name: lowercase "
+                                                 "letters, digits and _, a custom one as prefix.name "
+                                                 "(statement_timeout, app.tenant)", key=True)
+        else:
+            out.append((name, ("on" if value else "off") if isinstance(value, bool) else str(value)))
+    return tuple(out)
 
 
 def _returns_set(returns: str) -> bool:
