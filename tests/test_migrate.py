@@ -297,6 +297,30 @@ def test_sample_rows_fill_a_column_whose_default_reads_the_request(tmp_path):
            "policy, a trigger)\n" in out
 
 
+def test_an_edit_that_needs_only_destructive_statements_is_not_called_nothing_to_do(tmp_path):
+    """Taking a value out of an enum remakes the type (and the index whose predicate names it): every
+    statement needs consent, which once read as 'the migrations already produce what the specs say'."""
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "stage-01-tasks.yaml").write_text(
+        "stage: 1\ntitle: Tasks\nenums:\n  - {name: task_status, values: [todo, doing, done, archived]}\n"
+        "tables:\n  - name: tasks\n    comment: Tasks.\n    columns:\n"
+        "      - {name: id, type: bigint, identity: always, primary_key: true}\n"
+        "      - {name: status, type: task_status, not_null: true, default: \"'todo'\"}\n")
+    assert migrate(tmp_path, "new", "tasks", "--version", "20260101000000")[0] == 0
+    edit(tmp_path, "stage-01-tasks.yaml", "[todo, doing, done, archived]", "[todo, doing, done]")
+    code, out, err = migrate(tmp_path, "new", "statuses")
+    assert (code, out) == (1, "")
+    assert err.startswith("schemagen: every statement the specs ask for (")
+    assert err.endswith(") needs --allow-destructive; review them with --dry-run --allow-destructive, then write "
+                        "them with --allow-destructive\n")
+    assert len(migrations(tmp_path)) == 1
+    assert migrate(tmp_path, "check")[0] == 1
+    code, out, err = migrate(tmp_path, "new", "statuses", "--allow-destructive")
+    assert code == 0, err
+    assert "drop type public.task_status__retired;" in migrations(tmp_path)[1].read_text()
+    assert migrate(tmp_path, "check")[0] == 0
+
+
 def test_a_not_null_column_added_to_a_table_with_rows_fails_the_proof_and_writes_nothing(project_dir):
     assert migrate(project_dir, "new", "initial", "--version", "20260101000000")[0] == 0
     edit(project_dir, "stage-01-trips-app.yaml", "      - {name: title, type: text, not_null: true}\n",

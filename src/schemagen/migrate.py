@@ -254,6 +254,7 @@ _DROP_HAZARDS = {
     "trigger": "stops what it did on each write",
     "index": "queries that used it may slow down; a unique one stops enforcing uniqueness",
     "publication": "stops replicating its tables",
+    "type": "fails while a column, argument or other type still uses it",
 }
 
 

@@ -103,6 +103,11 @@ def _new(args, project, out: TextIO, err: TextIO) -> int:
             plan = migrate.plan_from_database(session, project, env, schemas,
                                               allow_destructive=args.allow_destructive)
             if not any(step.included for step in plan.steps) and not plan.notes:
+                if plan.steps:  # every statement the specs ask for needs consent: not "nothing to do"
+                    err.write(f"schemagen: every statement the specs ask for ({len(plan.steps)}) needs "
+                              "--allow-destructive; review them with --dry-run --allow-destructive, then write "
+                              "them with --allow-destructive\n")
+                    return EXIT_FINDINGS
                 err.write("schemagen: the migrations already produce what the specs say; nothing to write\n")
                 return EXIT_OK
         proof = migrate.prove(session, project, plan, schemas, env)
