@@ -171,6 +171,19 @@ def need_extension(database: "LiveDb", name: str, how: str) -> None:
     pytest.skip(message)
 
 
+def need_library(name: str, how: str) -> None:
+    """Skip a test that needs a library the throwaway server loads at start (pg_cron) where this
+    PostgreSQL lacks it; in CI, where .ci/run installs it, that is a failure instead."""
+    from schemagen import pgserver
+
+    if (pgserver.find_bin_dir().parent / "lib" / f"{name}.so").exists():
+        return
+    message = f"{name} is not installed for this PostgreSQL: install {how}"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 @pytest.fixture
 def database(postgres, request):
     """A factory of fresh databases on the session's server, all dropped at the end."""

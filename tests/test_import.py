@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import ROOT, need_library
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -522,6 +522,36 @@ def test_function_settings_import_as_a_key_and_a_list_value_stays_raw(tmp_path):
     [report] = spec["functions"]
     assert (report["search_path"], report["settings"]) == ([], {"statement_timeout": "5s", "work_mem": "64MB"})
     assert [entry["name"] for entry in spec["sql_after"]] == ["function public.spread"]
+
+
+def test_platform_extensions_are_made_as_supabase_makes_them_and_cron_jobs_are_kept(tmp_path):
+    """On Supabase, supautils creates a privileged extension for postgres: a plain ``create
+    extension dblink`` (no ``if not exists``) failed here as 'already exists', and pg_cron could not
+    be created at all. pg_cron goes to pg_catalog, as there; its own table's policies are not the
+    project's; a job the migrations schedule is kept as raw SQL the round trip proves."""
+    need_library("pg_cron", "Debian's postgresql-15-cron")
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "20250101000000_jobs.sql").write_text(
+        "create extension dblink with schema extensions;\n"
+        "create extension if not exists pg_cron with schema extensions;\n"
+        "grant usage on schema cron to postgres;\n"
+        "create table public.logs (id bigint generated always as identity primary key, "
+        "created_at timestamptz not null default now());\n"
+        "select cron.schedule('nightly-cleanup', '0 3 * * *', "
+        "$$delete from public.logs where created_at < now() - interval '30 days'$$);\n"
+        "select cron.schedule('ping', '*/5 * * * *', $$select 1$$);\n"
+        "select cron.alter_job((select jobid from cron.job where jobname = 'ping'), active := false);\n")
+    spec = _spec(_import(from_files(sorted(folder.glob("*.sql")), stage_per_file=False)).files)
+    assert spec["extensions"] == [{"name": "dblink", "schema": "extensions"}, {"name": "pg_cron", "schema": "pg_catalog"}]
+    assert "attach" not in spec
+    assert spec["sql_after"] == [
+        {"name": "cron job nightly-cleanup",
+         "sql": "select cron.schedule('nightly-cleanup', '0 3 * * *', $$delete from public.logs where created_at < "
+                "now() - interval '30 days'$$);"},
+        {"name": "cron job ping",
+         "sql": "select cron.schedule('ping', '*/5 * * * *', $$select 1$$);\nselect cron.alter_job(job_id := "
+                "(select jobid from cron.job where jobname = 'ping'), active := false);"}]
 
 
 def test_serials_constraint_comments_and_default_privileges_for_every_schema_import(tmp_path):

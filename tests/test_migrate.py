@@ -321,6 +321,23 @@ def test_an_edit_that_needs_only_destructive_statements_is_not_called_nothing_to
     assert migrate(tmp_path, "check")[0] == 0
 
 
+def test_a_migration_that_creates_a_privileged_extension_plainly_applies_as_on_supabase(tmp_path):
+    """``create extension dblink`` without ``if not exists`` is what a hand-written migration says;
+    supautils makes it for postgres on Supabase. The baseline failed here with 'already exists'
+    (the specs' extensions were made first)."""
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "stage-01-links.yaml").write_text(
+        "stage: 1\ntitle: Links\nplatform: supabase\nextensions:\n  - {name: dblink, schema: extensions}\n"
+        "tables:\n  - name: links\n    comment: Links.\n    columns:\n"
+        "      - {name: id, type: bigint, primary_key: true}\n")
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "migrations" / "20260101000000_links.sql").write_text(
+        "create extension dblink with schema extensions;\n"
+        "create table public.links (id bigint primary key);\ncomment on table public.links is 'Links.';\n")
+    assert migrate(tmp_path, "check") == (0, "", f"the 1 migration in {tmp_path / 'migrations'} produce what the "
+                                                 "specs say\n")
+
+
 def test_a_not_null_column_added_to_a_table_with_rows_fails_the_proof_and_writes_nothing(project_dir):
     assert migrate(project_dir, "new", "initial", "--version", "20260101000000")[0] == 0
     edit(project_dir, "stage-01-trips-app.yaml", "      - {name: title, type: text, not_null: true}\n",

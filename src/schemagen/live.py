@@ -51,11 +51,13 @@ def external_roles(project: m.Project) -> list[str]:
             f"then create role {quote_ident(role)} nologin; end if; end $$" for role in roles]
 
 
-def platform_statements(project: m.Project) -> Iterable[str]:
-    """The platform a project's stages expect, one statement at a time."""
+def platform_statements(project: m.Project, extensions: bool = True) -> Iterable[str]:
+    """The platform a project's stages expect, one statement at a time; without ``extensions``,
+    the privileged extensions the specs use are left for later (migrations create them first)."""
     if any(stage.platform == "supabase" for stage in project.stages):
         yield from split_script(supabase_shim())
-        yield from privileged_extensions(project)
+        if extensions:
+            yield from privileged_extensions(project)
     yield from external_roles(project)
 
 
@@ -71,23 +73,51 @@ def privileged_extensions(project: m.Project) -> list[str]:
 
 
 def privileged_extensions_for(wanted: set[tuple[str, str | None]]) -> list[str]:
-    """``privileged_extensions`` for (name, schema) pairs, however they were found (an import
-    reads them from the migrations it applies)."""
+    """``privileged_extensions`` for (name, schema) pairs, however they were found."""
     out = []
     for name, schema in sorted(wanted, key=lambda pair: (pair[0], pair[1] or "")):
-        if name not in platform.PRIVILEGED_EXTENSIONS or schema not in (None, "public", "extensions"):
+        schema = platform.EXTENSION_SCHEMAS.get(name, schema)
+        if name not in platform.PRIVILEGED_EXTENSIONS or schema not in (None, "public", "extensions", "pg_catalog"):
             continue
         into = f" with schema {quote_ident(schema)}" if schema else ""
+        made = [f"create extension if not exists {quote_ident(name)}{into}", *platform.AFTER_CREATE.get(name, ())]
         out.append("do $$ begin if exists (select from pg_available_extension_versions v join pg_available_extensions a "
                    "on a.name = v.name and a.default_version = v.version "
                    f"where v.name = {quote_literal(name)} and not v.trusted) "
-                   f"then create extension if not exists {quote_ident(name)}{into}; end if; end $$")
+                   f"then {'; '.join(made)}; end if; end $$")
     return out
 
 
-def install_platform(conn, project: m.Project) -> None:
+def as_the_platform(superuser, sql: str) -> bool:
+    """Run ``sql`` as supautils would on Supabase, if it creates a privileged extension that
+    ``postgres`` may not create itself (not trusted) and this server has: as the superuser, in the
+    schema the platform puts it in, followed by the platform's grants. False: ``postgres`` runs it."""
+    from .db import execute_one
+    from .pgsql import created_extension
+
+    if "extension" not in sql.lower():
+        return False
+    created = created_extension(sql)
+    if created is None or created[0] not in platform.PRIVILEGED_EXTENSIONS:
+        return False
+    name, _, if_not_exists = created
+    untrusted = superuser.run("select not v.trusted from pg_available_extension_versions v "
+                              "join pg_available_extensions a on a.name = v.name and a.default_version = v.version "
+                              "where v.name = :n", n=name)
+    if not untrusted or not untrusted[0][0]:
+        return False
+    if name in platform.EXTENSION_SCHEMAS:
+        sql = (f"create extension {'if not exists ' if if_not_exists else ''}{quote_ident(name)} "
+               f"with schema {quote_ident(platform.EXTENSION_SCHEMAS[name])}")
+    execute_one(superuser, sql)
+    for statement in platform.AFTER_CREATE.get(name, ()):
+        execute_one(superuser, statement)
+    return True
+
+
+def install_platform(conn, project: m.Project, extensions: bool = True) -> None:
     """On a throwaway server, as its superuser: the platform is committed, like a real one."""
-    for sql in platform_statements(project):
+    for sql in platform_statements(project, extensions):
         conn.run(sql)
 
 

@@ -89,9 +89,10 @@ def migration_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.glob("*.sql") if p.is_file()) if directory.is_dir() else []
 
 
-def apply_migrations(conn, files: list[Path]) -> None:
+def apply_migrations(conn, files: list[Path], superuser=None) -> None:
     """Apply existing migrations in name order, committed, as the Supabase CLI does, on the
-    throwaway server (``conn`` commits each statement)."""
+    throwaway server (``conn`` commits each statement; ``superuser`` creates privileged
+    extensions, as the platform does)."""
     from .provenance import split
 
     for path in files:
@@ -101,16 +102,19 @@ def apply_migrations(conn, files: list[Path]) -> None:
         except Exception as exc:
             raise MigrationProblem(f"{path}: not SQL PostgreSQL can read: {exc}") from None
         run_file(conn, [(sql, f"{path}:{line}") for sql, line in pieces], MigrationProblem,
-                 " of an existing migration")
+                 " of an existing migration", superuser=superuser)
 
 
-def run_file(conn, pieces: list[tuple[str, str]], problem: type[Exception], whose: str = "") -> None:
+def run_file(conn, pieces: list[tuple[str, str]], problem: type[Exception], whose: str = "",
+             superuser=None) -> None:
     """One file's statements (each with its ``file:line``), committed one by one as the Supabase CLI
     applies a migration. Transaction control is left out and ``concurrently`` kept (each statement
     is its own transaction here); what PostgreSQL refuses stops the run at its file and line, and
     what schemagen never sends (``copy … program``) is refused as it is everywhere. A file's
-    ``set search_path`` or role does not reach the next."""
+    ``set search_path`` or role does not reach the next. Given ``superuser``, a privileged
+    extension is created as supautils creates it on Supabase (``live.as_the_platform``)."""
     from .db import execute_one
+    from .live import as_the_platform
     from .pgsql import refusal
 
     for sql, where in pieces:
@@ -120,7 +124,8 @@ def run_file(conn, pieces: list[tuple[str, str]], problem: type[Exception], whos
         if reason:
             raise problem(f"{where}: schemagen does not run this statement: {reason}")
         try:
-            execute_one(conn, sql)
+            if superuser is None or not as_the_platform(superuser, sql):
+                execute_one(conn, sql)
         except Exception as exc:
             raise problem(f"{where}: PostgreSQL rejects this statement{whose}: {database_message(exc)}") from None
     execute_one(conn, "reset all")
@@ -131,15 +136,18 @@ def _is_transaction_control(sql: str) -> bool:
     return bool(words) and words[0].lower() in ("begin", "commit", "rollback", "start", "end") and len(words) <= 3
 
 
-def build_from_revision(conn, project_at_revision: m.Project, rendered: dict[str, str]) -> None:
-    """The schema the specs described at a git revision, applied as their generated SQL."""
+def build_from_revision(conn, project_at_revision: m.Project, rendered: dict[str, str], superuser=None) -> None:
+    """The schema the specs described at a git revision, applied as their generated SQL (a
+    privileged extension made by ``superuser``, as the platform does)."""
     from .db import execute_one
+    from .live import as_the_platform
     from .provenance import statements
 
     for stage in project_at_revision.stages:
         for statement in statements(stage, rendered[f"sql/{stage.file_stem}.sql"]):
             try:
-                execute_one(conn, statement.sql)
+                if superuser is None or not as_the_platform(superuser, statement.sql):
+                    execute_one(conn, statement.sql)
             except Exception as exc:
                 raise MigrationProblem(f"the specs at that revision do not apply: {statement.pos}: "
                                        f"{database_message(exc)}") from None

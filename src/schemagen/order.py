@@ -89,7 +89,7 @@ def nodes(stage: m.Stage) -> list[Node]:
 
 def _object_schemas(stage: m.Stage) -> dict:
     """The schemas a stage's objects live in, each made before them. An extension's schema is
-    made for it too, except Supabase's own ``extensions``, which every project has."""
+    made for it too, except Supabase's own ``extensions`` and ``pg_catalog``, which every project has."""
     from .kinds.extension.model import Extension
     from .kinds.grant.model import SchemaGrant
     from .kinds.publication.model import Publication
@@ -97,7 +97,8 @@ def _object_schemas(stage: m.Stage) -> dict:
     schemas = dict.fromkeys(getattr(o, "schema", None) for o in stage.objects
                             if not isinstance(o, (Extension, SchemaGrant, Publication)))
     schemas.update(dict.fromkeys(o.schema for o in stage.objects if isinstance(o, Extension) and o.created_here
-                                 and not (stage.platform == "supabase" and o.schema == "extensions")))
+                                 and not (stage.platform == "supabase" and o.schema == "extensions")
+                                 and o.schema != "pg_catalog"))  # every database's own (pg_cron's, on Supabase)
     return schemas
 
 

@@ -276,10 +276,22 @@ def start(**settings) -> testing.postgresql.Postgresql:
     # so the throwaway server gets room for ~100,000 locks and few connections.
     settings.setdefault("postgres_args", "-h 127.0.0.1 -F -c logging_collector=off -c fsync=off "
                                          "-c max_connections=50 -c max_locks_per_transaction=2048 "
-                                         "-c synchronous_commit=off -c full_page_writes=off")
+                                         "-c synchronous_commit=off -c full_page_writes=off" + preloads(bin_dir))
     if "base_dir" not in settings:
         settings.update(base_dir=tempfile.mkdtemp(prefix="schemagen-pg-", dir=scratch_root()), owns_base_dir=True)
     return _Postgresql(initdb=str(bin_dir / "initdb"), postgres=str(bin_dir / "postgres"), **settings)
+
+
+def preloads(bin_dir: Path) -> str:
+    """Server options that load the libraries some platform extensions need at start (pg_cron),
+    those this server has: without them ``create extension`` fails where Supabase succeeds."""
+    from .platform import PRELOADED
+
+    libraries = [name for name in sorted(PRELOADED) if (bin_dir.parent / "lib" / f"{name}.so").exists()]
+    if not libraries:
+        return ""
+    options = [f"shared_preload_libraries={','.join(libraries)}"] + [o for name in libraries for o in PRELOADED[name]]
+    return "".join(f" -c {option}" for option in options)
 
 
 #: Free memory a RAM folder must have to hold a throwaway cluster (5,000 tables take ~300 MB).

@@ -69,6 +69,19 @@ def _node(wrapper: dict) -> tuple[str, dict]:
     return kind, body
 
 
+def created_extension(sql: str) -> tuple[str, str | None, bool] | None:
+    """(name, schema named or None, whether ``if not exists``) when ``sql`` is one ``create extension``."""
+    statements = _parse(sql)
+    if len(statements) != 1:
+        return None
+    node, body = _node(statements[0]["stmt"])
+    if node != "CreateExtensionStmt":
+        return None
+    schema = next((o["DefElem"]["arg"]["String"]["sval"] for o in body.get("options", [])
+                   if o["DefElem"]["defname"] == "schema"), None)
+    return body["extname"], schema, bool(body.get("if_not_exists"))
+
+
 def _lex_problem(text: str, kind: FragmentKind) -> Problem | None:
     parser = _parser()
     try:

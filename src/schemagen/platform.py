@@ -109,3 +109,26 @@ PRIVILEGED_EXTENSIONS = frozenset("""
     postgis_tiger_geocoder postgis_topology postgres_fdw refint rum seg sslinfo supabase_vault tablefunc tcn
     timescaledb tsm_system_rows tsm_system_time unaccent uuid-ossp vector wrappers
 """.split())
+
+#: Extensions the platform puts in a schema of its choosing, whatever the statement names: pg_cron
+#: lives in pg_catalog on Supabase (its functions and tables are in the schema ``cron`` either way).
+EXTENSION_SCHEMAS = {"pg_cron": "pg_catalog"}
+
+#: What the platform grants once it has made an extension, so that ``postgres`` can use it (and
+#: grant it on): for pg_cron, the schema ``cron``, its functions, and its tables, of which the jobs
+#: table is read-only (a job is scheduled through cron.schedule, which checks who asks).
+AFTER_CREATE = {
+    "pg_cron": (
+        "grant usage on schema cron to postgres with grant option",
+        "grant all on all functions in schema cron to postgres with grant option",
+        "grant all on all tables in schema cron to postgres with grant option",
+        "grant all on all sequences in schema cron to postgres with grant option",
+        "revoke all on table cron.job from postgres",
+        "grant select on table cron.job to postgres with grant option",
+    ),
+}
+
+#: Libraries a server must load at start for an extension to be created at all; a throwaway
+#: server loads those it has (jobs never run there: a schedule is a row, not work to do).
+PRELOADED = {"pg_cron": ("cron.max_running_jobs=0",)}
+

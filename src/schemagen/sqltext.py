@@ -40,6 +40,17 @@ def quote_literal(value: str) -> str:
     return "'" + quoted + "'"
 
 
+def dollar_quoted(value: str, name: str = "q") -> str:
+    """A string as a dollar-quoted constant, as people write SQL held in a string (a job's command):
+    ``$$…$$``, or ``$q$…$q$``, ``$q1$…$q1$`` …, the first tag that first occurs where it closes."""
+    n = -1
+    while True:
+        tag = "$$" if n < 0 else f"${name}{n or ''}$"
+        if (value + tag).find(tag) == len(value):
+            return f"{tag}{value}{tag}"
+        n += 1
+
+
 #: What ends a ``--`` comment for PostgreSQL's lexer and psql's: either line break.
 _LINE_BREAK = re.compile(r"\r\n?|\n")
 

@@ -45,13 +45,13 @@ class BackgroundServer:
     def database(self, project: m.Project, prepare=None) -> Iterator[Session]:
         """The platform installed and committed by the cluster's superuser, as on Supabase; the
         stages then run as ``postgres``, a role that is not one. ``prepare``, given a connection
-        as ``postgres`` that commits each statement, builds what must be in place before the
-        session's transaction starts (the migrations a new one follows), so that the locks the
-        session then takes are its own."""
+        as ``postgres`` that commits each statement (and one as the superuser, for what the platform
+        does on its behalf), builds what must be in place before the session's transaction starts
+        (the migrations a new one follows), so that the locks the session then takes are its own."""
         from . import pgserver
         from .db import ConnectionProblem, Session
         from .live import connect as connect_server
-        from .live import install_platform
+        from .live import install_platform, privileged_extensions
 
         try:
             server = self._future.result()
@@ -62,15 +62,19 @@ class BackgroundServer:
         try:
             admin = connect_server(server, admin=True)
             try:
-                install_platform(admin, project)
+                # What migrations do (a plain ``create extension`` of a privileged one, made for them
+                # as on Supabase) comes before the platform makes what the specs use in advance.
+                install_platform(admin, project, extensions=prepare is None)
+                if prepare is not None:
+                    owner = connect_server(server)
+                    try:
+                        prepare(owner, admin)
+                    finally:
+                        owner.close()
+                    for sql in privileged_extensions(project):
+                        admin.run(sql)
             finally:
                 admin.close()
-            if prepare is not None:
-                owner = connect_server(server)
-                try:
-                    prepare(owner)
-                finally:
-                    owner.close()
             session = Session(connect_server(server), throwaway=True)
             self._server = server
             try:

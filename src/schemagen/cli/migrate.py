@@ -69,15 +69,15 @@ def _baseline(args, project, files: list[Path]) -> tuple[str, object]:
         old = load_project(migrate.specs_at_revision(args.specs, args.revision, Path(scratch)))
         rendered = render_project(old, user_templates=args.templates)
 
-        def from_revision(conn) -> None:
+        def from_revision(conn, superuser) -> None:
             stubs(conn)
-            migrate.build_from_revision(conn, old, rendered)
+            migrate.build_from_revision(conn, old, rendered, superuser)
 
         return f"the specs at {args.revision}", from_revision
 
-    def from_files(conn) -> None:
+    def from_files(conn, superuser) -> None:
         stubs(conn)
-        migrate.apply_migrations(conn, files)
+        migrate.apply_migrations(conn, files, superuser)
 
     if not files:
         return f"{args.dir} (no migrations yet: this one creates the schema)", from_files

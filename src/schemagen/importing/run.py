@@ -146,7 +146,7 @@ class Options:
 def import_schema(source: Source, options: Options) -> Result:
     from .. import pgserver
     from ..db import Session, execute_one
-    from ..live import connect, install_platform, privileged_extensions_for
+    from ..live import connect, install_platform
 
     try:
         server = pgserver.start()
@@ -172,11 +172,9 @@ def import_schema(source: Source, options: Options) -> Result:
                 baseline_session.close()
             admin = connect(server, admin=True)
             try:
-                for sql in privileged_extensions_for(_extensions_created(source)):
-                    execute_one(admin, sql)
+                origin = _apply(owner, admin, source, baseline) if source.url is None else {}
             finally:
                 admin.close()
-            origin = _apply(owner, source, baseline) if source.url is None else {}
         finally:
             owner.close()
         if source.url is not None:
@@ -234,24 +232,6 @@ def import_schema(source: Source, options: Options) -> Result:
         server.stop()
 
 
-def _extensions_created(source: Source) -> set[tuple[str, str | None]]:
-    """The extensions the source creates, with the schema it names: on Supabase the platform
-    (supautils) creates the privileged ones for ``postgres``; here the superuser does, first."""
-    from ..pgsql import _node, _parse
-
-    wanted = set()
-    for piece in source.pieces:
-        if "extension" not in piece.sql.lower():
-            continue
-        for statement in _parse(piece.sql):
-            node, body = _node(statement["stmt"])
-            if node == "CreateExtensionStmt":
-                schema = next((o["DefElem"]["arg"]["String"]["sval"] for o in body.get("options", [])
-                               if o["DefElem"]["defname"] == "schema"), None)
-                wanted.add((body["extname"], schema))
-    return wanted
-
-
 def _live_session(url: str):
     from ..db import ConnectionProblem, Session, connect, connection_params
 
@@ -301,9 +281,10 @@ def _schema_of(family: str, key: tuple) -> str | None:
     return key[0] if key and isinstance(key[0], str) else None
 
 
-def _apply(conn, source: Source, baseline: Catalog) -> dict[tuple, int]:
-    """Each statement, committed, as the Supabase CLI applies migrations; with a stage per file,
-    the catalog is read after each file so that every object belongs to the file that made it."""
+def _apply(conn, superuser, source: Source, baseline: Catalog) -> dict[tuple, int]:
+    """Each statement, committed, as the Supabase CLI applies migrations (a privileged extension
+    created as the platform would, by ``superuser``); with a stage per file, the catalog is read
+    after each file so that every object belongs to the file that made it."""
     from ..db import Session
     from ..migrate import run_file
 
@@ -313,7 +294,7 @@ def _apply(conn, source: Source, baseline: Catalog) -> dict[tuple, int]:
     for group in groups:
         mine = [p for p in source.pieces if p.group == group]
         for file in dict.fromkeys(p.file for p in mine):
-            run_file(conn, [(p.sql, p.where) for p in mine if p.file == file], ImportProblem)
+            run_file(conn, [(p.sql, p.where) for p in mine if p.file == file], ImportProblem, superuser=superuser)
         if len(groups) > 1:
             session = Session(conn)
             try:
@@ -646,16 +627,20 @@ def _match_checks(session, inputs: _Inputs) -> None:
 
 
 def _round_trip(server, project: m.Project, source: Catalog, raw_objects: dict, attempt: int):
-    """Apply the specs' generated SQL to a fresh database and compare its catalog with the source's."""
+    """Apply the specs' generated SQL to a fresh database and compare its catalog with the source's.
+    The fresh database is ``postgres`` made again (the source's, when it was applied here, has been
+    read by then): an extension that works in one database only (pg_cron) works there."""
+    from .. import pgserver
     from ..db import Session, execute_one
     from ..lint import run_lint
     from ..live import build_database, connect
     from ..render import render_project
 
-    name = f"schemagen_roundtrip_{attempt}"
-    admin = connect(server, admin=True)
+    name = "postgres"
+    admin = connect(server, "template1", admin=True)
     try:
-        execute_one(admin, f"create database {name} owner postgres")
+        execute_one(admin, f"drop database if exists {name} with (force)")
+        execute_one(admin, f"create database {name} owner {pgserver.OWNER}")
     finally:
         admin.close()
     admin, owner = connect(server, name, admin=True), connect(server, name)

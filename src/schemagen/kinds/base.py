@@ -16,6 +16,11 @@ from .. import model as m
 #: Spec positions of expected objects, keyed as the kinds key their facts.
 Positions = dict[tuple, m.SourcePos]
 
+#: A condition on a relation (``c.oid``) a query reads: not one an extension made (pg_cron's cron.job,
+#: PostGIS's spatial_ref_sys), which is the extension's, never a spec's, with its policies and indexes.
+NOT_AN_EXTENSIONS = ("not exists (select from pg_depend x where x.classid = 'pg_class'::regclass "
+                     "and x.objid = c.oid and x.deptype = 'e')")
+
 #: PostgreSQL's NAMEDATALEN - 1: longer names are cut to this many bytes.
 NAME_BYTES = 63
 

@@ -24,8 +24,9 @@ def compare(want, have, report, unverified) -> None:
         for facet in ("type", "not_null", "default", "comment"):
             if getattr(a, facet) != getattr(b, facet):
                 report.add(f"domain.{facet}", key, f"{facet.replace('_', ' ')} of domain {key[0]}.{key[1]} is "
-                                                   f"{shown(getattr(a, facet))} in the database, {shown(getattr(b, facet))} in "
-                                                   "the spec", at=("domain", key), have=a, want=b)
+                                                   f"{shown(getattr(a, facet))} in the database, "
+                                                   f"{shown(getattr(b, facet))} in the spec", at=("domain", key),
+                           have=a, want=b)
         _checks(report, key, a.checks, b.checks)
 
 

@@ -8,7 +8,7 @@ from typing import Callable
 
 from ... import model as m
 from ...sqltokens import tokenize
-from ..base import Positions, Unverified, pg_name
+from ..base import NOT_AN_EXTENSIONS, Positions, Unverified, pg_name
 
 
 @dataclass(frozen=True)
@@ -27,12 +27,12 @@ class IndexFacts:
     valid: bool = True
 
 
-INDEXES_SQL = """
+INDEXES_SQL = f"""
 select n.nspname, c.relname, ic.relname, am.amname, i.indisunique, i.indnkeyatts, i.indnatts,
        array(select pg_get_indexdef(i.indexrelid, k, true) from generate_series(1, i.indnatts) k)::text[],
        array(select (i.indoption[k - 1] & 1) = 1 from generate_series(1, i.indnkeyatts) k)::bool[],
        array(select (i.indoption[k - 1] & 2) = 2 from generate_series(1, i.indnkeyatts) k)::bool[],
-       pg_get_expr(i.indpred, i.indrelid), coalesce(ic.reloptions, '{}')::text[], obj_description(ic.oid, 'pg_class'),
+       pg_get_expr(i.indpred, i.indrelid), coalesce(ic.reloptions, '{{}}')::text[], obj_description(ic.oid, 'pg_class'),
        case when i.indisunique
               or exists (select from unnest(i.indclass::oid[]) o join pg_opclass opc on opc.oid = o
                          where not opc.opcdefault)
@@ -47,7 +47,7 @@ join pg_class ic on ic.oid = i.indexrelid
 join pg_class c on c.oid = i.indrelid
 join pg_namespace n on n.oid = c.relnamespace
 join pg_am am on am.oid = ic.relam
-where n.nspname = any(:schemas)
+where n.nspname = any(:schemas) and {NOT_AN_EXTENSIONS}
   and not exists (select from pg_constraint k where k.conindid = i.indexrelid and k.contype in ('p', 'u', 'x'))
 """
 

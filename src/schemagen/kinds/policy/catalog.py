@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ... import model as m
-from ..base import Positions, Unverified, pg_name
+from ..base import NOT_AN_EXTENSIONS, Positions, Unverified, pg_name
 
 COMMANDS = {"r": "select", "a": "insert", "w": "update", "d": "delete", "*": "all"}
 
@@ -21,14 +21,14 @@ class PolicyFacts:
     comment: str | None = None
 
 
-POLICIES_SQL = """
+POLICIES_SQL = f"""
 select n.nspname, c.relname, p.polname, p.polpermissive,
-       case when p.polroles = '{0}' then array['public']
+       case when p.polroles = '{{0}}' then array['public']
             else array(select rolname from pg_roles where oid = any(p.polroles)) end::text[],
        p.polcmd::text, pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid),
        obj_description(p.oid, 'pg_policy')
 from pg_policy p join pg_class c on c.oid = p.polrelid join pg_namespace n on n.oid = c.relnamespace
-where n.nspname = any(:schemas)
+where n.nspname = any(:schemas) and {NOT_AN_EXTENSIONS}
 """
 
 

@@ -16,7 +16,7 @@ from typing import Callable
 
 from ... import model as m
 from ...sqltext import quote_ident
-from ..base import Positions, Unverified, pg_name
+from ..base import NOT_AN_EXTENSIONS, Positions, Unverified, pg_name
 
 FK_ACTIONS = {"a": "no action", "r": "restrict", "c": "cascade", "n": "set null", "d": "set default"}
 
@@ -78,13 +78,14 @@ class ConstraintFacts:
     validated: bool = field(default=True, compare=False)
 
 
-TABLES_SQL = """
+TABLES_SQL = f"""
 select c.oid::int, n.nspname, c.relname, obj_description(c.oid, 'pg_class'),
        c.relrowsecurity, c.relforcerowsecurity, c.relpersistence = 'u', c.relreplident::text,
        case when c.relreplident = 'i' then (select i.relname from pg_index x join pg_class i on i.oid = x.indexrelid
                                             where x.indrelid = c.oid and x.indisreplident) end
 from pg_class c join pg_namespace n on n.oid = c.relnamespace
 where c.relkind in ('r', 'p') and n.nspname = any(:schemas)
+  and {NOT_AN_EXTENSIONS}
 order by 2, 3
 """
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ... import model as m
-from ..base import Positions, Unverified
+from ..base import NOT_AN_EXTENSIONS, Positions, Unverified
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class TriggerFacts:
     definition: str = field(default="", compare=False)
 
 
-TRIGGERS_SQL = """
+TRIGGERS_SQL = f"""
 select n.nspname, c.relname, t.tgname, t.tgtype::int,
        array(select a.attname from unnest(t.tgattr::int2[]) with ordinality k(n, i)
              join pg_attribute a on a.attrelid = t.tgrelid and a.attnum = k.n order by k.i)::text[],
@@ -43,7 +43,7 @@ from pg_trigger t
 join pg_class c on c.oid = t.tgrelid join pg_namespace n on n.oid = c.relnamespace
 join pg_proc p on p.oid = t.tgfoid join pg_namespace pn on pn.oid = p.pronamespace
 left join pg_class f on f.oid = t.tgconstrrelid left join pg_namespace fn on fn.oid = f.relnamespace
-where not t.tgisinternal and n.nspname = any(:schemas)
+where not t.tgisinternal and n.nspname = any(:schemas) and {NOT_AN_EXTENSIONS}
 """
 
 #: pg_trigger.tgenabled.
