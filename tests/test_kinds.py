@@ -850,6 +850,27 @@ def test_an_extension_this_server_lacks_is_one_finding_and_what_needs_it_is_coun
     assert code == 0 and err.endswith("0 errors, 2 warnings, 0 waived\n")
 
 
+def test_pg_cron_outside_the_database_it_works_in_is_not_testable_rather_than_an_error(fresh_db, tmp_path):
+    """pg_cron can be made in one database of a server only: in any other, validating specs that
+    use it says so once, as for an extension the server lacks."""
+    from schemagen.validate import validate_live
+
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "s.yaml").write_text("stage: 1\ntitle: Jobs\nplatform: supabase\nextensions:\n"
+                                  "  - {name: pg_cron, schema: pg_catalog}\n")
+    project = load_project(specs)
+    session = fresh_db.session(project)
+    try:
+        result = validate_live(session, project, render_project(project, ()), probe=False)
+    finally:
+        session.close()
+    assert [(d.code, d.message) for d in result.diagnostics] == [
+        ("V204", "not testable here: extension pg_cron works only in a server that loads it at start "
+                 "(shared_preload_libraries), in the one database cron.database_name names, and this database "
+                 "is not it")]
+
+
 #: The drifts whose repair is the platform's to make, not a migration's.
 NOT_MIGRATIONS = set(PLATFORM_FIXES) | {"check"}
 

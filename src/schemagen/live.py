@@ -81,10 +81,10 @@ def privileged_extensions_for(wanted: set[tuple[str, str | None]]) -> list[str]:
             continue
         into = f" with schema {quote_ident(schema)}" if schema else ""
         made = [f"create extension if not exists {quote_ident(name)}{into}", *platform.AFTER_CREATE.get(name, ())]
-        out.append("do $$ begin if exists (select from pg_available_extension_versions v join pg_available_extensions a "
-                   "on a.name = v.name and a.default_version = v.version "
-                   f"where v.name = {quote_literal(name)} and not v.trusted) "
-                   f"then {'; '.join(made)}; end if; end $$")
+        out.append("do $$ begin if exists (select from pg_available_extension_versions v "
+                   "join pg_available_extensions a on a.name = v.name and a.default_version = v.version "
+                   f"where v.name = {quote_literal(name)} and not v.trusted "
+                   f"and {platform.creatable_here('v.name')}) then {'; '.join(made)}; end if; end $$")
     return out
 
 
@@ -103,7 +103,7 @@ def as_the_platform(superuser, sql: str) -> bool:
     name, _, if_not_exists = created
     untrusted = superuser.run("select not v.trusted from pg_available_extension_versions v "
                               "join pg_available_extensions a on a.name = v.name and a.default_version = v.version "
-                              "where v.name = :n", n=name)
+                              f"where v.name = :n and {platform.creatable_here('v.name')}", n=name)
     if not untrusted or not untrusted[0][0]:
         return False
     if name in platform.EXTENSION_SCHEMAS:

@@ -17,6 +17,7 @@ from typing import Iterator
 from . import model as m
 from .db import ConnectionProblem, ContainmentBroken, Session, connect, database_message
 from .diagnostics import Diagnostic, counted, sort_diagnostics
+from .platform import creatable_here
 
 
 @dataclass
@@ -108,8 +109,18 @@ def _untestable_finding(project: m.Project, name: str, needs: list[str]) -> Diag
     extension = next(e for e in project.objects("Extension") if e.name == name)
     what = f"; {counted(len(needs), 'object')} that need it were not applied, compared or " \
            f"probed: {', '.join(needs)}" if needs else ""
-    return Diagnostic(extension.pos, "V204", "warning", f"not testable here: extension {name} is not installed on "
-                                                        f"this PostgreSQL{what}")
+    why = _UNAVAILABLE_BECAUSE.get(name, "is not installed on this PostgreSQL")
+    return Diagnostic(extension.pos, "V204", "warning", f"not testable here: extension {name} {why}{what}")
+
+
+_UNAVAILABLE_BECAUSE = {
+    "pg_cron": "works only in a server that loads it at start (shared_preload_libraries), in the one database "
+               "cron.database_name names, and this database is not it",
+}
+
+
+#: The extensions this server can create in this database.
+AVAILABLE_EXTENSIONS = f"select name from pg_available_extensions where {creatable_here('name')}"
 
 
 def validate_live(session: Session, project: m.Project, rendered: dict[str, str], *,
@@ -126,7 +137,7 @@ def validate_live(session: Session, project: m.Project, rendered: dict[str, str]
 
     from .untestable import untestable
 
-    skip = untestable(project, {name for (name,) in session.query("select name from pg_available_extensions")})
+    skip = untestable(project, {name for (name,) in session.query(AVAILABLE_EXTENSIONS)})
     result = Result(apply_stages(session, project, rendered, skip))
     expected = expected_catalog(session, project)
     # One cause, one finding, the most precise: when PostgreSQL refused to create a table and the
