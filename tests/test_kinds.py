@@ -858,7 +858,8 @@ def test_pg_cron_outside_the_database_it_works_in_is_not_testable_rather_than_an
     specs = tmp_path / "specs"
     specs.mkdir()
     (specs / "s.yaml").write_text("stage: 1\ntitle: Jobs\nplatform: supabase\nextensions:\n"
-                                  "  - {name: pg_cron, schema: pg_catalog}\n")
+                                  "  - {name: pg_cron, schema: pg_catalog}\nsql_after:\n  - name: nightly\n"
+                                  "    sql: select cron.schedule('nightly', '0 3 * * *', $$select 1$$);\n")
     project = load_project(specs)
     session = fresh_db.session(project)
     try:
@@ -868,7 +869,7 @@ def test_pg_cron_outside_the_database_it_works_in_is_not_testable_rather_than_an
     assert [(d.code, d.message) for d in result.diagnostics] == [
         ("V204", "not testable here: extension pg_cron works only in a server that loads it at start "
                  "(shared_preload_libraries), in the one database cron.database_name names, and this database "
-                 "is not it")]
+                 "is not it; 1 object that needs it was not applied, compared or probed: raw SQL 'nightly'")]
 
 
 #: The drifts whose repair is the platform's to make, not a migration's.

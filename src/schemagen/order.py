@@ -34,6 +34,9 @@ RANKS = {"schema": 0, "raw before": 1, "extension": 2, "enum": 3, "domain": 3, "
 _EXTENSION_PREFIXES = (("vector_", "vector"), ("halfvec_", "vector"), ("sparsevec_", "vector"),
                        ("gin_trgm", "pg_trgm"), ("gist_trgm", "pg_trgm"))
 _EXTENSION_METHODS = {"hnsw": "vector", "ivfflat": "vector"}
+#: Schemas an extension makes and fills: raw SQL that names ``cron.schedule`` needs pg_cron.
+_EXTENSION_SCHEMAS = {"cron": "pg_cron", "net": "pg_net", "pgmq": "pgmq", "vault": "supabase_vault",
+                      "pgsodium": "pgsodium", "graphql": "pg_graphql"}
 
 
 @dataclass(eq=False)
@@ -68,7 +71,8 @@ def _schema_ref(schema: str) -> set[Ref]:
 def nodes(stage: m.Stage) -> list[Node]:
     out: list[Node] = []
     for i, raw in enumerate(stage.sql_before):
-        out.append(Node("raw before", raw, (RANKS["raw before"], i), raw.pos, label=f"raw SQL {raw.name!r}"))
+        out.append(Node("raw before", raw, (RANKS["raw before"], i), raw.pos, requires=_raw_requires(raw.sql),
+                        label=f"raw SQL {raw.name!r}"))
     schemas = dict.fromkeys(t.schema for t in stage.tables)
     if stage.objects:  # the kinds' models are imported only for a stage that has such objects
         schemas.update(_object_schemas(stage))
@@ -83,8 +87,15 @@ def nodes(stage: m.Stage) -> list[Node]:
     for a, attachment in enumerate(stage.attachments):
         out.extend(_attachment_nodes(attachment, a))
     for i, raw in enumerate(stage.sql_after):
-        out.append(Node("raw after", raw, (RANKS["raw after"], i), raw.pos, label=f"raw SQL {raw.name!r}"))
+        out.append(Node("raw after", raw, (RANKS["raw after"], i), raw.pos, requires=_raw_requires(raw.sql),
+                        label=f"raw SQL {raw.name!r}"))
     return out
+
+
+def _raw_requires(sql: str) -> set[Ref]:
+    """The extensions raw SQL calls into (``select cron.schedule(…)``): only those, so that raw
+    blocks keep their place, but a server without the extension leaves them out with it."""
+    return {("extension", "", _EXTENSION_SCHEMAS[ref[1]]) for ref in references(sql) if ref[1] in _EXTENSION_SCHEMAS}
 
 
 def _object_schemas(stage: m.Stage) -> dict:

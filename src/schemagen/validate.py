@@ -107,8 +107,9 @@ def scratch_database(params: dict[str, object], project: m.Project) -> Iterator[
 
 def _untestable_finding(project: m.Project, name: str, needs: list[str]) -> Diagnostic:
     extension = next(e for e in project.objects("Extension") if e.name == name)
-    what = f"; {counted(len(needs), 'object')} that need it were not applied, compared or " \
-           f"probed: {', '.join(needs)}" if needs else ""
+    verbs = "needs it was" if len(needs) == 1 else "need it were"
+    what = f"; {counted(len(needs), 'object')} that {verbs} not applied, compared or probed: " \
+           f"{', '.join(needs)}" if needs else ""
     why = _UNAVAILABLE_BECAUSE.get(name, "is not installed on this PostgreSQL")
     return Diagnostic(extension.pos, "V204", "warning", f"not testable here: extension {name} {why}{what}")
 
