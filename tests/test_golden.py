@@ -36,12 +36,14 @@ def test_cases_cover_every_builtin_template():
                      "index.md.j2", "policy.sql.j2", "index.sql.j2", "extension.sql.j2", "enum.sql.j2",
                      "function.sql.j2", "trigger.sql.j2", "view.sql.j2", "schema_grant.sql.j2", "domain.sql.j2",
                      "sequence.sql.j2", "publication.sql.j2", "table_grants.sql.j2", "bucket.sql.j2", "reference.md.j2",
-                     "foreign_key.sql.j2"}
+                     "foreign_key.sql.j2", "cron_job.sql.j2"}
     kinds = (CASES / "kinds" / "expected" / "sql" / "stage-01-trips-app.sql").read_text()
     for made_by in ("create extension", "create type", "create or replace function", "create trigger",
                     "create view", "grant usage on schema", "revoke all on table", "create policy \"Members",
                     "create domain", "create sequence", "alter publication supabase_realtime add table"):
         assert made_by in kinds, made_by  # every kind's template, and a policy moved after its helper
+    jobs = (CASES / "jobs" / "expected" / "sql" / "stage-01-housekeeping.sql").read_text()
+    assert "select cron.schedule('purge-request-logs', " in jobs and "active := false);" in jobs
     for case in ("features",):
         expected = CASES / case / "expected"
         assert {p.parent.name for p in expected.rglob("*") if p.is_file()} >= {"sql", "docs", "er"}

@@ -528,7 +528,8 @@ def test_platform_extensions_are_made_as_supabase_makes_them_and_cron_jobs_are_k
     """On Supabase, supautils creates a privileged extension for postgres: a plain ``create
     extension dblink`` (no ``if not exists``) failed here as 'already exists', and pg_cron could not
     be created at all. pg_cron goes to pg_catalog, as there; its own table's policies are not the
-    project's; a job the migrations schedule is kept as raw SQL the round trip proves."""
+    project's; a job the migrations schedule is a spec's cron job (one without a name, which only
+    raw SQL can make again, is kept as such), and the round trip proves them."""
     need_library("pg_cron", "Debian's postgresql-15-cron")
     folder = tmp_path / "migrations"
     folder.mkdir()
@@ -541,17 +542,17 @@ def test_platform_extensions_are_made_as_supabase_makes_them_and_cron_jobs_are_k
         "select cron.schedule('nightly-cleanup', '0 3 * * *', "
         "$$delete from public.logs where created_at < now() - interval '30 days'$$);\n"
         "select cron.schedule('ping', '*/5 * * * *', $$select 1$$);\n"
-        "select cron.alter_job((select jobid from cron.job where jobname = 'ping'), active := false);\n")
+        "select cron.alter_job((select jobid from cron.job where jobname = 'ping'), active := false);\n"
+        "select cron.schedule('0 * * * *', $$select 2$$);\n")
     spec = _spec(_import(from_files(sorted(folder.glob("*.sql")), stage_per_file=False)).files)
     assert spec["extensions"] == [{"name": "dblink", "schema": "extensions"}, {"name": "pg_cron", "schema": "pg_catalog"}]
     assert "attach" not in spec
-    assert spec["sql_after"] == [
-        {"name": "cron job nightly-cleanup",
-         "sql": "select cron.schedule('nightly-cleanup', '0 3 * * *', $$delete from public.logs where created_at < "
-                "now() - interval '30 days'$$);"},
-        {"name": "cron job ping",
-         "sql": "select cron.schedule('ping', '*/5 * * * *', $$select 1$$);\nselect cron.alter_job(job_id := "
-                "(select jobid from cron.job where jobname = 'ping'), active := false);"}]
+    assert spec["cron_jobs"] == [
+        {"name": "nightly-cleanup", "schedule": "0 3 * * *",
+         "command": "delete from public.logs where created_at < now() - interval '30 days'"},
+        {"name": "ping", "schedule": "*/5 * * * *", "command": "select 1", "active": False}]
+    assert spec["sql_after"] == [{"name": "cron job 0 * * * * select 2",
+                                  "sql": "select cron.schedule('0 * * * *', $$select 2$$);"}]
 
 
 def test_serials_constraint_comments_and_default_privileges_for_every_schema_import(tmp_path):

@@ -11,7 +11,7 @@ import io
 from pathlib import Path
 
 import pytest
-from conftest import CASES, need_extension
+from conftest import CASES, need_extension, need_library
 
 from schemagen.cli import main
 from schemagen.diagnostics import SpecError
@@ -870,6 +870,79 @@ def test_pg_cron_outside_the_database_it_works_in_is_not_testable_rather_than_an
         ("V204", "not testable here: extension pg_cron works only in a server that loads it at start "
                  "(shared_preload_libraries), in the one database cron.database_name names, and this database "
                  "is not it; 1 object that needs it was not applied, compared or probed: raw SQL 'nightly'")]
+
+
+JOBS = """\
+stage: 1
+title: Jobs
+platform: supabase
+extensions:
+  - {name: pg_cron, schema: pg_catalog}
+tables:
+  - name: logs
+    comment: Log lines, kept thirty days.
+    columns:
+      - {name: id, type: bigint, identity: always, primary_key: true}
+      - {name: created_at, type: timestamptz, not_null: true, default: now()}
+cron_jobs:
+  - name: nightly-cleanup
+    schedule: 0 3 * * *
+    command: delete from public.logs where created_at < now() - interval '30 days'
+  - {name: paused, schedule: "*/5 * * * *", command: select 1, active: false}
+"""
+
+
+def test_cron_jobs_are_scheduled_compared_and_repaired(postgres_server_factory, tmp_path):
+    """A job is a row of pg_cron's table: made by name, read back, and each hand change to it
+    (schedule, command, turned off or on, a job the specs do not define) reported and repaired."""
+    from schemagen import live
+
+    need_library("pg_cron", "Debian's postgresql-15-cron")
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "jobs.yaml").write_text(JOBS)
+    project = load_project(specs)
+    sql = render_project(project)["sql/stage-01-jobs.sql"]
+    assert ("select cron.schedule('nightly-cleanup', '0 3 * * *', $$delete from public.logs where created_at < now() "
+            "- interval '30 days'$$);\n\nselect cron.schedule('paused', '*/5 * * * *', $$select 1$$);\n"
+            "select cron.alter_job(job_id := (select jobid from cron.job where jobname = 'paused' and username = "
+            "current_user), active := false);\n") in sql
+    server = postgres_server_factory()  # pg_cron works in one database, which nothing else here uses
+    admin, owner = live.connect(server, admin=True), live.connect(server)
+    live.build_database(admin, owner, project, render_project(project))
+    url = f"postgresql://postgres@127.0.0.1:{server.settings['port']}/postgres"
+
+    def drift_here(*extra: str) -> tuple[int, str, str]:
+        return run("drift", "--specs", str(specs), "--db", url, *extra)
+
+    assert drift_here() == CLEAN
+    spec = specs / "jobs.yaml"
+    each_drift_is_reported_and_repaired(owner, spec, drift_here, (
+        ("select cron.schedule('nightly-cleanup', '0 4 * * *', $$delete from public.logs where created_at < now() "
+         "- interval '30 days'$$)", 13, "schedule of cron job nightly-cleanup is '0 4 * * *' in the database, "
+         "'0 3 * * *' in the spec"),
+        ("select cron.schedule('paused', '*/5 * * * *', $$select 2$$)", 16,
+         "command of cron job paused is 'select 2' in the database, 'select 1' in the spec"),
+        ("select cron.alter_job(job_id := (select jobid from cron.job where jobname = 'nightly-cleanup'), "
+         "active := false)", 13, "active of cron job nightly-cleanup is false in the database, true in the spec"),
+        ("select cron.schedule('hourly', '0 * * * *', $$select 3$$)", 1,
+         "cron.job has hourly (0 * * * *: select 3), which no spec defines"),
+        ("select cron.schedule('0 * * * *', $$select 4$$)", 1, "cron.job has an unnamed job (id ")))
+    admin.close()
+    owner.close()
+
+
+def test_cron_jobs_are_checked_where_they_are_written(tmp_path):
+    errors = spec_errors(tmp_path, "cron_jobs:\n  - {name: ' spaced', schedule: 0 3 * *, command: select 1}\n"
+                                   "  - {name: broken, schedule: 0 4 * * *, command: select (}\n")
+    assert [(line, code, message.split(":")[0]) for line, code, message in errors] == [
+        (8, "E105", "cron job name ' spaced' has surrounding spaces, which pg_cron keeps"),
+        (8, "E106", "schedule '0 3 * *' is not one pg_cron reads"),
+        (9, "E105", "command is not valid PostgreSQL")]
+    errors = spec_errors(tmp_path, "cron_jobs:\n  - {name: twice, schedule: 0 3 * * *, command: select 1}\n"
+                                   "  - {name: twice, schedule: 0 4 * * *, command: select 2}\n")
+    assert [(line, code, message.split(";")[0]) for line, code, message in errors] == [
+        (9, "E103", f"cron job twice is already defined at {tmp_path / 'specs' / 's.yaml'}:8:5")]
 
 
 #: The drifts whose repair is the platform's to make, not a migration's.

@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import CASES, STAGE5_SPECS
+from conftest import CASES, STAGE5_SPECS, need_library
 from hypothesis import given
 from hypothesis import strategies as st
 from test_properties import PROPERTIES, _project, spec_sets
@@ -336,6 +336,23 @@ def test_a_migration_that_creates_a_privileged_extension_plainly_applies_as_on_s
         "create table public.links (id bigint primary key);\ncomment on table public.links is 'Links.';\n")
     assert migrate(tmp_path, "check") == (0, "", f"the 1 migration in {tmp_path / 'migrations'} produce what the "
                                                  "specs say\n")
+
+
+def test_a_cron_job_edit_is_a_migration_that_schedules_it_again(tmp_path):
+    need_library("pg_cron", "Debian's postgresql-15-cron")
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "stage-01-jobs.yaml").write_text(
+        "stage: 1\ntitle: Jobs\nplatform: supabase\nextensions:\n  - {name: pg_cron, schema: pg_catalog}\n"
+        "cron_jobs:\n  - {name: vacuum-logs, schedule: 0 3 * * *, command: vacuum analyze}\n")
+    assert migrate(tmp_path, "new", "jobs", "--version", "20260101000000")[0] == 0
+    assert "select cron.schedule('vacuum-logs', '0 3 * * *', $$vacuum analyze$$);" in migrations(tmp_path)[0].read_text()
+    edit(tmp_path, "stage-01-jobs.yaml", "schedule: 0 3 * * *", "schedule: 30 4 * * 0")
+    assert migrate(tmp_path, "check")[0] == 1
+    code, out, err = migrate(tmp_path, "new", "weekly", "--version", "20260102000000")
+    assert code == 0, err
+    assert migrations(tmp_path)[1].read_text().endswith(
+        "select cron.schedule('vacuum-logs', '30 4 * * 0', $$vacuum analyze$$);\n")
+    assert migrate(tmp_path, "check")[0] == 0
 
 
 def test_a_not_null_column_added_to_a_table_with_rows_fails_the_proof_and_writes_nothing(project_dir):

@@ -84,7 +84,8 @@ def privileged_extensions_for(wanted: set[tuple[str, str | None]]) -> list[str]:
         out.append("do $$ begin if exists (select from pg_available_extension_versions v "
                    "join pg_available_extensions a on a.name = v.name and a.default_version = v.version "
                    f"where v.name = {quote_literal(name)} and not v.trusted "
-                   f"and {platform.creatable_here('v.name')}) then {'; '.join(made)}; end if; end $$")
+                   f"and {platform.creatable_here('v.name')}) and not exists (select from pg_extension "
+                   f"where extname = {quote_literal(name)}) then {'; '.join(made)}; end if; end $$")
     return out
 
 

@@ -714,6 +714,7 @@ def _link(stages: list[m.Stage]) -> m.Project:
             claim_index_names(table)
 
     bucket_owner: dict[str, m.SourcePos] = {}
+    job_owner: dict[str, m.SourcePos] = {}
     for stage in by_number.values():
         for bucket in (o for o in stage.objects if type(o).__name__ == "Bucket"):
             if bucket.id in bucket_owner:
@@ -721,6 +722,12 @@ def _link(stages: list[m.Stage]) -> m.Project:
                       "each bucket belongs to one stage")
             else:
                 bucket_owner[bucket.id] = bucket.pos
+        for job in (o for o in stage.objects if type(o).__name__ == "CronJob"):
+            if job.name in job_owner:
+                error(job.pos, "E103", f"cron job {job.name} is already defined at {job_owner[job.name]}; a job "
+                      "is scheduled by its name, so a second one would replace the first: rename one")
+            else:
+                job_owner[job.name] = job.pos
         for attachment in stage.attachments:
             claim_index_names(attachment)
 

@@ -28,7 +28,8 @@ from .references import Ref, references
 #: House order of the kinds.
 RANKS = {"schema": 0, "raw before": 1, "extension": 2, "enum": 3, "domain": 3, "sequence": 3, "table": 4,
          "foreign key": 4,
-         "function": 5, "view": 6, "bucket": 6, "trigger": 7, "sequence owner": 8, "publication": 8, "grant": 8, "raw after": 9}
+         "function": 5, "view": 6, "bucket": 6, "trigger": 7, "sequence owner": 8, "publication": 8, "grant": 8, "cron": 8,
+         "raw after": 9}
 
 #: Index methods and operator classes that extensions bring.
 _EXTENSION_PREFIXES = (("vector_", "vector"), ("halfvec_", "vector"), ("sparsevec_", "vector"),
@@ -175,6 +176,9 @@ def _object_nodes(stage: m.Stage) -> list[Node]:
                             requires={("relation",) + t for t in obj.tables}, label=f"publication {obj.name}"))
         elif type(obj).__name__ == "Bucket":
             out.append(Node("bucket", obj, (RANKS["bucket"], i), obj.pos, label=f"bucket {obj.id}"))
+        elif type(obj).__name__ == "CronJob":
+            out.append(Node("cron", obj, (RANKS["cron"], i), obj.pos, requires={("extension", "", "pg_cron")},
+                            label=f"cron job {obj.name}"))
         elif isinstance(obj, SchemaGrant):
             out.append(Node("grant", obj, (RANKS["grant"], i), obj.pos, requires=_schema_ref(obj.schema),
                             label=f"grant on {obj.schema}"))

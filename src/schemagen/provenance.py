@@ -101,6 +101,8 @@ class _Index:
                 self.by[("publication", obj.name)] = ("publication", obj.pos, None)
             elif type(obj).__name__ == "Bucket":
                 self.by[("bucket", obj.id)] = ("bucket", obj.pos, None)
+            elif type(obj).__name__ == "CronJob":
+                self.by[("cron", obj.name)] = ("cron job", obj.pos, None)
 
     def get(self, key: tuple, kind: str | None = None) -> Found | None:
         found = self.by.get(key)
@@ -153,6 +155,8 @@ def _find(index: _Index, node: str, body: dict) -> Found | None:
         return index.get(("extension", body["extname"]))
     if node == "InsertStmt" and _relation(body["relation"]) == ("storage", "buckets"):
         return _bucket(index, body)
+    if node == "SelectStmt":
+        return _cron_job(index, body)
     if node == "CommentStmt":
         return _comment(index, body)
     if node == "GrantStmt":
@@ -173,6 +177,36 @@ def _bucket(index: _Index, body: dict) -> Found | None:
         return index.get(("bucket", first["A_Const"]["sval"]["sval"]))
     except (KeyError, IndexError):
         return None
+
+
+def _cron_job(index: _Index, body: dict) -> Found | None:
+    """A job's ``select cron.schedule('name', …)`` or ``cron.alter_job(…)``, by the first string it
+    holds: the name, given to schedule or compared in alter_job's subquery."""
+    try:
+        call = body["targetList"][0]["ResTarget"]["val"]["FuncCall"]
+    except (KeyError, IndexError):
+        return None
+    if [n.get("String", {}).get("sval") for n in call["funcname"]] not in (["cron", "schedule"],
+                                                                          ["cron", "alter_job"]):
+        return None
+    name = _first_string(call.get("args", []))
+    return index.get(("cron", name)) if name is not None else None
+
+
+def _first_string(node) -> str | None:
+    if isinstance(node, dict):
+        if "sval" in node and isinstance(node["sval"], dict):
+            return node["sval"].get("sval")
+        children = node.values()
+    elif isinstance(node, list):
+        children = node
+    else:
+        return None
+    for child in children:
+        found = _first_string(child)
+        if found is not None:
+            return found
+    return None
 
 
 def _comment(index: _Index, body: dict) -> Found | None:

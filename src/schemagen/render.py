@@ -18,7 +18,7 @@ import jinja2
 from . import model as m
 from .diagnostics import Diagnostic, TemplateProblem, counted
 from .lint import checklist, readiness
-from .sqltext import qualified, quote_ident, quote_literal, sql_comment, sql_value
+from .sqltext import dollar_quoted, qualified, quote_ident, quote_literal, sql_comment, sql_value
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -99,6 +99,7 @@ def build_environment(user_templates: Path | None = None) -> jinja2.Environment:
         idents=lambda names: ", ".join(quote_ident(n) for n in names),
         qname=lambda obj: qualified(obj.schema, obj.name),
         literal=quote_literal,
+        dollar_quoted=dollar_quoted,
         sql_value=sql_value,
         sql_comment=sql_comment,
         index_key=index_key_sql,
@@ -419,7 +420,7 @@ TEMPLATES = {"extension": ("extension.sql.j2", "extension"), "enum": ("enum.sql.
              "publication": ("publication.sql.j2", "publication"),
              "table grants": ("table_grants.sql.j2", "attachment"),
              "foreign key": ("foreign_key.sql.j2", "fk"),
-             "bucket": ("bucket.sql.j2", "bucket")}
+             "bucket": ("bucket.sql.j2", "bucket"), "cron": ("cron_job.sql.j2", "job")}
 
 
 def without_references(table: m.Table, deferred: tuple[m.ForeignKey, ...]) -> m.Table:

@@ -10,7 +10,7 @@ from . import EXIT_FINDINGS, EXIT_OK, UsageError
 
 #: The report's rows: the kinds in the order they are made, then what is kept as raw SQL.
 KIND_ORDER = ("extension", "enum", "domain", "sequence", "table", "function", "view", "policy", "index", "trigger",
-              "publication", "bucket", "grant", "schema", "type", "procedure", "constraint", "rule")
+              "publication", "bucket", "cron job", "grant", "schema", "type", "procedure", "constraint", "rule")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -276,7 +276,7 @@ def _read(session, schemas: list[str], skip: frozenset[str] = frozenset()) -> Ca
 def _schema_of(family: str, key: tuple) -> str | None:
     if family == "constraint":
         return key[0][0]
-    if family in ("extension", "publication", "bucket"):
+    if family in ("extension", "publication", "bucket", "cron"):
         return None
     return key[0] if key and isinstance(key[0], str) else None
 
@@ -481,7 +481,7 @@ def _specs(inputs: _Inputs, draft: Draft) -> tuple[dict[str, str], m.Project]:
         if roles:
             data.setdefault("external", {})["roles"] = roles
         for key in ("sql_before", "extensions", "enums", "domains", "sequences", "functions", "tables", "views", "publications",
-                    "buckets", "grants", "attach", "sql_after"):
+                    "buckets", "cron_jobs", "grants", "attach", "sql_after"):
             if entries.get(key):
                 data[key] = entries[key]
         if doc:

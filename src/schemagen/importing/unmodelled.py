@@ -391,25 +391,21 @@ def _empty_schemas(session, schemas: list[str]) -> Iterator[Entry]:
         yield ("schema", schema, schema), ("sql_before", f"create schema if not exists {quote_ident(schema)};")
 
 
-#: pg_cron's jobs in this database: rows of the extension's table, scheduled by a migration's
-#: ``select cron.schedule(…)``, which nothing else would carry.
-_CRON_JOBS = """
-select jobname, schedule, command, active from cron.job
-where database = current_database() and username = current_user
-order by jobname nulls last, schedule, command
+#: pg_cron's jobs without a name in this database (a named one is a spec's ``cron_jobs`` entry):
+#: rows of the extension's table, scheduled by a migration, which nothing else would carry.
+_UNNAMED_CRON_JOBS = """
+select schedule, command, active from cron.job
+where database = current_database() and username = current_user and jobname is null
+order by schedule, command
 """
 
 
 def _cron_jobs(session, schemas: list[str]) -> Iterator[Entry]:
     if not session.query("select to_regclass('cron.job') is not null")[0][0]:
         return
-    for name, schedule, command, active in session.query(_CRON_JOBS):
-        arguments = [quote_literal(name)] if name is not None else []
-        made = f"select cron.schedule({', '.join(arguments + [quote_literal(schedule), dollar_quoted(command)])});"
-        if not active:
-            made += ("\nselect cron.alter_job(job_id := (select jobid from cron.job where jobname = "
-                     f"{quote_literal(name)}), active := false);" if name is not None else "")
-        yield ("cron job", "", name if name is not None else f"{schedule} {command}"), ("sql_after", made)
+    for schedule, command, active in session.query(_UNNAMED_CRON_JOBS):
+        made = f"select cron.schedule({quote_literal(schedule)}, {dollar_quoted(command)});"
+        yield ("cron job", "", f"{schedule} {command}" + ("" if active else " (inactive)")), ("sql_after", made)
 
 
 _READERS = (_procedures, _composites, _ranges, _statistics, _exclusions, _rules, _storage, _inheritance,

@@ -73,7 +73,7 @@ class RepairStatement:
 PHASES = ("rename", "drop policy", "drop trigger", "drop view", "drop index", "drop foreign key", "drop constraint",
           "drop column", "drop table", "drop function", "drop type",
           "extension", "type", "table", "column", "constraint", "foreign key", "function", "view", "comment",
-          "policy", "index", "table setting", "trigger", "bucket", "grant", "note")
+          "policy", "index", "table setting", "trigger", "bucket", "cron", "grant", "note")
 
 
 @dataclass

@@ -38,6 +38,7 @@ KINDS = (
     Kind("trigger", ("trigger",)),
     Kind("publication", ("publication",)),
     Kind("bucket", ("bucket",)),
+    Kind("cron", ("cron",)),
     Kind("grant", ("privilege",)),
 )
 
@@ -55,6 +56,7 @@ SPEC_KEYS = (
     ("views", "view"),
     ("publications", "publication"),
     ("buckets", "bucket"),
+    ("cron_jobs", "cron"),
     ("grants", "grant"),
 )
 
