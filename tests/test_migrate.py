@@ -46,6 +46,13 @@ def edit(root: Path, name: str, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1))
 
 
+def deployed(root: Path, name: str, spec: str) -> None:
+    """A project of one stage spec, its first migration written: the schema as deployed."""
+    (root / "specs").mkdir()
+    (root / "specs" / name).write_text(spec)
+    assert migrate(root, "new", "initial", "--version", "20260101000000")[0] == 0
+
+
 def migrations(root: Path) -> list[Path]:
     return sorted((root / "migrations").glob("*.sql"))
 
@@ -251,16 +258,14 @@ def test_two_new_tables_that_reference_each_other_are_one_proven_migration(proje
 def test_sample_rows_get_past_reference_rows_in_a_unique_key_of_enums(tmp_path):
     """role_permissions holds only enums in its unique key, and the first migration inserted the
     first combinations: plain sample rows would collide and the proof would keep no rows there."""
-    (tmp_path / "specs").mkdir()
-    spec = ("stage: 1\ntitle: Roles\nenums:\n  - {name: app_role, values: [admin, member]}\n"
-            "  - {name: app_permission, values: [posts.delete, posts.pin, posts.edit]}\n"
-            "tables:\n  - name: role_permissions\n    comment: What each role may do.\n    columns:\n"
-            "      - {name: id, type: bigint, identity: by default, primary_key: true}\n"
-            "      - {name: role, type: app_role, not_null: true}\n"
-            "      - {name: permission, type: app_permission, not_null: true}\n"
-            "    constraints:\n      - {unique: [role, permission]}\n")
-    (tmp_path / "specs" / "stage-01-roles.yaml").write_text(spec)
-    assert migrate(tmp_path, "new", "roles", "--version", "20260101000000")[0] == 0
+    deployed(tmp_path, "stage-01-roles.yaml",
+             "stage: 1\ntitle: Roles\nenums:\n  - {name: app_role, values: [admin, member]}\n"
+             "  - {name: app_permission, values: [posts.delete, posts.pin, posts.edit]}\n"
+             "tables:\n  - name: role_permissions\n    comment: What each role may do.\n    columns:\n"
+             "      - {name: id, type: bigint, identity: by default, primary_key: true}\n"
+             "      - {name: role, type: app_role, not_null: true}\n"
+             "      - {name: permission, type: app_permission, not_null: true}\n"
+             "    constraints:\n      - {unique: [role, permission]}\n")
     (tmp_path / "migrations" / "20260101000001_reference_rows.sql").write_text(
         "insert into public.role_permissions (role, permission) values ('admin', 'posts.delete'), "
         "('admin', 'posts.pin'), ('member', 'posts.delete');\n")
@@ -277,17 +282,15 @@ def test_sample_rows_fill_a_column_whose_default_reads_the_request(tmp_path):
     default is null, so the proof gives the column a user of its own (made in auth.users) instead.
     A function whose signature changes is a new function; dropping the old one is destructive, and
     its hazard is what a drop does to a function's callers, not to data."""
-    (tmp_path / "specs").mkdir()
-    spec = ("stage: 1\ntitle: Docs\nplatform: supabase\n"
-            "functions:\n  - name: doc_count\n    returns: bigint\n    language: sql\n"
-            "    body: select count(*) from public.docs\n"
-            "tables:\n  - name: docs\n    comment: Documents.\n    columns:\n"
-            "      - {name: id, type: bigint, identity: always, primary_key: true}\n"
-            "      - {name: owner_id, type: uuid, not_null: true, default: auth.uid(), "
-            "references: {schema: auth, table: users, column: id}}\n"
-            "    rls: true\n")
-    (tmp_path / "specs" / "stage-01-docs.yaml").write_text(spec)
-    assert migrate(tmp_path, "new", "docs", "--version", "20260101000000")[0] == 0
+    deployed(tmp_path, "stage-01-docs.yaml",
+             "stage: 1\ntitle: Docs\nplatform: supabase\n"
+             "functions:\n  - name: doc_count\n    returns: bigint\n    language: sql\n"
+             "    body: select count(*) from public.docs\n"
+             "tables:\n  - name: docs\n    comment: Documents.\n    columns:\n"
+             "      - {name: id, type: bigint, identity: always, primary_key: true}\n"
+             "      - {name: owner_id, type: uuid, not_null: true, default: auth.uid(), "
+             "references: {schema: auth, table: users, column: id}}\n"
+             "    rls: true\n")
     edit(tmp_path, "stage-01-docs.yaml", "  - name: doc_count\n",
          "  - name: doc_count\n    args:\n      - {name: archived, type: boolean, default: \"false\"}\n")
     code, out, err = migrate(tmp_path, "new", "archived", "--dry-run")
@@ -300,13 +303,11 @@ def test_sample_rows_fill_a_column_whose_default_reads_the_request(tmp_path):
 def test_an_edit_that_needs_only_destructive_statements_is_not_called_nothing_to_do(tmp_path):
     """Taking a value out of an enum remakes the type (and the index whose predicate names it): every
     statement needs consent, which once read as 'the migrations already produce what the specs say'."""
-    (tmp_path / "specs").mkdir()
-    (tmp_path / "specs" / "stage-01-tasks.yaml").write_text(
-        "stage: 1\ntitle: Tasks\nenums:\n  - {name: task_status, values: [todo, doing, done, archived]}\n"
-        "tables:\n  - name: tasks\n    comment: Tasks.\n    columns:\n"
-        "      - {name: id, type: bigint, identity: always, primary_key: true}\n"
-        "      - {name: status, type: task_status, not_null: true, default: \"'todo'\"}\n")
-    assert migrate(tmp_path, "new", "tasks", "--version", "20260101000000")[0] == 0
+    deployed(tmp_path, "stage-01-tasks.yaml",
+             "stage: 1\ntitle: Tasks\nenums:\n  - {name: task_status, values: [todo, doing, done, archived]}\n"
+             "tables:\n  - name: tasks\n    comment: Tasks.\n    columns:\n"
+             "      - {name: id, type: bigint, identity: always, primary_key: true}\n"
+             "      - {name: status, type: task_status, not_null: true, default: \"'todo'\"}\n")
     edit(tmp_path, "stage-01-tasks.yaml", "[todo, doing, done, archived]", "[todo, doing, done]")
     code, out, err = migrate(tmp_path, "new", "statuses")
     assert (code, out) == (1, "")
@@ -340,11 +341,9 @@ def test_a_migration_that_creates_a_privileged_extension_plainly_applies_as_on_s
 
 def test_a_cron_job_edit_is_a_migration_that_schedules_it_again(tmp_path):
     need_library("pg_cron", "Debian's postgresql-15-cron")
-    (tmp_path / "specs").mkdir()
-    (tmp_path / "specs" / "stage-01-jobs.yaml").write_text(
-        "stage: 1\ntitle: Jobs\nplatform: supabase\nextensions:\n  - {name: pg_cron, schema: pg_catalog}\n"
-        "cron_jobs:\n  - {name: vacuum-logs, schedule: 0 3 * * *, command: vacuum analyze}\n")
-    assert migrate(tmp_path, "new", "jobs", "--version", "20260101000000")[0] == 0
+    deployed(tmp_path, "stage-01-jobs.yaml",
+             "stage: 1\ntitle: Jobs\nplatform: supabase\nextensions:\n  - {name: pg_cron, schema: pg_catalog}\n"
+             "cron_jobs:\n  - {name: vacuum-logs, schedule: 0 3 * * *, command: vacuum analyze}\n")
     assert "select cron.schedule('vacuum-logs', '0 3 * * *', $$vacuum analyze$$);" in migrations(tmp_path)[0].read_text()
     edit(tmp_path, "stage-01-jobs.yaml", "schedule: 0 3 * * *", "schedule: 30 4 * * 0")
     assert migrate(tmp_path, "check")[0] == 1

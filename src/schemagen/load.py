@@ -713,21 +713,17 @@ def _link(stages: list[m.Stage]) -> m.Project:
             owners[table.key] = (stage, table)
             claim_index_names(table)
 
-    bucket_owner: dict[str, m.SourcePos] = {}
-    job_owner: dict[str, m.SourcePos] = {}
+    claimed: dict[tuple, m.SourcePos] = {}
     for stage in by_number.values():
-        for bucket in (o for o in stage.objects if type(o).__name__ == "Bucket"):
-            if bucket.id in bucket_owner:
-                error(bucket.pos, "E103", f"bucket {bucket.id} is already defined at {bucket_owner[bucket.id]}; "
-                      "each bucket belongs to one stage")
+        for obj in stage.objects:
+            kind = type(obj).__name__
+            if kind not in _ONE_STAGE_EACH:
+                continue
+            what, why = _ONE_STAGE_EACH[kind]
+            if (kind, obj.key) in claimed:
+                error(obj.pos, "E103", f"{what} {obj.key[0]} is already defined at {claimed[(kind, obj.key)]}; {why}")
             else:
-                bucket_owner[bucket.id] = bucket.pos
-        for job in (o for o in stage.objects if type(o).__name__ == "CronJob"):
-            if job.name in job_owner:
-                error(job.pos, "E103", f"cron job {job.name} is already defined at {job_owner[job.name]}; a job "
-                      "is scheduled by its name, so a second one would replace the first: rename one")
-            else:
-                job_owner[job.name] = job.pos
+                claimed[(kind, obj.key)] = obj.pos
         for attachment in stage.attachments:
             claim_index_names(attachment)
 
@@ -900,6 +896,13 @@ def _created_types(stage: m.Stage) -> set[tuple[str | None, str]]:
                 found.update((obj.schema, name) for name in EXTENSION_TYPES.get(obj.name, ()))
                 found.update((None, name) for name in EXTENSION_TYPES.get(obj.name, ()))
     return found
+
+
+#: Objects the platform keeps by a name of its own, which one stage may define: (label, why).
+_ONE_STAGE_EACH = {
+    "Bucket": ("bucket", "each bucket belongs to one stage"),
+    "CronJob": ("cron job", "a job is scheduled by its name, so a second one would replace the first: rename one"),
+}
 
 
 def _check_types(stages: list[m.Stage], error) -> None:
