@@ -867,9 +867,10 @@ def test_pg_cron_outside_the_database_it_works_in_is_not_testable_rather_than_an
     finally:
         session.close()
     assert [(d.code, d.message) for d in result.diagnostics] == [
-        ("V204", "not testable here: extension pg_cron works only in a server that loads it at start "
-                 "(shared_preload_libraries), in the one database cron.database_name names, and this database "
-                 "is not it; 1 object that needs it was not applied, compared or probed: raw SQL 'nightly'")]
+        ("V204", "not testable here: extension pg_cron is not installed on this PostgreSQL, or not loaded for "
+                 "this database: it works only in a server that loads it at start (shared_preload_libraries), in "
+                 "the one database cron.database_name names; 1 object that needs it was not applied, compared or "
+                 "probed: raw SQL 'nightly'")]
 
 
 JOBS = """\
@@ -927,7 +928,8 @@ def test_cron_jobs_are_scheduled_compared_and_repaired(postgres_server_factory, 
          "active := false)", 13, "active of cron job nightly-cleanup is false in the database, true in the spec"),
         ("select cron.schedule('hourly', '0 * * * *', $$select 3$$)", 1,
          "cron.job has hourly (0 * * * *: select 3), which no spec defines"),
-        ("select cron.schedule('0 * * * *', $$select 4$$)", 1, "cron.job has an unnamed job (id ")))
+        ("select cron.schedule('0 * * * *', $$select 4$$)", 1,
+         "cron.job has a job without a name (0 * * * *: select 4), which no spec defines")))
     admin.close()
     owner.close()
 

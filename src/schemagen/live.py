@@ -81,12 +81,17 @@ def privileged_extensions_for(wanted: set[tuple[str, str | None]]) -> list[str]:
             continue
         into = f" with schema {quote_ident(schema)}" if schema else ""
         made = [f"create extension if not exists {quote_ident(name)}{into}", *platform.AFTER_CREATE.get(name, ())]
-        out.append("do $$ begin if exists (select from pg_available_extension_versions v "
-                   "join pg_available_extensions a on a.name = v.name and a.default_version = v.version "
-                   f"where v.name = {quote_literal(name)} and not v.trusted "
-                   f"and {platform.creatable_here('v.name')}) and not exists (select from pg_extension "
-                   f"where extname = {quote_literal(name)}) then {'; '.join(made)}; end if; end $$")
+        out.append(f"do $$ begin if {_made_by_the_platform(quote_literal(name))} and not exists (select from "
+                   f"pg_extension where extname = {quote_literal(name)}) then {'; '.join(made)}; end if; end $$")
     return out
+
+
+def _made_by_the_platform(name: str) -> str:
+    """SQL that holds for an extension (``name``, an SQL expression) that ``postgres`` may not
+    create itself (not trusted) and this server can create in this database: the platform's to make."""
+    return ("exists (select from pg_available_extension_versions v join pg_available_extensions a "
+            f"on a.name = v.name and a.default_version = v.version where v.name = {name} and not v.trusted "
+            f"and {platform.creatable_here('v.name')})")
 
 
 def as_the_platform(superuser, sql: str) -> bool:
@@ -102,10 +107,7 @@ def as_the_platform(superuser, sql: str) -> bool:
     if created is None or created[0] not in platform.PRIVILEGED_EXTENSIONS:
         return False
     name, _, if_not_exists = created
-    untrusted = superuser.run("select not v.trusted from pg_available_extension_versions v "
-                              "join pg_available_extensions a on a.name = v.name and a.default_version = v.version "
-                              f"where v.name = :n and {platform.creatable_here('v.name')}", n=name)
-    if not untrusted or not untrusted[0][0]:
+    if not superuser.run(f"select {_made_by_the_platform(':n')}", n=name)[0][0]:
         return False
     if name in platform.EXTENSION_SCHEMAS:
         sql = (f"create extension {'if not exists ' if if_not_exists else ''}{quote_ident(name)} "

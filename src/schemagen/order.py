@@ -27,16 +27,15 @@ from .references import Ref, references
 
 #: House order of the kinds.
 RANKS = {"schema": 0, "raw before": 1, "extension": 2, "enum": 3, "domain": 3, "sequence": 3, "table": 4,
-         "foreign key": 4,
-         "function": 5, "view": 6, "bucket": 6, "trigger": 7, "sequence owner": 8, "publication": 8, "grant": 8, "cron": 8,
-         "raw after": 9}
+         "foreign key": 4, "function": 5, "view": 6, "bucket": 6, "trigger": 7,
+         "sequence owner": 8, "publication": 8, "grant": 8, "cron": 8, "raw after": 9}
 
 #: Index methods and operator classes that extensions bring.
 _EXTENSION_PREFIXES = (("vector_", "vector"), ("halfvec_", "vector"), ("sparsevec_", "vector"),
                        ("gin_trgm", "pg_trgm"), ("gist_trgm", "pg_trgm"))
 _EXTENSION_METHODS = {"hnsw": "vector", "ivfflat": "vector"}
 #: Schemas an extension makes and fills: raw SQL that names ``cron.schedule`` needs pg_cron.
-_EXTENSION_SCHEMAS = {"cron": "pg_cron", "net": "pg_net", "pgmq": "pgmq", "vault": "supabase_vault",
+_EXTENSION_OWNED_SCHEMAS = {"cron": "pg_cron", "net": "pg_net", "pgmq": "pgmq", "vault": "supabase_vault",
                       "pgsodium": "pgsodium", "graphql": "pg_graphql"}
 
 
@@ -96,7 +95,8 @@ def nodes(stage: m.Stage) -> list[Node]:
 def _raw_requires(sql: str) -> set[Ref]:
     """The extensions raw SQL calls into (``select cron.schedule(…)``): only those, so that raw
     blocks keep their place, but a server without the extension leaves them out with it."""
-    return {("extension", "", _EXTENSION_SCHEMAS[ref[1]]) for ref in references(sql) if ref[1] in _EXTENSION_SCHEMAS}
+    owned = _EXTENSION_OWNED_SCHEMAS
+    return {("extension", "", owned[ref[1]]) for ref in references(sql) if ref[1] in owned}
 
 
 def _object_schemas(stage: m.Stage) -> dict:

@@ -128,6 +128,7 @@ AFTER_CREATE = {
     ),
 }
 
+
 def creatable_here(name_column: str) -> str:
     """A condition on an extension's name that holds where it can be created in this database:
     pg_cron only in a server that loaded it, in the one database it was loaded for."""
@@ -138,4 +139,3 @@ def creatable_here(name_column: str) -> str:
 #: Libraries a server must load at start for an extension to be created at all; a throwaway
 #: server loads those it has (jobs never run there: a schedule is a row, not work to do).
 PRELOADED = {"pg_cron": ("cron.max_running_jobs=0",)}
-

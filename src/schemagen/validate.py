@@ -115,8 +115,8 @@ def _untestable_finding(project: m.Project, name: str, needs: list[str]) -> Diag
 
 
 _UNAVAILABLE_BECAUSE = {
-    "pg_cron": "works only in a server that loads it at start (shared_preload_libraries), in the one database "
-               "cron.database_name names, and this database is not it",
+    "pg_cron": "is not installed on this PostgreSQL, or not loaded for this database: it works only in a server "
+               "that loads it at start (shared_preload_libraries), in the one database cron.database_name names",
 }
 
 

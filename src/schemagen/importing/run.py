@@ -211,7 +211,7 @@ def import_schema(source: Source, options: Options) -> Result:
         differences: list[str] = []
         if options.verify:
             for attempt in range(3):
-                found, privileges, names = _round_trip(server, project, catalog, raw_objects, attempt)
+                found, privileges, names = _round_trip(server, project, catalog, raw_objects)
                 if not (privileges or names) or attempt == 2:  # what three drafts did not settle is a difference
                     differences = found + [
                         f"privilege {_describe(key)}: {'held' if holds else 'not held'} in the source, "
@@ -626,7 +626,7 @@ def _match_checks(session, inputs: _Inputs) -> None:
         inputs.check_spellings.setdefault((table, definition.removesuffix(" NOT VALID")), text)
 
 
-def _round_trip(server, project: m.Project, source: Catalog, raw_objects: dict, attempt: int):
+def _round_trip(server, project: m.Project, source: Catalog, raw_objects: dict):
     """Apply the specs' generated SQL to a fresh database and compare its catalog with the source's.
     The fresh database is ``postgres`` made again (the source's, when it was applied here, has been
     read by then): an extension that works in one database only (pg_cron) works there."""

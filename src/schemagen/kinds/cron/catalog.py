@@ -19,7 +19,8 @@ class CronJobFacts:
     jobid: int | None = None
 
 
-#: Jobs with a name are keyed by it; one without, by its id (the repair can only unschedule it).
+#: Jobs with a name are keyed by it; one without, by what it does, ("", schedule, command): its id
+#: differs from database to database (the repair, which can only unschedule it, keeps the id).
 JOBS_SQL = """
 select jobid, jobname, schedule, command, active from cron.job
 where database = current_database() and username = current_user
@@ -31,7 +32,7 @@ def read(session, schemas: list[str], tables: set) -> dict[str, dict]:
         return {"cron": {}}
     out = {}
     for jobid, name, schedule, command, active in session.query(JOBS_SQL):
-        key = (name,) if name is not None else (f"#{jobid}",)
+        key = (name,) if name is not None else ("", schedule, command.strip())
         out[key] = CronJobFacts(schedule, command.strip(), active, None if name is not None else jobid)
     return {"cron": out}
 

@@ -13,7 +13,7 @@ FACETS = ("schedule", "command", "active")
 
 
 def _name(key: tuple) -> str:
-    return f"an unnamed job (id {key[0][1:]})" if key[0].startswith("#") else key[0]
+    return key[0] or "a job without a name"
 
 
 def compare(want, have, report, unverified) -> None:
