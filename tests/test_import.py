@@ -555,6 +555,28 @@ def test_platform_extensions_are_made_as_supabase_makes_them_and_cron_jobs_are_k
                                   "sql": "select cron.schedule('0 * * * *', $$select 2$$);"}]
 
 
+def test_a_database_webhook_imports_as_a_trigger_and_its_migrations_apply(tmp_path):
+    """supabase_functions exists once a project turns webhooks on: migrations that call it applied
+    here as 'schema supabase_functions does not exist'."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "20250501000000_orders.sql").write_text(
+        "create table public.orders (id bigint generated always as identity primary key, total numeric not null);\n"
+        "comment on table public.orders is 'Orders.';\n"
+        "create or replace trigger \"order-placed\" after insert on public.orders for each row execute function "
+        "supabase_functions.http_request('https://example.supabase.co/functions/v1/order-placed', 'POST', "
+        "'{\"Content-Type\":\"application/json\"}', '{}', '5000');\n")
+    spec = _spec(_import(from_files(sorted(folder.glob("*.sql")), stage_per_file=False)).files)
+    assert _table(spec, "orders")["triggers"] == [
+        {"name": "order-placed", "timing": "after", "events": ["insert"], "function": "supabase_functions.http_request",
+         "args": ["https://example.supabase.co/functions/v1/order-placed", "POST", '{"Content-Type":"application/json"}',
+                  "{}", "5000"]}]
+    (tmp_path / "specs").mkdir()
+    for name, text in _import(from_files(sorted(folder.glob("*.sql")), stage_per_file=False)).files.items():
+        (tmp_path / "specs" / name).write_text(text)
+    assert _run("migrate", "--specs", str(tmp_path / "specs"), "--dir", str(folder), "check")[0] == 0
+
+
 def test_serials_constraint_comments_and_default_privileges_for_every_schema_import(tmp_path):
     """``serial`` is a shorthand, not a type: the import writes what PostgreSQL made of it. Comments
     on a constraint or a schema and ``alter default privileges`` without a schema, which no spec

@@ -947,6 +947,38 @@ def test_cron_jobs_are_checked_where_they_are_written(tmp_path):
         (9, "E103", f"cron job twice is already defined at {tmp_path / 'specs' / 's.yaml'}:8:5")]
 
 
+WEBHOOK = """\
+stage: 1
+title: Orders
+platform: supabase
+tables:
+  - name: orders
+    comment: Orders; a database webhook tells the order service of each new one.
+    columns:
+      - {name: id, type: bigint, identity: always, primary_key: true}
+      - {name: total, type: "numeric(10, 2)", not_null: true}
+    triggers:
+      - name: order-placed-webhook
+        timing: after
+        events: [insert]
+        function: supabase_functions.http_request
+        args: ["https://example.supabase.co/functions/v1/order-placed", POST, "{}", "{}", "5000"]
+"""
+
+
+def test_a_database_webhook_applies_records_its_calls_and_has_no_drift(fresh_db, postgres, tmp_path):
+    """A trigger the dashboard's webhooks make calls supabase_functions.http_request, which the
+    platform has once a project turns webhooks on: the throwaway makes it for specs that call it
+    (it records each call, sending nothing), so the stage applies, is compared and is probed."""
+    spec, drift_here = built_from(fresh_db, postgres, tmp_path, "orders.yaml", WEBHOOK)
+    fresh_db.run("insert into public.orders (total) values (12.50)")
+    assert fresh_db.run("select hook_name, hook_table_id = 'public.orders'::regclass::int "
+                        "from supabase_functions.hooks") == [["order-placed-webhook", True]]
+    each_drift_is_reported_and_repaired(fresh_db, spec, drift_here, (
+        ("drop trigger \"order-placed-webhook\" on public.orders", 11,
+         "trigger order-placed-webhook on public.orders is missing from the database"),))
+
+
 #: The drifts whose repair is the platform's to make, not a migration's.
 NOT_MIGRATIONS = set(PLATFORM_FIXES) | {"check"}
 

@@ -23,6 +23,20 @@ def supabase_shim() -> str:
     return resources.files("schemagen").joinpath("supabase_shim.sql").read_text("utf-8")
 
 
+def supabase_webhooks() -> str:
+    """Database webhooks (``supabase_functions.http_request``), which a project turns on: made
+    for the specs or migrations that call them, not for every project."""
+    return resources.files("schemagen").joinpath("supabase_webhooks.sql").read_text("utf-8")
+
+
+#: What a trigger names to call a database webhook.
+WEBHOOK_FUNCTION = ("supabase_functions", "http_request")
+
+
+def uses_webhooks(project: m.Project) -> bool:
+    return any(trigger.function == WEBHOOK_FUNCTION for host in project.hosts for trigger in host.triggers)
+
+
 def external_stubs(project: m.Project) -> list[str]:
     """``create table`` for tables the specs reference but no loaded stage creates.
 
@@ -56,6 +70,8 @@ def platform_statements(project: m.Project, extensions: bool = True) -> Iterable
     the privileged extensions the specs use are left for later (migrations create them first)."""
     if any(stage.platform == "supabase" for stage in project.stages):
         yield from split_script(supabase_shim())
+        if uses_webhooks(project):
+            yield from split_script(supabase_webhooks())
         if extensions:
             yield from privileged_extensions(project)
     yield from external_roles(project)

@@ -4,7 +4,7 @@ import argparse
 from collections import Counter
 from typing import TextIO
 
-from ..diagnostics import FORMATS, format_diagnostics
+from ..diagnostics import FORMATS, counted, format_diagnostics
 from ..lint import failing, run_lint
 from ..load import load_project
 from . import EXIT_FINDINGS, EXIT_OK
@@ -31,8 +31,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         counts = Counter(d.severity for d in findings if d.waived is None)
         waived = sum(1 for d in findings if d.waived is not None)
         hidden = len(findings) - len(shown)
-        summary = (f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} info, "
-                   f"{waived} waived")
+        summary = (f"{counted(counts['error'], 'error')}, {counted(counts['warning'], 'warning')}, "
+                   f"{counts['info']} info, {waived} waived")
         if hidden:
             summary += f"; {hidden} below --min-severity {args.min_severity} not shown"
         err.write(summary + "\n")
