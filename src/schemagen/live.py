@@ -37,6 +37,16 @@ def uses_webhooks(project: m.Project) -> bool:
     return any(trigger.function == WEBHOOK_FUNCTION for host in project.hosts for trigger in host.triggers)
 
 
+def webhooks_for(superuser, texts: Iterable[str]) -> None:
+    """Turn database webhooks on, as the platform does for a project, where SQL about to be applied
+    (migrations, a dump) calls them."""
+    from .db import execute_one
+
+    if any(WEBHOOK_FUNCTION[0] in text for text in texts):
+        for sql in split_script(supabase_webhooks()):
+            execute_one(superuser, sql)
+
+
 def external_stubs(project: m.Project) -> list[str]:
     """``create table`` for tables the specs reference but no loaded stage creates.
 

@@ -93,14 +93,12 @@ def apply_migrations(conn, files: list[Path], superuser=None) -> None:
     """Apply existing migrations in name order, committed, as the Supabase CLI does, on the
     throwaway server (``conn`` commits each statement; ``superuser`` creates privileged
     extensions, and turns database webhooks on where a migration calls them, as the platform does)."""
-    from .db import execute_one, split_script
-    from .live import supabase_webhooks
+    from .live import webhooks_for
     from .provenance import split
 
     texts = [path.read_text("utf-8") for path in files]
-    if superuser is not None and any("supabase_functions" in text for text in texts):  # webhooks turned on
-        for sql in split_script(supabase_webhooks()):
-            execute_one(superuser, sql)
+    if superuser is not None:
+        webhooks_for(superuser, texts)
     for path, text in zip(files, texts, strict=True):
         try:
             pieces = split(text)

@@ -145,8 +145,8 @@ class Options:
 
 def import_schema(source: Source, options: Options) -> Result:
     from .. import pgserver
-    from ..db import Session, execute_one, split_script
-    from ..live import connect, install_platform, supabase_webhooks
+    from ..db import Session, execute_one
+    from ..live import connect, install_platform, webhooks_for
 
     try:
         server = pgserver.start()
@@ -156,9 +156,7 @@ def import_schema(source: Source, options: Options) -> Result:
         admin = connect(server, admin=True)
         try:
             install_platform(admin, _platform_project())
-            if any("supabase_functions" in piece.sql for piece in source.pieces):  # the project turned them on
-                for sql in split_script(supabase_webhooks()):
-                    execute_one(admin, sql)
+            webhooks_for(admin, (piece.sql for piece in source.pieces))
         finally:
             admin.close()
         owner = connect(server)
