@@ -140,6 +140,16 @@ def test_lint_cli_text_format_and_exit_code():
     assert err == "4 errors, 19 warnings, 49 info, 1 waived; 49 below --min-severity warning not shown\n"
 
 
+def test_lint_summary_counts_read_as_english(tmp_path):
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "s.yaml").write_text("stage: 1\ntitle: T\nplatform: supabase\ntables:\n  - name: notes\n"
+                                               "    columns:\n      - {name: id, type: bigint, primary_key: true}\n"
+                                               "    rls: true\n")
+    code, out, err = run("lint", "--specs", str(tmp_path / "specs"))
+    assert (code, out.count("\n")) == (0, 1)
+    assert err == "0 errors, 1 warning, 2 info, 0 waived; 2 below --min-severity warning not shown\n"
+
+
 def test_lint_exit_code_follows_fail_on(tmp_path):
     case = yaml.safe_load((CASES / "sg010.yaml").read_text())["fail"]
     (tmp_path / "specs").mkdir()
