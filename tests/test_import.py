@@ -514,7 +514,8 @@ def test_function_settings_import_as_a_key_and_a_list_value_stays_raw(tmp_path):
     still is: one value of the spec's could not say it again."""
     sql = tmp_path / "report.sql"
     sql.write_text("create function public.report() returns bigint language sql stable "
-                   "set statement_timeout to '5s' set search_path = '' set work_mem = '64MB' as $$ select 1::bigint $$;\n"
+                   "set statement_timeout to '5s' set search_path = '' set work_mem = '64MB' "
+                   "as $$ select 1::bigint $$;\n"
                    "create function public.spread() returns int language sql "
                    "set datestyle = iso, mdy as $$ select 1 $$;\n")
     result = _import(from_files([sql], stage_per_file=False))
@@ -545,7 +546,8 @@ def test_platform_extensions_are_made_as_supabase_makes_them_and_cron_jobs_are_k
         "select cron.alter_job((select jobid from cron.job where jobname = 'ping'), active := false);\n"
         "select cron.schedule('0 * * * *', $$select 2$$);\n")
     spec = _spec(_import(from_files(sorted(folder.glob("*.sql")), stage_per_file=False)).files)
-    assert spec["extensions"] == [{"name": "dblink", "schema": "extensions"}, {"name": "pg_cron", "schema": "pg_catalog"}]
+    assert spec["extensions"] == [{"name": "dblink", "schema": "extensions"},
+                                  {"name": "pg_cron", "schema": "pg_catalog"}]
     assert "attach" not in spec
     assert spec["cron_jobs"] == [
         {"name": "nightly-cleanup", "schedule": "0 3 * * *",
@@ -568,9 +570,10 @@ def test_a_database_webhook_imports_as_a_trigger_and_its_migrations_apply(tmp_pa
         "'{\"Content-Type\":\"application/json\"}', '{}', '5000');\n")
     spec = _spec(_import(from_files(sorted(folder.glob("*.sql")), stage_per_file=False)).files)
     assert _table(spec, "orders")["triggers"] == [
-        {"name": "order-placed", "timing": "after", "events": ["insert"], "function": "supabase_functions.http_request",
-         "args": ["https://example.supabase.co/functions/v1/order-placed", "POST", '{"Content-Type":"application/json"}',
-                  "{}", "5000"]}]
+        {"name": "order-placed", "timing": "after", "events": ["insert"],
+         "function": "supabase_functions.http_request",
+         "args": ["https://example.supabase.co/functions/v1/order-placed", "POST",
+                  '{"Content-Type":"application/json"}', "{}", "5000"]}]
     (tmp_path / "specs").mkdir()
     for name, text in _import(from_files(sorted(folder.glob("*.sql")), stage_per_file=False)).files.items():
         (tmp_path / "specs" / name).write_text(text)

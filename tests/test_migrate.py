@@ -344,7 +344,8 @@ def test_a_cron_job_edit_is_a_migration_that_schedules_it_again(tmp_path):
     deployed(tmp_path, "stage-01-jobs.yaml",
              "stage: 1\ntitle: Jobs\nplatform: supabase\nextensions:\n  - {name: pg_cron, schema: pg_catalog}\n"
              "cron_jobs:\n  - {name: vacuum-logs, schedule: 0 3 * * *, command: vacuum analyze}\n")
-    assert "select cron.schedule('vacuum-logs', '0 3 * * *', $$vacuum analyze$$);" in migrations(tmp_path)[0].read_text()
+    first = migrations(tmp_path)[0].read_text()
+    assert "select cron.schedule('vacuum-logs', '0 3 * * *', $$vacuum analyze$$);" in first
     edit(tmp_path, "stage-01-jobs.yaml", "schedule: 0 3 * * *", "schedule: 30 4 * * 0")
     assert migrate(tmp_path, "check")[0] == 1
     code, out, err = migrate(tmp_path, "new", "weekly", "--version", "20260102000000")

@@ -620,17 +620,17 @@ class Probe:
 
         for attempt, vary in enumerate(SEED_ATTEMPTS, start=1):
             with self.session.scratch():  # the rows for A and B, shared by the scenarios, each undone
+                seeder.vary = vary
                 try:
-                    seeder.vary = vary
                     seeded = self._seed(table, owner)
                 except SeedError as exc:
                     if exc.code == UNIQUE_VIOLATION and attempt < len(SEED_ATTEMPTS):
                         seeder.known = dict(self.users)
                         continue
                     report.skipped = str(exc)
-                    return report
+                    break
                 self._probe_seeded(report, seeded, settable, others)
-                return report
+                break
         return report
 
     def _probe_seeded(self, report: TableReport, seeded: tuple, settable: str | None, others: str) -> None:

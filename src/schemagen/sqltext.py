@@ -40,15 +40,21 @@ def quote_literal(value: str) -> str:
     return "'" + quoted + "'"
 
 
-def dollar_quoted(value: str, name: str = "q") -> str:
-    """A string as a dollar-quoted constant, as people write SQL held in a string (a job's command):
-    ``$$…$$``, or ``$q$…$q$``, ``$q1$…$q1$`` …, the first tag that first occurs where it closes."""
+def dollar_tag(value: str, name: str = "q") -> str:
+    """The dollar-quote tag that can hold ``value``: ``$$``, or the first ``$q$``, ``$q1$`` … (with
+    ``name`` for q) whose first occurrence in ``value`` followed by the tag is the closing one."""
     n = -1
     while True:
         tag = "$$" if n < 0 else f"${name}{n or ''}$"
         if (value + tag).find(tag) == len(value):
-            return f"{tag}{value}{tag}"
+            return tag
         n += 1
+
+
+def dollar_quoted(value: str) -> str:
+    """A string as a dollar-quoted constant, as people write SQL held in a string (a job's command)."""
+    tag = dollar_tag(value)
+    return f"{tag}{value}{tag}"
 
 
 #: What ends a ``--`` comment for PostgreSQL's lexer and psql's: either line break.

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...model import NOWHERE, SourcePos, Waiver, _Brief
-from ...sqltext import quote_ident
+from ...sqltext import dollar_tag, quote_ident
 from ..grant.model import Grant, build_grants
 
 
@@ -67,15 +67,9 @@ class Function(_Brief):
 
     @property
     def dollar_tag(self) -> str:
-        """``$$``, or the first ``$fn$``, ``$fn1$`` … that the body does not contain."""
-        if "$$" not in self.body:
-            return "$$"
-        n = 0
-        while True:
-            tag = f"$fn{n or ''}$"
-            if tag not in self.body:
-                return tag
-            n += 1
+        """``$$``, or the first ``$fn$``, ``$fn1$`` … that the body does not contain (it is written on
+        lines of its own between the tags)."""
+        return dollar_tag(f"\n{self.body}\n", "fn")
 
 
 def build(builder, data: dict[str, Any], path: tuple) -> Function:
