@@ -43,7 +43,7 @@ def stage5_db(postgres, stage5_template, request):
     admin.run(f'drop database if exists "{name}" with (force)')
     admin.run(f'create database "{name}" template {stage5_template} owner postgres')
     database = LiveDb(postgres, name)
-    yield database, f"postgresql://postgres@127.0.0.1:{postgres.settings['port']}/{name}"
+    yield database, postgres.url("postgres", name)
     database.close()
     admin.run(f'drop database "{name}" with (force)')
     admin.close()
@@ -212,7 +212,7 @@ TRIPS = CASES / "trips" / "specs"
 @pytest.fixture
 def trips_db(fresh_db, postgres):
     fresh_db.build(TRIPS)
-    return fresh_db, f"postgresql://postgres@127.0.0.1:{postgres.settings['port']}/{fresh_db.name}"
+    return fresh_db, postgres.url("postgres", fresh_db.name)
 
 
 def trips_drift(url: str, *extra: str) -> tuple[int, str, str]:
@@ -271,7 +271,7 @@ def test_a_policy_name_over_63_bytes_is_compared_as_postgresql_stores_it(fresh_d
     long_name = "Users can view their own search history, and only theirs, whatever they search for"
     spec.write_text(spec.read_text().replace("Users can view their own search history", long_name))
     fresh_db.build(specs)
-    url = f"postgresql://postgres@127.0.0.1:{postgres.settings['port']}/{fresh_db.name}"
+    url = postgres.url("postgres", fresh_db.name)
     assert run("drift", "--specs", str(specs), "--db", url) == (0, "", "the database matches the specs\n")
     stored = long_name.encode()[:63].decode()
     fresh_db.run(f'drop policy "{stored}" on search_history')
@@ -288,7 +288,7 @@ def test_a_unique_that_repeats_the_primary_key_is_not_a_missing_constraint(fresh
                                   "      - {name: code, type: text, unique: true}\n"
                                   "    constraints:\n      - {unique: [code]}\n")
     fresh_db.build(specs)
-    url = f"postgresql://postgres@127.0.0.1:{postgres.settings['port']}/{fresh_db.name}"
+    url = postgres.url("postgres", fresh_db.name)
     assert run("drift", "--specs", str(specs), "--db", url) == (0, "", "the database matches the specs\n")
     assert fresh_db.run("select count(*) from pg_index where indrelid = 't'::regclass") == [[2]]
 
@@ -299,8 +299,7 @@ def test_drift_works_for_a_role_limited_to_one_connection(fresh_db):
     fresh_db.admin.run("drop role if exists solo")
     fresh_db.admin.run("create role solo login connection limit 1")
     fresh_db.admin.run(f'grant create on database "{fresh_db.name}" to solo')
-    params = fresh_db.server.dsn()
-    url = f"postgresql://solo@{params['host']}:{params['port']}/{fresh_db.name}"
+    url = fresh_db.server.url("solo", fresh_db.name)
     try:
         limited = run("drift", "--specs", str(STAGE5_SPECS), "--db", url)
         fresh_db.admin.run("alter role solo connection limit -1")
@@ -324,7 +323,7 @@ def test_a_rename_the_specs_ask_for_is_the_whole_difference_and_its_repair_conve
             "      - {name: id, type: uuid, primary_key: true}\n      - {name: title, type: text}\n")
     spec.write_text(text)
     fresh_db.build(specs)
-    url = f"postgresql://postgres@127.0.0.1:{postgres.settings['port']}/{fresh_db.name}"
+    url = postgres.url("postgres", fresh_db.name)
     spec.write_text(text.replace("  - name: notes\n", "  - name: memos\n    renamed_from: notes\n")
                     .replace("{name: title, type: text}", "{name: headline, type: text, renamed_from: title}"))
     code, out, _ = run("drift", "--specs", str(specs), "--db", url)
@@ -343,7 +342,7 @@ def test_specs_outside_public_are_read_whatever_drift_began_reading(fresh_db, po
     (specs / "s.yaml").write_text("stage: 1\ntitle: T\ntables:\n  - schema: app\n    name: notes\n    comment: Notes.\n"
                                   "    columns:\n      - {name: id, type: uuid, primary_key: true}\n")
     fresh_db.build(specs)
-    url = f"postgresql://postgres@127.0.0.1:{postgres.settings['port']}/{fresh_db.name}"
+    url = postgres.url("postgres", fresh_db.name)
     assert run("drift", "--specs", str(specs), "--db", url) == (0, "", "the database matches the specs\n")
     fresh_db.run("comment on table app.notes is 'changed'")
     code, out, _ = run("drift", "--specs", str(specs), "--db", url)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, need_library
+from conftest import ROOT, STAGE5_SPECS, need_library
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -27,6 +27,8 @@ from schemagen.load import load_project
 from schemagen.render import render_project
 
 CASES = ROOT / "tests" / "cases" / "import"
+#: Stage 5's golden output: the tool's own fixture, whatever stages the repository's specs/ hold.
+STAGE5_OUTPUT = STAGE5_SPECS.parent / "expected"
 MIGRATIONS = CASES / "migrations"
 DUMP = CASES / "dump" / "schema.sql"
 SEED = ROOT.parent / "shared" / "seeds" / "stage-5-advanced-tables.md"
@@ -88,11 +90,11 @@ def test_the_hand_written_seed_imports_to_a_spec_that_rebuilds_its_sql_and_diagr
 def test_the_repaired_seed_imports_to_a_spec_that_generates_the_shipped_files_byte_for_byte(seed_text, tmp_path):
     """generated/docs/stage-05-….md is the seed with a true checklist: importing it gives back
     every shipped file, the document included (its waiver reason, notes, status, diagram)."""
-    result = _import(from_stage_doc(ROOT / "generated" / "docs" / f"{STEM}.md"))
+    result = _import(from_stage_doc(STAGE5_OUTPUT / "docs" / f"{STEM}.md"))
     rendered = _render(result.files, tmp_path)
     for rel, text in rendered.items():
-        assert (ROOT / "generated" / rel).read_text("utf-8") == text, rel
-    shipped = yaml.safe_load((ROOT / "specs" / f"{STEM}.yaml").read_text("utf-8"))
+        assert (STAGE5_OUTPUT / rel).read_text("utf-8") == text, rel
+    shipped = yaml.safe_load((STAGE5_SPECS / f"{STEM}.yaml").read_text("utf-8"))
     imported = _spec(result.files)
     for key in ("stage", "title", "status", "depends_on", "platform", "notes"):
         assert imported[key] == shipped[key], key
@@ -234,7 +236,10 @@ def test_a_difference_in_the_round_trip_is_an_error_listing_the_object(monkeypat
         draft.tables[("public", "api_keys")]["policies"].pop()
 
     monkeypatch.setattr(policy_imports, "build", forgetful)
-    result = import_schema(from_stage_doc(SEED), Options())
+    # the repository's own Stage 5 document (a golden file), so the test needs nothing beside the checkout
+    result = import_schema(from_stage_doc(ROOT / "tests" / "cases" / "seed_stage5" / "expected" / "docs"
+                                          / "stage-05-advanced-tables.md"),
+                           Options())
     assert not result.proven
     assert result.differences == [
         "policy public.api_keys.Users can delete their own API keys: in the source, not in the round trip"]
@@ -338,12 +343,11 @@ def test_import_from_a_live_database_needs_no_write_access(fresh_db, tmp_path):
     from schemagen.live import install_platform
     from schemagen.migrate import apply_migrations
 
-    install_platform(fresh_db.admin, load_project(ROOT / "specs"))
+    install_platform(fresh_db.admin, load_project(STAGE5_SPECS))
     apply_migrations(fresh_db.owner, [DUMP])
     fresh_db.admin.run("drop role if exists importer")
     fresh_db.admin.run("create role importer login")  # no grant of any kind: it can only read the catalog
-    params = fresh_db.server.dsn()
-    url = f"postgresql://importer@{params['host']}:{params['port']}/{fresh_db.name}"
+    url = fresh_db.server.url("importer", fresh_db.name)
     try:
         code, out, err = _run("import", "--specs", str(tmp_path / "specs"), "--db", url, "--no-verify")
         assert code == 0, err

@@ -110,7 +110,7 @@ def test_attaching_to_an_earlier_stage_needs_the_dependency(tmp_path):
 def kinds_db(fresh_db, postgres):
     need_extension(fresh_db, "vector", "pgvector (see .ci/run for a build from Debian's source package)")
     fresh_db.build(KINDS)
-    return fresh_db, f"postgresql://postgres@127.0.0.1:{postgres.settings['port']}/{fresh_db.name}"
+    return fresh_db, postgres.url("postgres", fresh_db.name)
 
 
 def drift(url: str, *extra: str) -> tuple[int, str, str]:
@@ -263,7 +263,7 @@ def built_from(fresh_db, postgres, tmp_path: Path, name: str, text: str):
     specs.mkdir()
     (specs / name).write_text(text)
     fresh_db.build(specs)
-    url = f"postgresql://postgres@127.0.0.1:{postgres.settings['port']}/{fresh_db.name}"
+    url = postgres.url("postgres", fresh_db.name)
 
     def drift_here(*extra: str) -> tuple[int, str, str]:
         return run("drift", "--specs", str(specs), "--db", url, *extra)
@@ -911,7 +911,7 @@ def test_cron_jobs_are_scheduled_compared_and_repaired(postgres_server_factory, 
     server = postgres_server_factory()  # pg_cron works in one database, which nothing else here uses
     admin, owner = live.connect(server, admin=True), live.connect(server)
     live.build_database(admin, owner, project, render_project(project))
-    url = f"postgresql://postgres@127.0.0.1:{server.settings['port']}/postgres"
+    url = server.url("postgres", "postgres")
 
     def drift_here(*extra: str) -> tuple[int, str, str]:
         return run("drift", "--specs", str(specs), "--db", url, *extra)

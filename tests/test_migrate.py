@@ -129,11 +129,11 @@ def test_written_migrations_apply_with_psql_as_the_supabase_cli_would(project_di
     live.install_platform(fresh_db.admin, load_project(project_dir / "specs"))
     psql = shutil.which("psql") or str(pgserver.find_bin_dir() / "psql")
     for path in migrations(project_dir):
-        done = subprocess.run([psql, "-h", "127.0.0.1", "-p", str(postgres.settings["port"]), "-U", "postgres",
+        done = subprocess.run([psql, "-h", postgres.socket_dir, "-p", str(postgres.settings["port"]), "-U", "postgres",
                                "-d", fresh_db.name, "-v", "ON_ERROR_STOP=1", "-q", "-f", str(path)],
                               capture_output=True, text=True)
         assert done.returncode == 0, (path.name, done.stderr)
-    url = f"postgresql://postgres@127.0.0.1:{postgres.settings['port']}/{fresh_db.name}"
+    url = postgres.url("postgres", fresh_db.name)
     assert run("drift", "--specs", str(project_dir / "specs"), "--db", url) == (
         0, "", "the database matches the specs\n")
 

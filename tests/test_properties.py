@@ -222,6 +222,6 @@ def test_drift_command_agrees_with_the_property_helpers(database, tmp_path):
     project = _project(tmp_path, spec)
     built = database()
     live.build_database(built.admin, built.owner, project, render_project(project))
-    url = f"postgresql://postgres@127.0.0.1:{built.server.settings['port']}/{built.name}"
+    url = built.server.url("postgres", built.name)
     out, err = io.StringIO(), io.StringIO()
     assert main(["drift", "--specs", str(tmp_path / "specs"), "--db", url], out, err) == 0

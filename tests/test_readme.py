@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import ROOT
+from conftest import ROOT, STAGE5_SPECS
 
 from schemagen.cli import build_parser
 
@@ -82,7 +82,7 @@ def test_tour_shows_the_real_output_of_lint_and_validate(tmp_path, monkeypatch):
     import shutil
 
     readme = (ROOT / "README.md").read_text()
-    shutil.copytree(ROOT / "specs", tmp_path / "specs")
+    shutil.copytree(STAGE5_SPECS, tmp_path / "specs")
     monkeypatch.chdir(tmp_path)
     for step, following in (("**2. Lint it.**", "**3. "), ("**3. Prove it", "**4. ")):
         section = readme[readme.index(step):readme.index(following)]
@@ -134,7 +134,7 @@ def test_tour_steps_4_to_6_edit_regenerate_and_ship_a_migration(tmp_path, monkey
     from schemagen.render import render_project
 
     readme = (ROOT / "README.md").read_text()
-    shutil.copytree(ROOT / "specs", tmp_path / "specs")
+    shutil.copytree(STAGE5_SPECS, tmp_path / "specs")
     monkeypatch.chdir(tmp_path)
     deployed = render_project(load_project(tmp_path / "specs"))["sql/stage-05-advanced-tables.sql"]
     (tmp_path / "supabase" / "migrations").mkdir(parents=True)

@@ -423,16 +423,16 @@ def test_rls_findings_honour_policy_waivers(postgres, tmp_path):
     specs = write_spec(tmp_path, BASE.replace("USING_HERE", '"true"').replace(
         "        using: USING_HERE", "").replace(
         '        using: "true"', '        using: "true"\n        waive: {V303: Notes are public., SG021: Notes are public.}'))
-    url = f"postgresql://postgres@127.0.0.1:{postgres.settings['port']}/postgres"
-    code, out, err = run("validate", "--specs", str(specs), "--db", url)
+    url = postgres.url("postgres", "postgres")
+    code, out, err = run("validate", "--specs", str(specs), "--db", url, "--trust-specs")
     assert code == 0, out
     assert ("V303 warning A reads a row A did not create on public.notes with `select id from public.notes` "
             '(allowed by "own") [waived: Notes are public.]') in out
 
 
 def test_validate_live_command_on_a_given_server_drops_its_scratch_database(postgres):
-    url = f"postgresql://postgres@127.0.0.1:{postgres.settings['port']}/postgres"
-    code, out, err = run("validate", "--specs", str(STAGE5_SPECS), "--db", url)
+    url = postgres.url("postgres", "postgres")
+    code, out, err = run("validate", "--specs", str(STAGE5_SPECS), "--db", url, "--trust-specs")
     assert code == 1
     assert out.startswith("RLS behaviour (as user A with user B's rows present, each statement rolled back):\n")
     assert err == "validate (offline and live): 7 errors, 1 warning, 0 waived\n"
@@ -509,12 +509,13 @@ def test_a_server_without_the_platforms_roles_is_a_one_line_error(postgres, tmp_
     admin.run("create role plain_user login createdb")
     try:
         specs = write_spec(tmp_path, BASE.replace("USING_HERE", "user_id = (select auth.uid())"))
-        url = f"postgresql://plain_user@127.0.0.1:{postgres.settings['port']}/postgres"
+        url = postgres.url("plain_user", "postgres")
         code, out, err = run("validate", "--specs", str(specs), "--db", url)
         assert (code, out) == (2, "")
-        assert err.startswith("schemagen: cannot install the platform slice in the scratch database on 127.0.0.1: ")
-        assert err.endswith("the server needs the platform's roles (anon, authenticated, service_role), or a user "
-                            "allowed to create them\n") and err.count("\n") == 1
+        assert err.startswith("schemagen: cannot install the platform slice in the scratch database on "
+                              f"{postgres.socket_dir}/.s.PGSQL.{postgres.settings['port']}: ")
+        assert err.endswith("the server needs the platform's roles (anon, authenticated, service_role): create them "
+                            "once, or run validate --live\n") and err.count("\n") == 1
     finally:
         admin.run("drop role plain_user")
         admin.close()

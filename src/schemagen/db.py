@@ -53,16 +53,25 @@ def connection_params(url: str) -> dict[str, object]:
         host, port = parsed.hostname, parsed.port
     except ValueError as exc:  # a port that is no number or over 65535, a broken [IPv6] host
         raise ConnectionProblem(f"--db URL is malformed ({exc}); write it like {_URL_EXAMPLE}") from None
-    if parsed.scheme not in ("postgres", "postgresql") or not host:
-        raise ConnectionProblem(f"--db URL is not a URL like {_URL_EXAMPLE}")
     query = parse_qs(parsed.query)
+    # libpq's spelling of a Unix socket: the folder as the host parameter (postgresql://u@/db?host=/run/pg)
+    socket_folder = query.get("host", [""])[-1] if not host else ""
+    if parsed.scheme not in ("postgres", "postgresql") or not (host or socket_folder.startswith("/")):
+        raise ConnectionProblem(f"--db URL is not a URL like {_URL_EXAMPLE}")
+    if socket_folder and not port:
+        try:
+            port = int(query.get("port", ["5432"])[-1])
+        except ValueError:
+            raise ConnectionProblem(f"--db URL's port is not a number; write it like {_URL_EXAMPLE}") from None
     params: dict[str, object] = {
         "user": unquote(parsed.username or os.environ.get("PGUSER", "postgres")),
         "password": unquote(parsed.password) if parsed.password else os.environ.get("PGPASSWORD"),
-        "host": host,
-        "port": port or 5432,
         "database": unquote(parsed.path or "/postgres").lstrip("/") or "postgres",
     }
+    if socket_folder:
+        params["unix_sock"] = f"{socket_folder}/.s.PGSQL.{port}"
+        return params
+    params.update(host=host, port=port or 5432)
     sslmode = query.get("sslmode", [os.environ.get("PGSSLMODE", "disable")])[-1]
     context = ssl_context(sslmode)
     if context is not None:
@@ -88,24 +97,75 @@ def ssl_context(sslmode: str):
                             "verify-full")
 
 
-def connect(params: dict[str, object]):
+def where(params: dict[str, object]) -> str:
+    """The server as a person names it: ``host:port``, or the socket's path."""
+    return str(params["unix_sock"]) if "unix_sock" in params else f"{params['host']}:{params['port']}"
+
+
+def connect(params: dict[str, object], *, trusted: bool = False):
+    """A connection. Unless ``trusted`` (a throwaway server schemagen started, which holds nothing
+    of anyone's), the server's error messages are withheld where they could carry data: see
+    ``_WithheldErrors``."""
     import pg8000.native
 
-    where = f"{params['host']}:{params['port']}"
+    where_ = where(params)
+    kind = pg8000.native.Connection if trusted else _user_connection_class()
     try:
-        return pg8000.native.Connection(**params, timeout=15)
+        return kind(**params, timeout=15)
     except pg8000.native.DatabaseError as exc:
-        raise ConnectionProblem(f"cannot use {where}/{params['database']}: {database_message(exc)}") from None
+        raise ConnectionProblem(f"cannot use {where_}/{params['database']}: {database_message(exc)}") from None
     except pg8000.native.InterfaceError as exc:
         message = str(exc)
         if "password" in message and not params.get("password"):
             message += "; put it in the URL (postgresql://user:PASSWORD@host/db) or in PGPASSWORD"
-        raise ConnectionProblem(f"cannot connect to {where}: {message}") from None
+        raise ConnectionProblem(f"cannot connect to {where_}: {message}") from None
     except (OSError, UnicodeError) as exc:  # refused, unreachable, a host name that is no DNS name
-        raise ConnectionProblem(f"cannot connect to {where}: {exc or type(exc).__name__}") from None
+        raise ConnectionProblem(f"cannot connect to {where_}: {exc or type(exc).__name__}") from None
     except Exception as exc:  # the driver choking on an answer that is not PostgreSQL's protocol
-        raise ConnectionProblem(f"cannot connect to {where}: the server does not answer as PostgreSQL does "
+        raise ConnectionProblem(f"cannot connect to {where_}: the server does not answer as PostgreSQL does "
                                 f"({type(exc).__name__}: {exc})") from None
+
+
+#: SQLSTATEs whose message the server writes from its own state or from object names alone, never
+#: from a value a statement computed: connections, authentication, resources, cancellation, and
+#: "permission denied for …".
+_PLAIN_MESSAGES = ("08", "28", "53", "57", "42501")
+
+
+def withheld(fields: dict[str, str]) -> dict[str, str]:
+    """An error of a server schemagen did not start, as it may be shown.
+
+    A statement can put any value into an error's text (``current_setting('x')::regclass`` fails
+    with the setting in the message; a PL/pgSQL ``raise`` says anything), and on a user's server
+    that value can be a row or a secret. The text is kept where the server wrote it while reading
+    the statement (it carries a position in the statement: the text is the statement's own) or
+    from its own state; otherwise only the condition is shown."""
+    code = fields.get("C", "")
+    raised_by_code = "W" in fields or fields.get("R") == "exec_stmt_raise"
+    if not raised_by_code and ("P" in fields or code.startswith(_PLAIN_MESSAGES)):
+        return {k: v for k, v in fields.items() if k != "D"}
+    return {"S": fields.get("S", "ERROR"), "C": code,
+            "M": f"PostgreSQL raised SQLSTATE {code or 'unknown'} while running it; its message is withheld, "
+                 "since on a database schemagen did not start it can carry data (docs/security.md). "
+                 "Run validate --live to see it on a throwaway server"}
+
+
+def _user_connection_class():
+    """pg8000's connection, with every error passed through ``withheld`` as it arrives."""
+    import pg8000.native
+
+    class UserServerConnection(pg8000.native.Connection):
+        #: Off only while schemagen runs its own statements in a database it has just made, before
+        #: any spec SQL (the platform slice): their messages are about schemagen's SQL alone.
+        withhold = True
+
+        def handle_ERROR_RESPONSE(self, data, context):
+            super().handle_ERROR_RESPONSE(data, context)
+            error = context.error
+            if self.withhold and error is not None and error.args and isinstance(error.args[0], dict):
+                error.args = (withheld(error.args[0]),) + error.args[1:]
+
+    return UserServerConnection
 
 
 def execute_one(conn, sql: str) -> list:

@@ -16,7 +16,7 @@ from . import model as m
 from . import platform
 from .db import Session, database_message, split_script
 from .diagnostics import Diagnostic
-from .sqltext import qualified, quote_ident, quote_literal
+from .sqltext import do_block, qualified, quote_ident, quote_literal
 
 
 def supabase_shim() -> str:
@@ -71,8 +71,8 @@ def external_stubs(project: m.Project) -> list[str]:
 
 def external_roles(project: m.Project) -> list[str]:
     roles = sorted({role for stage in project.stages for role in stage.external_roles})
-    return [f"do $$ begin if not exists (select from pg_roles where rolname = {quote_literal(role)}) "
-            f"then create role {quote_ident(role)} nologin; end if; end $$" for role in roles]
+    return [do_block(f"begin if not exists (select from pg_roles where rolname = {quote_literal(role)}) "
+                     f"then create role {quote_ident(role)} nologin; end if; end") for role in roles]
 
 
 def platform_statements(project: m.Project, extensions: bool = True) -> Iterable[str]:
@@ -107,8 +107,8 @@ def privileged_extensions_for(wanted: set[tuple[str, str | None]]) -> list[str]:
             continue
         into = f" with schema {quote_ident(schema)}" if schema else ""
         made = [f"create extension if not exists {quote_ident(name)}{into}", *platform.AFTER_CREATE.get(name, ())]
-        out.append(f"do $$ begin if {_made_by_the_platform(quote_literal(name))} and not exists (select from "
-                   f"pg_extension where extname = {quote_literal(name)}) then {'; '.join(made)}; end if; end $$")
+        out.append(do_block(f"begin if {_made_by_the_platform(quote_literal(name))} and not exists (select from "
+                            f"pg_extension where extname = {quote_literal(name)}) then {'; '.join(made)}; end if; end"))
     return out
 
 
@@ -130,16 +130,18 @@ def as_the_platform(superuser, sql: str) -> bool:
     if "extension" not in sql.lower():
         return False
     created = created_extension(sql)
-    if created is None or created[0] not in platform.PRIVILEGED_EXTENSIONS:
+    if created is None or created.name not in platform.PRIVILEGED_EXTENSIONS:
         return False
-    name, _, if_not_exists = created
-    if not superuser.run(f"select {_made_by_the_platform(':n')}", n=name)[0][0]:
+    if not superuser.run(f"select {_made_by_the_platform(':n')}", n=created.name)[0][0]:
         return False
-    if name in platform.EXTENSION_SCHEMAS:
-        sql = (f"create extension {'if not exists ' if if_not_exists else ''}{quote_ident(name)} "
-               f"with schema {quote_ident(platform.EXTENSION_SCHEMAS[name])}")
-    execute_one(superuser, sql)
-    for statement in platform.AFTER_CREATE.get(name, ()):
+    # The superuser runs a statement schemagen writes from what was asked, never the migration's text.
+    schema = platform.EXTENSION_SCHEMAS.get(created.name, created.schema)
+    execute_one(superuser, f"create extension {'if not exists ' if created.if_not_exists else ''}"
+                           f"{quote_ident(created.name)}"
+                           + (f" with schema {quote_ident(schema)}" if schema else "")
+                           + (f" version {quote_literal(created.version)}" if created.version else "")
+                           + (" cascade" if created.cascade else ""))
+    for statement in platform.AFTER_CREATE.get(created.name, ()):
         execute_one(superuser, statement)
     return True
 
@@ -156,9 +158,8 @@ def connect(server, database: str = "postgres", *, admin: bool = False):
     from . import pgserver
     from .db import connect as connect_params
 
-    params = server.dsn()
-    return connect_params({"user": pgserver.ADMIN if admin else pgserver.OWNER, "host": params["host"],
-                           "port": params["port"], "database": database})
+    return connect_params(server.dsn(user=pgserver.ADMIN if admin else pgserver.OWNER, database=database),
+                          trusted=True)
 
 
 class Applied(list):

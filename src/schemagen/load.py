@@ -135,7 +135,7 @@ class _StageBuilder:
         data = self.doc.data
         number = data["stage"]
         title = data["title"].strip()
-        slug = data.get("slug") or _slugify(title)
+        slug = data.get("slug") or m.slugify(title)
         if not slug:
             self.error(("title",), "E105", "the title gives no file name; add 'slug: my-stage'")
         platform = data.get("platform")
@@ -667,10 +667,6 @@ def _names(sql: str) -> list:
 def _ends_statement(sql: str) -> bool:
     """A ';' at the very end; one inside a trailing '--' comment is refused by the parser's judge."""
     return sql.rstrip().endswith(";")
-
-
-def _slugify(title: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
 
 
 # --- cross-stage linking ---------------------------------------------------------------

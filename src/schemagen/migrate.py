@@ -502,6 +502,20 @@ def _probe_changed(session, project: m.Project, plan: Plan, schemas: list[str], 
 # --- the files ---------------------------------------------------------------------------
 
 
+#: Characters a migration's name keeps in its file name: file systems stop at 255 bytes.
+MAX_NAME = 100
+
+
+def name_problem(name: str, version: str | None) -> str | None:
+    """Why ``migrate new NAME [--version N]`` cannot name a file, or None."""
+    slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+    if len(slug) > MAX_NAME:
+        return f"the migration's name is {len(slug)} characters; name it in at most {MAX_NAME} (fix_task_policy)"
+    if version is not None and not (version.isascii() and version.isdigit() and len(version) <= 20):
+        return f"--version {version!r} is not a number of at most 20 digits (20260101000000)"
+    return None
+
+
 def file_names(directory: Path, name: str, version: str | None, naming: str, extra: int) -> list[Path]:
     """The next migration's file, and one more for each step that must run on its own."""
     import datetime

@@ -146,3 +146,18 @@ __all__ = [
     "IndexElement", "Policy", "PolicyCommand", "PrimaryKey", "Project", "RawSql", "SourcePos", "Stage", "Table",
     "UniqueConstraint", "Waiver",
 ]
+
+
+#: A title's slug stops at a word within this many characters: it names files (255 bytes at most).
+MAX_SLUG = 80
+
+
+def slugify(title: str) -> str:
+    """A stage's file-name part from its title: ``Advanced Tables`` → ``advanced-tables``."""
+    import re
+
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    if len(slug) > MAX_SLUG:
+        cut = slug[:MAX_SLUG + 1]
+        slug = cut.rsplit("-", 1)[0] if "-" in cut else slug[:MAX_SLUG]
+    return slug

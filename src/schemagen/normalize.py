@@ -210,28 +210,29 @@ class Normalizer:
         return schemas
 
     def _run_values(self, session, schema: str) -> None:
+        """Each type and default as the one column of a table of its own. ``create table`` stores a
+        default without evaluating it, where ``add column`` evaluates a non-volatile one at once
+        (to fill existing rows): on a user's server that would run the spec's expression, and an
+        error could carry what it read (``table_to_xml('auth.users', …)::text::integer``)."""
         if not self.values:
             return
-        table = f"{quote_ident(schema)}._sg_values"
         requests = list(self.values.values())
-        columns = [f"v{i} {type_text}" + (f" default {expr}" if expr else "")
-                   for i, (type_text, expr) in enumerate(self.values)]
-        failures = session.apply([f"create table {table} ()"] +
-                                 [f"alter table {table} add column {column}" for column in columns])
-        failed = {i - 1 for i, _ in failures}
-        for i, exc in failures:
-            if i == 0:
-                raise exc
-            request = requests[i - 1]
-            request.failed = True
-            self._report(request, exc, f"v{i - 1}")
+        statements = [f"create table {quote_ident(schema)}._sg_value_{i} (v {type_text}"
+                      + (f" default {expr}" if expr else "") + "\n)"
+                      for i, (type_text, expr) in enumerate(self.values)]
+        failed = set()
+        for i, exc in session.apply(statements):
+            failed.add(i)
+            requests[i].failed = True
+            self._report(requests[i], exc, "v", f"_sg_value_{i}")
         rows = session.query(
-            "select a.attname, format_type(a.atttypid, a.atttypmod), pg_get_expr(d.adbin, d.adrelid), "
+            "select c.relname, format_type(a.atttypid, a.atttypmod), pg_get_expr(d.adbin, d.adrelid), "
             "format_type(a.atttypid, null) "
-            "from pg_attribute a left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum "
-            "where a.attrelid = :t::regclass and a.attnum > 0", t=f"{schema}._sg_values")
+            "from pg_class c join pg_attribute a on a.attrelid = c.oid and a.attname = 'v' "
+            "left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum "
+            "where c.relnamespace = :s::regnamespace and c.relname like '\\_sg\\_value\\_%'", s=quote_ident(schema))
         for name, type_name, default, bare_type in rows:
-            i = int(name[1:])
+            i = int(name[len("_sg_value_"):])
             if i not in failed:
                 # (the type as a column has it, its default, the type as a signature has it: no modifier)
                 requests[i].result = (type_name, default, bare_type)
@@ -336,22 +337,23 @@ class Normalizer:
     # --- telling -----------------------------------------------------------------------
 
     def _real_message(self, exc: BaseException, owner: Owner, context: _Context | None = None,
-                      column: str = "") -> str:
+                      column: str = "", table: str = "") -> str:
         """PostgreSQL's message in the spec's names: scratch schemas and tables never show."""
         text = database_message(exc)
         if context is not None:
             text = text.replace(f"{context.schema}.{context.name}", f"{owner.schema}.{owner.table}")
             text = text.replace(f'"{context.name}"', f'"{owner.table}"')
         text = re.sub(r"_schemagen_[0-9a-f]+_\d+\.", f"{owner.schema}.", text)
-        text = text.replace('"_sg_values"', f'"{owner.table}"')
+        if table:
+            text = text.replace(f'"{table}"', f'"{owner.table}"')
         if column:
             text = text.replace(f'"{column}"', f'"{owner.column}"')
         return text
 
-    def _report(self, request: Request, exc: BaseException, column: str = "") -> None:
+    def _report(self, request: Request, exc: BaseException, column: str = "", table: str = "") -> None:
         for owner in request.owners:
             self._problem(owner, f"PostgreSQL rejects {owner.what}: "
-                                 f"{self._real_message(exc, owner, request.context, column)}")
+                                 f"{self._real_message(exc, owner, request.context, column, table)}")
 
     def _problem(self, owner: Owner, message: str) -> None:
         self.problems.append(Diagnostic(owner.pos, "V201", "error", message))

@@ -44,9 +44,18 @@ ADMIN = "supabase_admin"
 #: The role stages are applied as: Supabase's ``postgres``, which is not a superuser.
 OWNER = "postgres"
 
+#: The predefined roles that reach the server's machine: run a program (``copy … to program``),
+#: read or write any file the server's user can. On PostgreSQL 15 a role with ``createrole``, as
+#: ``postgres`` is on Supabase, may grant itself any role that is not a superuser, these included;
+#: the platform stops that with supautils (``reserved_memberships``). The throwaway server marks
+#: them superuser roles, which only a superuser may grant (``must be superuser to alter
+#: superusers``): their members keep what they had, and nobody else can join them.
+HOST_ROLES = ("pg_execute_server_program", "pg_read_server_files", "pg_write_server_files")
+
 BOOTSTRAP_SQL = f"""
 create role {OWNER} login createdb createrole replication bypassrls;
 alter database postgres owner to {OWNER};
+update pg_catalog.pg_authid set rolsuper = true where rolname in ({", ".join(f"'{r}'" for r in HOST_ROLES)});
 """
 
 
@@ -126,6 +135,17 @@ def _unprivileged_user() -> pwd.struct_passwd:
 
 #: Locale and time zone: initdb writes them into the cluster, so they are part of its key.
 CLUSTER_ENVIRONMENT = ("LANG", "LANGUAGE", "LC_ALL", "LC_COLLATE", "LC_CTYPE", "LC_MESSAGES", "TZ", "PGTZ")
+#: What the server's processes inherit from schemagen's environment: the cluster's locale and time
+#: zone, and a search path for the programs it starts itself. Nothing else: CI keeps credentials
+#: in the environment, and a server must not be able to hand them to SQL it runs.
+SERVER_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+
+def server_environment() -> dict[str, str]:
+    kept = {name: os.environ[name] for name in CLUSTER_ENVIRONMENT if name in os.environ}
+    return {"PATH": SERVER_PATH, **kept}
+
+
 #: Templates kept at most; an upgraded server or a changed locale leaves an old one behind.
 TEMPLATES_KEPT = 3
 
@@ -205,7 +225,8 @@ class _Postgresql(testing.postgresql.Postgresql):
             return
         args = [self.initdb, "-D", data, "--lc-messages=C", "--encoding=UTF8", "--no-sync"]
         args += self.settings["initdb_args"].split()
-        result = subprocess.run(args, capture_output=True, text=True, **self._as_server_user())
+        result = subprocess.run(args, capture_output=True, text=True, env=server_environment(),
+                                **self._as_server_user())
         if result.returncode != 0:
             raise RuntimeError(f"initdb failed: {result.stderr.strip()}")
         if template is not None:
@@ -219,7 +240,7 @@ class _Postgresql(testing.postgresql.Postgresql):
         with open(os.path.join(self.base_dir, f"{self.name}.log"), "wt") as log:
             try:
                 self.child_process = subprocess.Popen(self.get_server_commandline(), stdout=log, stderr=log,
-                                                      **self._as_server_user())
+                                                      env=server_environment(), **self._as_server_user())
             except Exception as exc:
                 raise RuntimeError(f"failed to launch {self.name}: {exc!r}") from None
         try:
@@ -229,10 +250,26 @@ class _Postgresql(testing.postgresql.Postgresql):
             self.stop()
             raise
 
+    @property
+    def socket_dir(self) -> str:
+        """The folder of the server's only way in, a Unix socket: the server listens on no TCP port,
+        and the folder (``tmp`` in the server's own 0700 folder) lets in only the user the server
+        runs as, and root. No other local user can reach a server that runs spec SQL."""
+        return os.path.join(self.base_dir, "tmp")
+
     def dsn(self, **kwargs):
+        """pg8000's connection arguments: the socket, the role, the database."""
         kwargs.setdefault("database", "postgres")
         kwargs.setdefault("user", ADMIN)
-        return super().dsn(**kwargs)
+        kwargs.setdefault("unix_sock", os.path.join(self.socket_dir, f".s.PGSQL.{self.settings['port']}"))
+        return kwargs
+
+    def url(self, user: str = OWNER, database: str = "postgres") -> str:
+        """A libpq URL of the server, as ``--db`` takes it (the socket folder as ``host``)."""
+        from urllib.parse import quote
+
+        return (f"postgresql://{quote(user, safe='')}@/{quote(database, safe='')}"
+                f"?host={quote(self.socket_dir, safe='/')}&port={self.settings['port']}")
 
     def poststart(self) -> None:
         """The roles of a Supabase cluster: the superuser is the platform's, and ``postgres``,
@@ -274,7 +311,7 @@ def start(**settings) -> testing.postgresql.Postgresql:
     # A stage set is applied and compared in one transaction, which locks every table, index and
     # sequence it makes: thousands at scale, beyond the default lock table (64 per connection),
     # so the throwaway server gets room for ~100,000 locks and few connections.
-    settings.setdefault("postgres_args", "-h 127.0.0.1 -F -c logging_collector=off -c fsync=off "
+    settings.setdefault("postgres_args", "-c listen_addresses= -F -c logging_collector=off -c fsync=off "
                                          "-c max_connections=50 -c max_locks_per_transaction=2048 "
                                          "-c synchronous_commit=off -c full_page_writes=off" + preloads(bin_dir))
     if "base_dir" not in settings:

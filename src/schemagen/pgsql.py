@@ -17,6 +17,7 @@ judged before imports nothing.
 from __future__ import annotations
 
 import json
+import re
 from typing import Literal, NamedTuple
 
 FragmentKind = Literal["expression", "default", "type", "statements", "returns", "query", "plpgsql"]
@@ -24,7 +25,9 @@ FragmentKind = Literal["expression", "default", "type", "statements", "returns",
 #: Each kind is parsed inside the construct the templates write it into; the text
 #: after the fragment starts on a new line, so nothing in it can swallow the rest.
 _WRAPPERS: dict[str, tuple[str, str]] = {
-    "expression": ("select (", "\n)"),
+    # no parentheses around it: ``select 1`` becomes an expression only inside some, and a
+    # template may write the fragment without them (an index's ``where``)
+    "expression": ("select ", "\n"),
     "default": ("create table t (c int default ", "\n)"),
     "type": ("create table t (c ", "\n)"),
     "statements": ("", "\n"),
@@ -61,7 +64,18 @@ def parser_version() -> str:
 
 
 def _parse(sql: str) -> list[dict]:
-    return json.loads(_parser().parse_sql_json(sql)).get("stmts", [])
+    """The parse tree. A deep expression is a deep JSON document, deeper than Python's default
+    recursion limit allows its decoder; fragments are held to ``MAX_NESTING`` and ``MAX_OPERATORS``
+    before this, and the decoder (C, no Python frames) gets the room those need."""
+    import sys
+
+    text = _parser().parse_sql_json(sql)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 20_000))
+    try:
+        return json.loads(text).get("stmts", [])
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def _node(wrapper: dict) -> tuple[str, dict]:
@@ -69,17 +83,80 @@ def _node(wrapper: dict) -> tuple[str, dict]:
     return kind, body
 
 
-def created_extension(sql: str) -> tuple[str, str | None, bool] | None:
-    """(name, schema named or None, whether ``if not exists``) when ``sql`` is one ``create extension``."""
+class CreatedExtension(NamedTuple):
+    name: str
+    schema: str | None
+    if_not_exists: bool
+    version: str | None
+    cascade: bool
+
+
+def created_extension(sql: str) -> CreatedExtension | None:
+    """What ``sql`` asks for when it is one ``create extension``, else None."""
     statements = _parse(sql)
     if len(statements) != 1:
         return None
     node, body = _node(statements[0]["stmt"])
     if node != "CreateExtensionStmt":
         return None
-    schema = next((o["DefElem"]["arg"]["String"]["sval"] for o in body.get("options", [])
-                   if o["DefElem"]["defname"] == "schema"), None)
-    return body["extname"], schema, bool(body.get("if_not_exists"))
+    options = {o["DefElem"]["defname"]: o["DefElem"].get("arg") for o in body.get("options", [])}
+    schema = options["schema"]["String"]["sval"] if options.get("schema") else None
+    version = options["new_version"]["String"]["sval"] if options.get("new_version") else None
+    return CreatedExtension(body["extname"], schema, bool(body.get("if_not_exists")), version, "cascade" in options)
+
+
+#: Parentheses and brackets one fragment may nest, and operators it may hold: every reader of an
+#: expression (sqlglot, the linter, PostgreSQL's own planner) walks its tree, and a tree as deep as
+#: the text is long costs each of them recursion and time (docs/security.md names the limits).
+MAX_NESTING = 32
+MAX_OPERATORS = 256
+#: A query (a view's) holds more operators side by side without nesting them.
+MAX_QUERY_OPERATORS = 4096
+
+_OPERATORS = frozenset({"Op", "AND", "OR", "NOT", "TYPECAST", "LESS_EQUALS", "GREATER_EQUALS", "NOT_EQUALS",
+                        "IS", "LIKE", "ILIKE", "SIMILAR", "BETWEEN", "COLLATE", "ASCII_37", "ASCII_42",
+                        "ASCII_43", "ASCII_45", "ASCII_47", "ASCII_60", "ASCII_61", "ASCII_62", "ASCII_94"})
+#: After a colon, what psql reads as a variable (``:name``, ``:'name'``, ``:"name"``, ``:{?name}``).
+_PSQL_VARIABLE = re.compile(r"[A-Za-z0-9_\x80-\U0010ffff'\"{]")
+
+
+def _psql_problem(text: str, tokens) -> Problem | None:
+    """What psql would read differently from PostgreSQL: a variable outside quotes (psql substitutes
+    ``:LAST_ERROR_MESSAGE`` in ``a[1:LAST_ERROR_MESSAGE]``), and a backslash in a plain string
+    literal (with ``standard_conforming_strings = off`` it escapes the quote, and the string, and
+    every statement after it, ends somewhere else)."""
+    for token in tokens:
+        if token.name == "ASCII_58" and _PSQL_VARIABLE.match(text, token.end + 1):
+            return Problem("has a colon directly before a name or quote, which psql replaces with the value of "
+                           "a variable of that name when it applies the migration; write a space after the "
+                           "colon (a[1: n])", token.start)
+        if token.name in ("SCONST", "USCONST") and "\\" in text[token.start:token.end + 1] \
+                and text[token.start] not in "eE$":
+            return Problem("has a backslash in a plain string literal, which reads differently when "
+                           "standard_conforming_strings is off; write it as E'…' with the backslash doubled",
+                           token.start)
+    return None
+
+
+def _size_problem(tokens, kind: FragmentKind) -> Problem | None:
+    depth = deepest = operators = 0
+    for token in tokens:
+        if token.name in ("ASCII_40", "ASCII_91"):
+            depth += 1
+            if depth > MAX_NESTING:
+                return Problem(f"nests parentheses more than {MAX_NESTING} deep; split it, or move the logic "
+                               "into a function", token.start)
+            deepest = max(deepest, depth)
+        elif token.name in ("ASCII_41", "ASCII_93"):
+            depth -= 1
+        elif token.name in _OPERATORS:
+            operators += 1
+    limit = MAX_QUERY_OPERATORS if kind == "query" else MAX_OPERATORS
+    if operators > limit:
+        return Problem(f"holds {operators} operators, more than the {limit} schemagen reads in one "
+                       f"{'query' if kind == 'query' else 'expression'}; move the logic into a function "
+                       "(or a lookup table)")
+    return None
 
 
 def _lex_problem(text: str, kind: FragmentKind) -> Problem | None:
@@ -89,6 +166,11 @@ def _lex_problem(text: str, kind: FragmentKind) -> Problem | None:
     except parser.ParseError as exc:
         message, offset = exc.args[0], exc.args[1] if len(exc.args) > 1 else None
         return Problem(message.split(", at index")[0], offset)
+    problem = _psql_problem(text, tokens)
+    if problem is None and kind != "statements":
+        problem = _size_problem(tokens, kind)
+    if problem is not None:
+        return problem
     for token in tokens:
         if token.name in ("SQL_COMMENT", "C_COMMENT") and kind != "statements":
             return Problem("contains an SQL comment; a comment inside a fragment can hide the text after "
@@ -131,6 +213,8 @@ def fragment_problem(kind: FragmentKind, text: str) -> Problem | None:
             offset = min(max(offset - len(before), 0), len(text))
         reason = exc.args[0]
         return Problem(f"is not valid PostgreSQL: {reason}", offset)
+    if kind != "statements" and '"ParamRef"' in json.dumps(statements):
+        return Problem("holds a parameter ($1), which only a prepared statement has; write the value")
     return _shape_problem(kind, statements)
 
 
@@ -277,7 +361,7 @@ def judge(fragments: list[tuple[FragmentKind, str]]) -> list[Problem | None]:
 
     if not fragments:
         return []
-    key = cache.digest("verdicts-1", __version__, _parser_stamp(), *(f"{k}\x00{t}" for k, t in fragments))
+    key = cache.digest("verdicts-2", __version__, _parser_stamp(), *(f"{k}\x00{t}" for k, t in fragments))
     if cache.known("verdicts", key):
         return [None] * len(fragments)
     seen: dict[tuple[str, str], Problem | None] = {}

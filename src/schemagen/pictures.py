@@ -26,10 +26,17 @@ from .diagnostics import counted
 DEFAULT_MERMAID = Path("/opt/schemagen-browser/node_modules/mermaid/dist/mermaid.min.js")
 _HEAD = re.compile(r"^<!-- rendered by schemagen with (.+?) -->\n")
 
-_PAGE = """<!doctype html><html><body><pre id="result">pending</pre>
-<script src="%s"></script>
-<script>
-const diagrams = %s;
+#: The page Chromium draws in. Only its own two scripts run (the policy admits the nonce, which
+#: is new per page, and nothing else: no inline handler, no other file, no network), the diagrams
+#: arrive as JSON with ``<`` escaped (a label cannot close the script), and Mermaid's strict mode
+#: draws labels as text. What the page reports is read only for the names schemagen asked for.
+_PAGE = """<!doctype html><html><head>
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'nonce-%(nonce)s'; \
+style-src 'unsafe-inline'; img-src data:; font-src data:">
+</head><body><pre id="result">pending</pre>
+<script nonce="%(nonce)s" src="%(mermaid)s"></script>
+<script nonce="%(nonce)s">
+const diagrams = %(diagrams)s;
 mermaid.initialize({startOnLoad: false, securityLevel: "strict", deterministicIds: true, handDrawnSeed: 1});
 (async () => {
   const out = {};
@@ -96,18 +103,46 @@ def render(diagrams: dict[str, str], by: str) -> dict[str, str]:
     browser, mermaid = _browser(), _mermaid()
     with tempfile.TemporaryDirectory() as scratch:
         page = Path(scratch) / "diagrams.html"
-        page.write_text(_PAGE % (mermaid.as_uri(), json.dumps(diagrams)), "utf-8")
+        page.write_text(page_html(diagrams, mermaid.as_uri()), "utf-8")
+        profile = Path(scratch) / "profile"  # the browser's only writable place, deleted with the rest
         done = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=120000",
+                               f"--user-data-dir={profile}", "--no-first-run", "--disable-background-networking",
+                               "--disable-component-update", "--disable-sync", "--disable-extensions",
                                "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=600)
     match = re.search(r'<pre id="result">(.*?)</pre>', done.stdout, re.S)
     if match is None or match.group(1) == "pending":
         raise PicturesUnavailable(f"the browser did not finish drawing the diagrams: {done.stderr.strip()[-300:]}")
     results = json.loads(match.group(1).replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
                          .replace("&amp;", "&"))
-    failed = {name: r["error"] for name, r in results.items() if "error" in r}
+    return _pictures_asked_for(diagrams, results, by)
+
+
+def page_html(diagrams: dict[str, str], mermaid_uri: str) -> str:
+    """The page that draws ``diagrams``: JSON that no label can break out of."""
+    import secrets
+
+    data = json.dumps(diagrams)
+    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
+                         ("\u2029", "\\u2029")):
+        data = data.replace(char, escape)
+    return _PAGE % {"nonce": secrets.token_hex(16), "mermaid": mermaid_uri, "diagrams": data}
+
+
+def _pictures_asked_for(diagrams: dict[str, str], results: object, by: str) -> dict[str, str]:
+    """The page's answer, trusted for nothing but an SVG text per diagram asked for: a file name
+    it adds (``../x.pth``) is never written, a missing one is an error."""
+    answers = results if isinstance(results, dict) else {}
+    failed, drawn = {}, {}
+    for name in diagrams:
+        answer = answers.get(name)
+        svg = answer.get("svg") if isinstance(answer, dict) else None
+        if isinstance(svg, str) and svg.startswith("<svg"):
+            drawn[name] = f"<!-- rendered by schemagen with {by} -->\n{svg}\n"
+        else:
+            failed[name] = str(answer.get("error", "no picture")) if isinstance(answer, dict) else "no picture"
     if failed:
         raise PicturesUnavailable("Mermaid cannot draw " + "; ".join(f"{n}: {e}" for n, e in sorted(failed.items())))
-    return {name: f"<!-- rendered by schemagen with {by} -->\n{r['svg']}\n" for name, r in results.items()}
+    return drawn
 
 
 def with_pictures(files: dict[str, str], out: Path, enabled: bool, *, redraw: bool) -> tuple[dict[str, str], list[str]]:

@@ -115,9 +115,21 @@ PRIVILEGED_EXTENSIONS = frozenset("""
 EXTENSION_SCHEMAS = {"pg_cron": "pg_catalog"}
 
 #: What the platform grants once it has made an extension, so that ``postgres`` can use it (and
-#: grant it on): for pg_cron, the schema ``cron``, its functions, and its tables, of which the jobs
+#: grant it on), or what the throwaway server takes away: for pg_cron, the schema ``cron``, its functions, and its tables, of which the jobs
 #: table is read-only (a job is scheduled through cron.schedule, which checks who asks).
+def _not_executable(extension: str) -> str:
+    """Every function of ``extension`` taken from public: the throwaway server's postgres cannot call
+    them (dblink would connect to any server it can name, outside the transaction schemagen rolls back)."""
+    return (f"do $revoke$ declare f regprocedure; begin for f in select d.objid::regprocedure from pg_depend d "
+            f"where d.classid = 'pg_proc'::regclass and d.refclassid = 'pg_extension'::regclass and d.refobjid = "
+            f"(select oid from pg_extension where extname = '{extension}') loop "
+            f"execute format('revoke all on function %s from public', f); end loop; end $revoke$")
+
+
 AFTER_CREATE = {
+    # On Supabase postgres may connect out with dblink; from a server that runs pull requests' SQL,
+    # nothing connects out (docs/security.md). postgres_fdw needs usage on its wrapper, never granted.
+    "dblink": (_not_executable("dblink"),),
     "pg_cron": (
         "grant usage on schema cron to postgres with grant option",
         "grant all on all functions in schema cron to postgres with grant option",

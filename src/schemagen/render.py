@@ -60,6 +60,7 @@ class _TemplateFolder(jinja2.FileSystemLoader):
     """A folder of templates whose unreadable or non-UTF-8 files are one-line errors naming them."""
 
     def get_source(self, environment, template):
+        self._inside(template)
         try:
             return super().get_source(environment, template)
         except UnicodeDecodeError as exc:
@@ -70,6 +71,22 @@ class _TemplateFolder(jinja2.FileSystemLoader):
 
     def _path(self, template: str) -> str:
         return str(Path(self.searchpath[0]) / template)
+
+    def _inside(self, template: str) -> None:
+        """A template is a file inside its folder, links resolved: a link to ``/proc/self/environ``
+        or a key file would otherwise be read into the output (templates arrive in pull requests)."""
+        import os
+
+        from jinja2.loaders import split_template_path
+
+        root = os.path.realpath(self.searchpath[0])
+        path = os.path.join(root, *split_template_path(template))
+        if not os.path.lexists(path):
+            return  # not here: the next folder is asked
+        real = os.path.realpath(path)
+        if os.path.commonpath([real, root]) != root or not os.path.isfile(real):
+            raise TemplateProblem(f"template error: {self._path(template)} leads outside the templates folder "
+                                  f"(to {real}); a template must be a file inside it")
 
 
 def build_environment(user_templates: Path | None = None) -> jinja2.Environment:

@@ -139,7 +139,7 @@ class _Checker:
         elif isinstance(value, str):
             if len(value.strip()) < schema.get("minLength", 0):
                 self.error(path, "E101", f"{_where(path)} must not be empty")
-            elif "pattern" in schema and not re.search(schema["pattern"], value):
+            elif "pattern" in schema and not _matches(schema["pattern"], value):
                 self.error(path, "E101",
                            f"{_where(path)}: {value!r} does not match the pattern {schema['pattern']}")
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -182,3 +182,9 @@ def check_document(doc: Document) -> list[Diagnostic]:
     except Collector.Full:
         pass
     return list(checker.errors)
+
+
+def _matches(pattern: str, value: str) -> bool:
+    """JSON Schema's (ECMA-262's) reading of a pattern: its ``$`` is the end of the text, where
+    Python's also matches before a final line break (``slug: "abc\\n"`` would name a file)."""
+    return re.search(re.sub(r"(?<!\\)\$", r"\\Z", pattern), value) is not None

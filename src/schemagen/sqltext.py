@@ -57,6 +57,13 @@ def dollar_quoted(value: str) -> str:
     return f"{tag}{value}{tag}"
 
 
+def do_block(body: str) -> str:
+    """A ``do`` block around PL/pgSQL ``body``, quoted with a tag the body does not hold (a role named
+    ``app$$user`` inside a ``$$`` block would end it)."""
+    tag = dollar_tag(body)
+    return f"do {tag} {body} {tag}"
+
+
 #: What ends a ``--`` comment for PostgreSQL's lexer and psql's: either line break.
 _LINE_BREAK = re.compile(r"\r\n?|\n")
 

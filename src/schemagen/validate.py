@@ -50,7 +50,9 @@ def apply_waivers(project: m.Project, diagnostics: list[Diagnostic]) -> list[Dia
 
 @contextmanager
 def _stop_on_terminate() -> Iterator[None]:
-    """Turn SIGTERM (a CI job cancelled, a timeout) into an exception, so cleanup still runs."""
+    """Turn SIGTERM and SIGHUP (a CI job cancelled, a timeout, a closed terminal) into an exception,
+    so cleanup still runs. SIGKILL cannot be caught: what it leaves, the next run removes
+    (``_remove_abandoned``)."""
     import signal
     import threading
 
@@ -61,47 +63,148 @@ def _stop_on_terminate() -> Iterator[None]:
     def stop(signum, frame):
         raise SystemExit(128 + signum)
 
-    previous = signal.signal(signal.SIGTERM, stop)
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+#: The comment every scratch database carries from the moment it exists; a database without it
+#: is never dropped by schemagen, whatever its name.
+SCRATCH_TAG = "schemagen scratch database: validate --db made it for one run and drops it"
+SCRATCH_PREFIX = "schemagen_validate_"
+
+#: Predefined roles whose members reach the server's machine or every database's data: a role
+#: in them could run a program or read a file from inside the scratch database.
+HOST_ROLES = ("pg_execute_server_program", "pg_read_server_files", "pg_write_server_files")
+
+#: Extensions through which SQL reaches other servers: a database elsewhere (dblink, postgres_fdw,
+#: wrappers) or any address on the network (http, pg_net), carrying whatever it read.
+NETWORK_EXTENSIONS = ("dblink", "postgres_fdw", "wrappers", "http", "pg_net")
+
+_NETWORK_REACH = f"""
+select coalesce(array_agg(distinct v.name::text order by v.name::text), '{{}}')
+from pg_available_extension_versions v
+where v.name = any(array[{", ".join(f"'{e}'" for e in NETWORK_EXTENSIONS)}])
+  and (v.trusted or v.name = any(string_to_array(replace(coalesce(
+        current_setting('supautils.privileged_extensions', true), ''), ' ', ''), ',')))
+"""
+
+_ROLE_POWERS = f"""
+select coalesce(bool_or(r.rolsuper), false), coalesce(bool_or(r.rolcreaterole), false),
+       array(select g.rolname::text from pg_roles g
+             where g.rolname = any(array[{", ".join(f"'{r}'" for r in HOST_ROLES)}])
+               and pg_has_role(current_user, g.oid, 'member') order by 1),
+       current_setting('supautils.reserved_memberships', true)
+from pg_roles r where pg_has_role(current_user, r.oid, 'member')
+"""
+
+
+def role_problem(admin) -> str | None:
+    """Why this login may not run spec SQL on the user's server, or None.
+
+    Spec SQL is untrusted (it comes from pull requests) and one transaction rolled back holds
+    only what stays inside the database. A superuser can leave it (``copy … to program``,
+    ``dblink`` to another database, files); on PostgreSQL 15 a role with ``createrole`` can grant
+    itself the roles that do, unless supautils reserves them (Supabase, hosted and local); a
+    member of those roles has them already. Roles the login may become count as its own. And where
+    the role may create an extension that connects out (on Supabase, supautils lets postgres create
+    dblink, http and pg_net), SQL can send what it reads anywhere."""
+    superuser, createrole, host_roles, reserved = admin.run(_ROLE_POWERS)[0]
+    reserved_by_supautils = {name.strip() for name in (reserved or "").split(",")} >= set(HOST_ROLES)
+    if superuser:
+        return "is a superuser, or may become one"
+    if host_roles:
+        return f"is a member of {', '.join(host_roles)}"
+    if createrole and not reserved_by_supautils:
+        return ("has createrole (itself or through a role it may become), with which it can grant itself "
+                "pg_execute_server_program on a server without supautils")
+    reach = admin.run(_NETWORK_REACH)[0][0]
+    if reach:
+        return (f"may create {', '.join(reach)} on this server, through which SQL connects to other servers "
+                "with what it read")
+    return None
+
+
+def _remove_abandoned(admin) -> list[str]:
+    """Scratch databases an earlier run could not drop (killed with SIGKILL, a lost connection):
+    only those carrying schemagen's tag, owned by this login, with nobody connected (a run in
+    progress holds its own). Returns their names."""
+    from .sqltext import quote_ident
+
+    rows = admin.run(
+        "select d.datname from pg_database d where d.datname like :prefix "
+        "and shobj_description(d.oid, 'pg_database') = :tag and pg_has_role(d.datdba, 'member') "
+        "and not exists (select from pg_stat_activity a where a.datname = d.datname)",
+        prefix=SCRATCH_PREFIX.replace("_", "\\_") + "%", tag=SCRATCH_TAG)
+    removed = []
+    for (name,) in rows:
+        try:
+            admin.run(f"drop database if exists {quote_ident(name)}")
+            removed.append(name)
+        except Exception:  # someone connected meanwhile: it is in use, so not abandoned
+            continue
+    return removed
 
 
 @contextmanager
-def scratch_database(params: dict[str, object], project: m.Project) -> Iterator[Session]:
+def scratch_database(params: dict[str, object], project: m.Project, *,
+                     trust_specs: bool = False) -> Iterator[Session]:
     """A database created for this run on the given server, dropped afterwards, even when the run
     fails or is terminated. Everything inside runs in one ``Session``, platform slice included, so
-    roles and grants it adds on this (shared) server are rolled back with the rest."""
+    roles and grants it adds on this (shared) server are rolled back with the rest.
+
+    The login must not be able to leave the database (``role_problem``) unless the user says
+    otherwise. The database is made from ``template0``, so nothing a user installed in
+    ``template1`` (dblink, say) is there, and tagged, so that a later run removes it if this one is
+    killed before it can."""
+    from .db import where
     from .live import platform_statements
 
     admin = connect(params)
-    name = f"schemagen_validate_{os.getpid()}_{secrets.token_hex(3)}"
     try:
-        admin.run(f"create database {name}")
-    except Exception as exc:
-        admin.close()
-        raise ConnectionProblem(f"cannot create a scratch database on {params['host']}: "
-                                f"{database_message(exc)} (the user needs createdb)") from None
-    try:
+        problem = role_problem(admin)
+        if problem and not trust_specs:
+            raise ConnectionProblem(
+                f"validate --db will not run spec SQL as {params['user']}: the role {problem}, so SQL from a "
+                "pull request could leave the scratch database (run a program, read files, reach other "
+                "servers). Run validate --live instead, connect as a role that cannot, or pass "
+                "--trust-specs if the specs are your own (docs/security.md)")
+        _remove_abandoned(admin)
+        name = f"{SCRATCH_PREFIX}{os.getpid()}_{secrets.token_hex(4)}"
         with _stop_on_terminate():
-            session = Session(connect({**params, "database": name}))
             try:
-                for sql in platform_statements(project):
-                    try:
-                        session.execute(sql)
-                    except ContainmentBroken:
-                        raise
-                    except Exception as exc:
-                        raise ConnectionProblem(
-                            f"cannot install the platform slice in the scratch database on {params['host']}: "
-                            f"{database_message(exc)}; the server needs the platform's roles (anon, authenticated, "
-                            "service_role), or a user allowed to create them") from None
-                yield session
+                admin.run(f"create database {name} template template0")
+            except Exception as exc:
+                raise ConnectionProblem(f"cannot create a scratch database on {where(params)}: "
+                                        f"{database_message(exc)} (the user needs createdb)") from None
+            try:
+                admin.run(f"comment on database {name} is '{SCRATCH_TAG}'")
+                # As on Supabase, postgres owns the database (its publication's owner needs create there)
+                if admin.run("select coalesce(pg_has_role(to_regrole('postgres'), 'member'), false)")[0][0]:
+                    admin.run(f"alter database {name} owner to postgres")
+                session = Session(connect({**params, "database": name}))
+                session.conn.withhold = False  # schemagen's own statements, in a database made from template0
+                try:
+                    for sql in platform_statements(project):
+                        try:
+                            session.execute(sql)
+                        except ContainmentBroken:
+                            raise
+                        except Exception as exc:
+                            raise ConnectionProblem(
+                                f"cannot install the platform slice in the scratch database on {where(params)}: "
+                                f"{database_message(exc)}; the server needs the platform's roles (anon, "
+                                "authenticated, service_role): create them once, or run validate --live") from None
+                    session.conn.withhold = True
+                    yield session
+                finally:
+                    session.close()
             finally:
-                session.close()
+                admin.run(f"drop database if exists {name} with (force)")
     finally:
-        admin.run(f"drop database if exists {name} with (force)")
         admin.close()
 
 

@@ -27,6 +27,8 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 #: Specs nest about eight levels deep; a hundred is generous and keeps every walk shallow.
 MAX_DEPTH = 100
+TOO_DEEP = (f"the YAML nests deeper than {MAX_DEPTH} levels; a spec needs about eight: check the "
+            "indentation and brackets here")
 #: Nodes in one file: about 1,500 tables of Stage 5's size. Beyond it, split the stage.
 MAX_NODES = 1_000_000
 #: Nodes that aliases may add beyond those written: reuse, not amplification.
@@ -202,8 +204,7 @@ class _Builder:
         if tag not in allowed:
             self.error(where, "E100", f"the YAML tag '{tag}' is not supported; remove it")
         if len(self.stack) >= MAX_DEPTH:
-            raise self.fatal(where, f"the YAML nests deeper than {MAX_DEPTH} levels; a spec needs about "
-                                    "eight: check the indentation and brackets here")
+            raise self.fatal(where, TOO_DEEP)
         self.count(where)
         path = self.next_path()
         if event.anchor is not None:
@@ -280,6 +281,8 @@ def parse(text: str, path: str) -> Document:
         mark = exc.problem_mark or exc.context_mark
         line, col = _at(mark) if mark else (1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
+        if "nesting depth" in problem:  # libyaml 0.2.6+ stops deep nesting itself, before an event reaches us
+            raise _error(path, line, col, TOO_DEEP) from None
         raise _error(path, line, col, f"not valid YAML: {problem}; check indentation and quoting here") from None
     except yaml.YAMLError as exc:
         raise _error(path, 1, 1, f"not valid YAML: {exc}") from None

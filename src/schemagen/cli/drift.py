@@ -28,7 +28,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..render import build_environment
     from concurrent.futures import ThreadPoolExecutor
 
-    from ..db import ConnectionProblem, ContainmentBroken, Session, connect, connection_params
+    from pg8000.exceptions import DatabaseError
+
+    from ..db import ConnectionProblem, ContainmentBroken, Session, connect, connection_params, database_message
 
     if args.allow_destructive and not args.sql:
         raise UsageError("--allow-destructive only applies with --sql")
@@ -81,6 +83,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                       read_ahead=ahead)
     except (DriftProblem, ContainmentBroken) as exc:
         raise UsageError(str(exc)) from None
+    except DatabaseError as exc:  # the catalog refused to this role: a usage problem, not a crash
+        raise UsageError(f"cannot read the database as {params['user']}: {database_message(exc)}; connect as a "
+                         "role that may use every schema the specs name (or limit drift to some with --schema)"
+                         ) from None
     finally:
         opening[-1].exception()  # the read ahead, used or not, is done with the second session
         for session in sessions:

@@ -91,6 +91,9 @@ def _new(args, project, out: TextIO, err: TextIO) -> int:
     from ..render import build_environment, render_project
     from ..throwaway import BackgroundServer
 
+    problem = migrate.name_problem(args.name, args.version)
+    if problem:
+        raise UsageError(problem)
     env = build_environment(args.templates)
     files = migrate.migration_files(args.dir)
     schemas = schemas_to_read(project, None)

@@ -14,6 +14,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", metavar="URL",
                         help="run the live checks on this server instead, in a scratch database created "
                              "and dropped for the run (postgresql://user:password@host:5432/postgres)")
+    parser.add_argument("--trust-specs", action="store_true",
+                        help="with --db, run even where spec SQL could leave the scratch database (a superuser, "
+                             "createrole, or extensions that connect out): only for specs you wrote "
+                             "(docs/security.md)")
     parser.add_argument("--no-rls-probe", action="store_true", help="skip exercising the policies")
     parser.add_argument("--format", choices=FORMATS, default="text")
 
@@ -50,7 +54,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         with ThreadPoolExecutor(1) as pool:
             offline = pool.submit(check_stages, project, rendered)
             try:
-                database = (scratch_database(connection_params(args.db), project) if args.db
+                database = (scratch_database(connection_params(args.db), project,
+                                             trust_specs=args.trust_specs) if args.db
                             else server.database(project))
                 with database as session:
                     result = validate_live(session, project, rendered, probe=not args.no_rls_probe,

@@ -330,12 +330,14 @@ def _rows_written(session, catalog: Catalog) -> dict[str, int]:
 def _stand_ins(source: Source) -> list[str]:
     """Tables a stage document references but does not create (earlier stages), with the columns
     it references, typed as the referencing columns are."""
-    from ..pgsql import _node, _parse
+    from ..pgsql import _node, _parse, parse_failure
     from ..sqltext import qualified, quote_ident
 
     created: set[tuple[str, str]] = set()
     wanted: dict[tuple[str, str], dict[str, str]] = {}
     for piece in source.pieces:
+        if parse_failure(piece.sql):  # applying it says where and why, at its file and line
+            continue
         for statement in _parse(piece.sql):
             node, body = _node(statement["stmt"])
             if node != "CreateStmt":
@@ -496,7 +498,7 @@ def _specs(inputs: _Inputs, draft: Draft) -> tuple[dict[str, str], m.Project]:
                 apply_diagram(doc, data, loaded, as_written=True)
             if doc.notes:
                 data["notes"] = doc.notes
-        slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "imported"
+        slug = m.slugify(title) or "imported"
         name = f"stage-{number:02d}-{slug}.yaml"
         data_by_file[name] = data
     files = {name: _dump(data) for name, data in data_by_file.items()}

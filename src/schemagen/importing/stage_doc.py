@@ -12,14 +12,17 @@ from dataclasses import dataclass, field
 from ..render import STATUS_BADGES
 
 _HEADER = re.compile(r"^# Stage (\d+) — (.+)$", re.M)
-_STATUS = re.compile(r"^\*\*Status:\*\* (.+?)\s*$", re.M)
-_DEPENDENCIES = re.compile(r"^\*\*Dependencies:\*\* (.+?)\s*$", re.M)
-_RELATIONSHIP = re.compile(r'^\s*("?[\w.]+"?)\s+(\S+--\S+)\s+("?[\w.]+"?)\s*:\s*(.+?)\s*$')
-_ENTITY = re.compile(r'^\s*("?[\w.]+"?)\s*\{\s*$')
-_ATTRIBUTE = re.compile(r"^\s*(\S+)\s+(\S+)(?:\s+([A-Z, ]+?))?\s*$")
-_WAIVED = re.compile(r"^  - ⚪ `(SG\d+)` waived: (.+?)\s*\n    \*\*Reason:\*\* (.+)$", re.M)
+# Every pattern is linear in the text it reads: no two neighbouring quantifiers can take the same
+# characters (a stage document arrives in pull requests; docs/security.md).
+_STATUS = re.compile(r"^\*\*Status:\*\* (.+)$", re.M)
+_DEPENDENCIES = re.compile(r"^\*\*Dependencies:\*\* (.+)$", re.M)
+_RELATIONSHIP = re.compile(r'("?[\w.]+"?)\s+([|}][|o](?:--|\.\.)[|o][|{])\s+("?[\w.]+"?)\s*:\s*(.+)')
+_ENTITY = re.compile(r'("?[\w.]+"?)\s*\{')
+_ATTRIBUTE = re.compile(r"(\S+)\s+(\S+)(?:\s+([A-Z][A-Z, ]*))?")
+_WAIVED = re.compile(r"^  - ⚪ `(SG\d+)` waived: (.+)\n    \*\*Reason:\*\* (.+)$", re.M)
 _BORROWED = re.compile(r"^Tables from elsewhere that this stage references: (.+)\.$", re.M)
-_TICKED_REASON = re.compile(r"^- \[x\] (.+?) \((.+)\)\s*$", re.M)
+#: The most stages one ``Stages 1-N`` range may name.
+MAX_RANGE = 1000
 
 
 class StageDocProblem(ValueError):
@@ -58,7 +61,10 @@ def stage_numbers(text: str) -> list[int]:
         low, _, high = part.strip().partition("-")
         if not low.strip().isdigit() or (high and not high.strip().isdigit()):
             raise ValueError(part)
-        out.extend(range(int(low), int(high or low) + 1))
+        first, last = int(low), int(high or low)
+        if last - first >= MAX_RANGE:
+            raise ValueError(part)
+        out.extend(range(first, last + 1))
     return out
 
 
@@ -69,7 +75,7 @@ def read(text: str, path: str) -> StageDoc:
     badge = {v: k for k, v in STATUS_BADGES.items()}
     status_match = _STATUS.search(text)
     # A generated header says the spec's word, and lint's verdict after it when they differ.
-    status = badge.get(status_match.group(1).split(" in the spec;")[0], "draft") if status_match else "draft"
+    status = badge.get(status_match.group(1).rstrip().split(" in the spec;")[0], "draft") if status_match else "draft"
     depends: list[int] = []
     deps = _DEPENDENCIES.search(text)
     if deps:
@@ -79,23 +85,48 @@ def read(text: str, path: str) -> StageDoc:
             line = text.count("\n", 0, deps.start()) + 1
             raise StageDocProblem(f"{path}:{line}:1: dependencies {deps.group(1)!r} are not stage numbers "
                                   "(write 'Stages 1-4', 'Stage 2' or 'None')") from None
-    blocks = [(m.group(1), text.count("\n", 0, m.start(1)) + 1)
-              for m in re.finditer(r"```sql\n(.*?)```", text, re.S)]
+    blocks = [(body, text.count("\n", 0, start) + 1) for body, start in _fenced(text, "sql")]
     doc = StageDoc(int(header.group(1)), header.group(2).strip(), status, depends, blocks)
-    diagram = re.search(r"```mermaid\n(.*?)```", text, re.S)
+    diagram = next(iter(_fenced(text, "mermaid")), None)
     if diagram:
-        doc.diagram = diagram.group(1)
-        _read_diagram(doc, diagram.group(1))
+        doc.diagram = diagram[0]
+        _read_diagram(doc, diagram[0])
     for code, message, reason in _WAIVED.findall(text):
         doc.waived[(code, message.strip())] = reason.strip()
-    for title, reason in _TICKED_REASON.findall(text):
-        doc.item_reasons[title.strip()] = reason.strip()
+    for line in text.splitlines():
+        ticked = _ticked_reason(line)
+        if ticked:
+            doc.item_reasons[ticked[0].strip()] = ticked[1].strip()
     doc.notes = _notes(text)
     borrowed = _BORROWED.search(text)
     if borrowed:
-        for name, who in re.findall(r"([\w.]+) \(([^)]*)\)", borrowed.group(1)):
+        for name, who in re.findall(r"(?<![\w.])([\w.]+) \(([^)]*)\)", borrowed.group(1)):
             doc.provided_by[tuple(name.split(".", 1))] = who
     return doc
+
+
+def _fenced(text: str, language: str) -> list[tuple[str, int]]:
+    """The bodies of the text's ```language blocks with where each starts, found in one pass
+    (a regex's lazy ``(.*?)```` rescans the rest of the text from every unclosed opening)."""
+    opening, found, at = f"```{language}\n", [], 0
+    while (start := text.find(opening, at)) >= 0:
+        body = start + len(opening)
+        end = text.find("```", body)
+        if end < 0:
+            break
+        found.append((text[body:end], body))
+        at = end + 3
+    return found
+
+
+def _ticked_reason(line: str) -> tuple[str, str] | None:
+    """``- [x] Title (reason)`` → (title, reason): the title ends at the first `` (``."""
+    line = line.rstrip()
+    if not line.startswith("- [x] ") or not line.endswith(")"):
+        return None
+    rest = line[len("- [x] "):-1]
+    split = rest.find(" (", 1)
+    return (rest[:split], rest[split + 2:]) if split > 0 and split + 2 < len(rest) else None
 
 
 def _read_diagram(doc: StageDoc, text: str) -> None:
@@ -105,17 +136,17 @@ def _read_diagram(doc: StageDoc, text: str) -> None:
             if line.strip() == "}":
                 entity = None
                 continue
-            attribute = _ATTRIBUTE.match(line)
+            attribute = _ATTRIBUTE.fullmatch(line.strip())
             if attribute:
                 doc.entities[entity].append((attribute.group(1), attribute.group(2)))
             continue
-        relationship = _RELATIONSHIP.match(line)
+        relationship = _RELATIONSHIP.fullmatch(line.strip())
         if relationship:
             parent, cardinality, child, label = relationship.groups()
             doc.relationships.setdefault(child.strip('"'), []).append(
-                (parent.strip('"'), cardinality, label.strip('"')))
+                (parent.strip('"'), cardinality, label.strip().strip('"')))
             continue
-        opening = _ENTITY.match(line)
+        opening = _ENTITY.fullmatch(line.strip())
         if opening:
             entity = opening.group(1).strip('"')
             doc.entities[entity] = []
