@@ -86,10 +86,10 @@ def live_floor(specs: Path = ROOT / "specs", *, as_schemagen_starts: bool = Fals
         subprocess.run([str(bin_dir / "initdb"), "-D", str(base / "data"), *initdb_args.split(), "--no-sync",
                         "--lc-messages=C", "--encoding=UTF8"], check=True, capture_output=True, **as_user)
     server = subprocess.Popen([str(bin_dir / "postgres"), "-D", str(base / "data"), "-p", port,
-                               "-k", str(base), "-h", "127.0.0.1", "-c", "fsync=off",
+                               "-k", str(base), "-c", "listen_addresses=", "-c", "fsync=off",
                                "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **as_user)
-    admin = ["-h", "127.0.0.1", "-p", port, "-U", pgserver.ADMIN, "-d", "postgres"]
+    admin = ["-h", str(base), "-p", port, "-U", pgserver.ADMIN, "-d", "postgres"]  # its socket, as schemagen's
     while subprocess.run([psql, *admin, "-c", "select 1"], capture_output=True).returncode != 0:
         time.sleep(0.02)
     subprocess.run([psql, *admin, "-v", "ON_ERROR_STOP=1", "-q", "-c", pgserver.BOOTSTRAP_SQL], check=True,
@@ -164,7 +164,7 @@ def bench_growth_live(sizes: tuple[int, ...] = (1000, 2000, 5000), rounds: int =
             prepared.append((n, specs, project, name))
 
         def drift_time(specs: Path, name: str) -> float:
-            url = f"postgresql://postgres@127.0.0.1:{server.settings['port']}/{name}"
+            url = server.url("postgres", name)
             return timed(SCHEMAGEN + ["drift", "--specs", str(specs), "--db", url, "--sql"], repeat=1)
 
         def probe_time(project, name: str) -> float:
@@ -276,10 +276,8 @@ def bench_drift_vs_migra(sizes: tuple[int, ...] = (50, 500, 2000), pairs: int = 
                 owner.run(f"drop index if exists items_{i}_user_id_idx")
             for i in range(0, n, 20):
                 owner.run(f"alter table items_{i} add column extra text")
-            port = server.settings["port"]
-
-            def url(name: str, user: str = "postgres", port: int = port) -> str:
-                return f"postgresql://{user}@127.0.0.1:{port}/{name}"
+            def url(name: str, user: str = "postgres") -> str:
+                return server.url(user, name)
 
             ours = SCHEMAGEN + ["drift", "--specs", str(specs), "--db", url("drifted"), "--sql"]
             theirs = migra + ["--unsafe", "--schema", "public", url("drifted", pgserver.ADMIN),
