@@ -327,9 +327,11 @@ def test_a_failure_that_is_not_an_rls_decision_is_never_ok(fresh_db):
     result = _validate_live(fresh_db, project)
     assert "n/a  delete (no where)          could not test: schema \"audit\" does not exist" in result.rls_report
     [untested] = [d for d in result.diagnostics if d.code == "V302"]
-    assert (untested.severity, untested.pos.line) == ("warning", 113)
-    assert untested.message.startswith("the RLS probe could not test delete (no where) on public.journal, so it "
-                                       "proves nothing about the policies: schema \"audit\" does not exist")
+    # a write the probe could not try may hide a hole: an error until fixed or waived
+    assert (untested.severity, untested.pos.line) == ("error", 113)
+    assert untested.message.startswith("the RLS probe could not test delete (no where) on public.journal, so a hole "
+                                       "there would go unseen: schema \"audit\" does not exist")
+    assert untested.message.endswith("; fix what stopped it, or waive V302 with the reason")
     assert result.rls_report.endswith("30 checks: 29 ok, 0 holes, 1 could not test\n")
 
 

@@ -56,9 +56,10 @@ CODES = [
          "are not tested there (said once, with what was left out)"),
     Code("V301", "validate --live", "error", True,
          "the RLS probe: user A created, changed or deleted a row that is not A's"),
-    Code("V302", "validate --live", "warning", True,
+    Code("V302", "validate --live", "error", True,
          "the RLS probe could not test a table or a statement (no privilege, a failing trigger, no primary "
-         "key): it proves nothing there"),
+         "key): it proves nothing there. An error where a write went untested (a hole there would go unseen), "
+         "a warning for a read"),
     Code("V303", "validate --live", "warning", True,
          "the RLS probe: user A read rows that are not A's, or anon saw rows no policy grants it (the same "
          "design lint's SG021 reports)"),

@@ -124,10 +124,9 @@ class _StageBuilder:
         return self.doc.pos(path)
 
     def ident(self, value: str, path: Path, what: str) -> str:
-        """Names are quoted on output, so nearly anything is legal; these are not."""
-        if value != value.strip():
-            self.error(path, "E105", f"{what} {value!r} has leading or trailing spaces; remove them")
-        elif any(ord(ch) < 32 for ch in value):
+        """Names are quoted on output, so nearly anything is legal (a policy named with a leading
+        space, as real projects have); control characters are not."""
+        if any(ord(ch) < 32 for ch in value):
             self.error(path, "E105", f"{what} {value!r} contains a control character; remove it")
         return value
 

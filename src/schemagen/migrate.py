@@ -85,8 +85,32 @@ class Proof:
 # --- the baseline ------------------------------------------------------------------------
 
 
+#: The Supabase CLI's rule for a migration's file name: digits, an underscore, a name, ``.sql``.
+MIGRATION_NAME = re.compile(r"[0-9]+_.*\.sql")
+
+
 def migration_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.glob("*.sql") if p.is_file()) if directory.is_dir() else []
+    """The files the Supabase CLI applies, in its order (by name): ``<timestamp>_name.sql``. Other
+    ``.sql`` files there (``seed.sql``, a ``local_fix.sql``) are not migrations to it, nor here."""
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.glob("*.sql") if p.is_file() and MIGRATION_NAME.fullmatch(p.name))
+
+
+def skipped_files(directory: Path) -> list[Path]:
+    """The ``.sql`` files in the folder that ``migration_files`` leaves out."""
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.glob("*.sql") if p.is_file() and not MIGRATION_NAME.fullmatch(p.name))
+
+
+def skipped_note(directory: Path) -> str:
+    """One line naming the files left out, or nothing."""
+    skipped = skipped_files(directory)
+    if not skipped:
+        return ""
+    return (f"schemagen: not migrations, as the Supabase CLI does not apply them either (their names are not "
+            f"<timestamp>_name.sql): {', '.join(p.name for p in skipped)}\n")
 
 
 def apply_migrations(conn, files: list[Path], superuser=None) -> None:

@@ -262,6 +262,7 @@ def _table_nodes(table: m.Table, t: int, looping: dict[int, list[tuple[m.Foreign
             requires.add(ref)
         if column.default is not None and column.default.literal is None:
             requires |= references(column.default.sql)
+        requires |= references(column.generated)  # slug text generated always as (public.slug(title))
     for check in table.all_checks:
         requires |= references(check.expression)
     for fk in table.all_foreign_keys:

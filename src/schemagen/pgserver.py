@@ -44,6 +44,15 @@ ADMIN = "supabase_admin"
 #: The role stages are applied as: Supabase's ``postgres``, which is not a superuser.
 OWNER = "postgres"
 
+#: PostgREST's settings a project sets on its roles, as supautils lets postgres on Supabase (``platform``).
+PGRST_SETTINGS = tuple(f"pgrst.{name}" for name in """
+    db_aggregates_enabled db_anon_role db_channel db_channel_enabled db_extra_search_path
+    db_hoisted_tx_settings db_max_rows db_plan_enabled db_pre_config db_pre_request db_prepared_statements
+    db_root_spec db_schemas db_tx_end jwt_aud jwt_cache_max_lifetime jwt_role_claim_key jwt_secret
+    jwt_secret_is_base64 openapi_mode openapi_security_active openapi_server_proxy_uri
+    server_cors_allowed_origins server_timing_enabled
+""".split())
+
 #: The predefined roles that reach the server's machine: run a program (``copy … to program``),
 #: read or write any file the server's user can. On PostgreSQL 15 a role with ``createrole``, as
 #: ``postgres`` is on Supabase, may grant itself any role that is not a superuser, these included;
@@ -52,10 +61,14 @@ OWNER = "postgres"
 #: superusers``): their members keep what they had, and nobody else can join them.
 HOST_ROLES = ("pg_execute_server_program", "pg_read_server_files", "pg_write_server_files")
 
+#: The cluster's own roles: postgres as on Supabase (in pg_monitor, which lets it read settings such
+#: as cron.database_name), the server roles closed, PostgREST's settings open to postgres.
 BOOTSTRAP_SQL = f"""
 create role {OWNER} login createdb createrole replication bypassrls;
 alter database postgres owner to {OWNER};
+grant pg_monitor to {OWNER};
 update pg_catalog.pg_authid set rolsuper = true where rolname in ({", ".join(f"'{r}'" for r in HOST_ROLES)});
+grant set on parameter {", ".join(PGRST_SETTINGS)} to {OWNER};
 """
 
 

@@ -143,11 +143,13 @@ AFTER_CREATE = {
 
 def creatable_here(name_column: str) -> str:
     """A condition on an extension's name that holds where it can be created in this database:
-    pg_cron only in a server that loaded it, in the one database it was loaded for."""
-    return (f"({name_column} <> 'pg_cron' or "
-            "current_setting('cron.database_name', true) = current_database())")
+    pg_cron only in a server that loaded it, in the one database it was loaded for. (Read from
+    pg_settings, which leaves out what the role may not see, where current_setting fails.)"""
+    return (f"({name_column} <> 'pg_cron' or exists (select from pg_catalog.pg_settings "
+            "where name = 'cron.database_name' and setting = current_database()))")
 
 
 #: Libraries a server must load at start for an extension to be created at all; a throwaway
 #: server loads those it has (jobs never run there: a schedule is a row, not work to do).
 PRELOADED = {"pg_cron": ("cron.max_running_jobs=0",)}
+

@@ -75,6 +75,11 @@ class Outcome:
     def hole(self) -> bool:
         return self.status == "hole"
 
+    @property
+    def writes(self) -> bool:
+        """Whether the statement would change rows: one the probe could not test may hide a hole."""
+        return self.statement.lstrip().split(None, 1)[0].lower() in ("insert", "update", "delete")
+
 
 def finding(table: m.Table, outcome: Outcome) -> Diagnostic | None:
     """What an outcome says, at the policy that allowed it (the table when none did)."""
@@ -86,10 +91,20 @@ def finding(table: m.Table, outcome: Outcome) -> Diagnostic | None:
         return Diagnostic(pos, code, severity, f"{outcome.result} on {where} with `{outcome.statement}` "
                                                f"(allowed by {names})")
     if outcome.status == "untested":
-        return Diagnostic(pos, UNTESTED, "warning", f"the RLS probe could not test {outcome.action} on {where}, "
-                                                    f"so it proves nothing about the policies: {outcome.result}; "
-                                                    f"`{outcome.statement}`")
+        return untested_finding(pos, f"{outcome.action} on {where}", outcome.writes,
+                                f"{outcome.result}; `{outcome.statement}`")
     return None
+
+
+def untested_finding(pos: m.SourcePos, what: str, writes: bool, why: str) -> Diagnostic:
+    """What the probe could not test. A write it could not try may hide a hole (a delete behind a
+    failing trigger): an error, until what stopped it is fixed or a waiver says why that is fine.
+    A read it could not try is a warning."""
+    if writes:
+        return Diagnostic(pos, UNTESTED, "error", f"the RLS probe could not test {what}, so a hole there would go "
+                                                  f"unseen: {why}; fix what stopped it, or waive V302 with the reason")
+    return Diagnostic(pos, UNTESTED, "warning", f"the RLS probe could not test {what}, so it proves nothing about "
+                                                f"the policies: {why}")
 
 
 @dataclass(frozen=True)
@@ -102,6 +117,13 @@ class Failure:
     @property
     def is_rls(self) -> bool:
         return self.code == "42501" and self.message.startswith(RLS_REFUSAL)
+
+    @property
+    def after_rls(self) -> bool:
+        """An insert that broke a constraint (a key, not null, a check, a reference) had passed its
+        policies: PostgreSQL checks WITH CHECK before a row's constraints and its index entries. So
+        RLS let it through; only the row's data stopped it (A's profile a trigger on auth.users made)."""
+        return self.code.startswith("23")
 
     @classmethod
     def of(cls, exc: BaseException) -> "Failure":
@@ -416,8 +438,25 @@ UNIQUE_VIOLATION = "23505"
 SEED_ATTEMPTS = (False, True, True, True)
 
 
-def _claims(user: str, role: str) -> str:
-    return json.dumps({"sub": user, "role": role})
+#: When the probe's tokens were issued and until when they hold (2026-01-01, 2100-01-01): fixed, so
+#: every run sends the same claims, and a policy that checks ``exp`` against now() sees a live token.
+ISSUED_AT, EXPIRES_AT = 1767225600, 4102444800
+
+
+def _claims(user: str | None, role: str) -> str:
+    """The JWT's claims as PostgREST hands them to the database (``request.jwt.claims``): for a
+    signed-in user, what Supabase Auth puts in an access token after a password sign-in; for a
+    visitor, what the project's anon key holds. Policies read ``aal``, ``session_id``,
+    ``is_anonymous``, ``app_metadata`` and ``email`` as well as ``sub``."""
+    if user is None:
+        return json.dumps({"iss": "supabase", "role": role, "iat": ISSUED_AT, "exp": EXPIRES_AT})
+    letter = user[-1]
+    return json.dumps({
+        "aud": "authenticated", "exp": EXPIRES_AT, "iat": ISSUED_AT, "iss": "https://probe.supabase.co/auth/v1",
+        "sub": user, "email": f"user-{letter}@probe.schemagen.test", "phone": "",
+        "app_metadata": {"provider": "email", "providers": ["email"]}, "user_metadata": {},
+        "role": role, "aal": "aal1", "amr": [{"method": "password", "timestamp": ISSUED_AT}],
+        "session_id": f"00000000-0000-4000-9000-00000000000{letter}", "is_anonymous": False})
 
 
 #: Tables to probe from which a throwaway server's probe spreads over several connections.
@@ -543,8 +582,8 @@ class Probe:
             report = reports[table.key]
             out.append(report)
             if report.skipped:
-                found.append(Diagnostic(table.pos, UNTESTED, "warning",
-                                        f"the RLS probe could not test {table.schema}.{table.name}: {report.skipped}"))
+                found.append(untested_finding(table.pos, f"{table.schema}.{table.name} (its reads and writes)", True,
+                                              report.skipped))
             found += [d for d in map(partial(finding, table), report.outcomes) if d is not None]
         return out, found
 
@@ -581,7 +620,7 @@ class Probe:
         """
         row_a, row_b, pk, b_where, before = seeded
         b_version = f"select xmin::text from {qualified(*table.key)} where {b_where}"
-        results = self.session.try_many([(role, _claims(user, role) if user else None, statement,
+        results = self.session.try_many([(role, _claims(user, role), statement,
                                           [b_version] if look else [])
                                          for role, user, statement, look in wanted])
         out = []
@@ -675,9 +714,10 @@ class Probe:
 
         if owner.column or owner.via:
             for whose, (statement, failure) in zip(("own", "B's"), inserts, strict=True):
-                if failure is None:
+                if failure is None or failure.after_rls:
                     hole = whose == "B's"
-                    add(f"insert ({whose} row)", statement, "A creates a row owned by B" if hole else "allowed",
+                    then = f" (RLS let it through; then {failure.message})" if failure else ""
+                    add(f"insert ({whose} row)", statement, ("A creates a row owned by B" if hole else "allowed") + then,
                         "hole" if hole else "ok", "insert")
                 elif failure.is_rls:
                     add(f"insert ({whose} row)", statement, f"refused: {failure.message}", "ok", "insert")
@@ -685,9 +725,9 @@ class Probe:
                     add(f"insert ({whose} row)", statement, untested(failure), "untested", "insert")
         else:
             [(statement, failure)] = inserts
-            if failure is None or failure.is_rls:
-                add("insert", statement, "allowed" if failure is None else f"refused: {failure.message}", "ok",
-                    "insert")
+            if failure is None or failure.is_rls or failure.after_rls:
+                add("insert", statement, "allowed" if failure is None else f"refused: {failure.message}"
+                    if failure.is_rls else f"allowed (RLS let it through; then {failure.message})", "ok", "insert")
             else:
                 add("insert", statement, untested(failure), "untested", "insert")
 

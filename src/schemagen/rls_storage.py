@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from . import model as m
 from .db import ContainmentBroken
 from .diagnostics import Diagnostic
-from .rls_probe import (READ_HOLE, UNTESTED, USER_A, USER_B, WRITE_HOLE, Failure, Outcome, Status, _claims)
+from .rls_probe import (READ_HOLE, USER_A, USER_B, WRITE_HOLE, Failure, Outcome, Status, _claims,
+                        untested_finding)
 from .sqltext import quote_literal
 
 OBJECTS = ("storage", "objects")
@@ -77,8 +78,8 @@ class StorageProbe:
             report = self.probe_bucket(bucket, policies)
             reports.append(report)
             if report.skipped:
-                found.append(Diagnostic(bucket.pos, UNTESTED, "warning", f"the RLS probe could not test bucket "
-                                                                         f"{bucket.id}: {report.skipped}"))
+                found.append(untested_finding(bucket.pos, f"bucket {bucket.id} (its reads and writes)", True,
+                                              report.skipped))
             for outcome in report.outcomes:
                 pos = next((p.pos for p in policies if p.name in outcome.policies), bucket.pos)
                 names = ", ".join(f'"{n}"' for n in outcome.policies) or "no policy"
@@ -87,9 +88,8 @@ class StorageProbe:
                     found.append(Diagnostic(pos, code, severity, f"{outcome.result} in bucket {bucket.id} with "
                                                                  f"`{outcome.statement}` (allowed by {names})"))
                 elif outcome.status == "untested":
-                    found.append(Diagnostic(pos, UNTESTED, "warning", f"the RLS probe could not test {outcome.action} "
-                                                                      f"in bucket {bucket.id}: {outcome.result}; "
-                                                                      f"`{outcome.statement}`"))
+                    found.append(untested_finding(pos, f"{outcome.action} in bucket {bucket.id}", outcome.writes,
+                                                  f"{outcome.result}; `{outcome.statement}`"))
         return reports, found
 
     def _seed(self, bucket: str) -> str:
@@ -106,7 +106,7 @@ class StorageProbe:
         """Run ``statement`` as ``role``, then look at B's file; undone, in one round trip. Returns the
         failure, the rows a select returned, whether it returned B's file, and whether B's file was
         changed or deleted."""
-        rows, error, (after,) = self.session.try_as(role, _claims(user, role) if user else None, statement,
+        rows, error, (after,) = self.session.try_as(role, _claims(user, role), statement,
                                                     [self._b_version])
         failure = Failure.of(error) if error is not None else None
         if failure is not None:  # a failed statement changed nothing

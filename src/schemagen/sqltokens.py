@@ -83,7 +83,8 @@ def referenced_names(sql: str) -> Iterator[Token]:
     """Identifier tokens that can name a column: not functions, not qualified members.
 
     ``to_tsvector('english', query)`` yields ``query``; ``auth.uid()`` yields
-    nothing; ``t.col`` yields neither part (a qualifier points outside the row).
+    nothing; ``t.col`` yields neither part (a qualifier points outside the row); nor does
+    ``extract(epoch from t)`` yield ``epoch``.
     """
     tokens = tokenize(sql)
     for i, token in enumerate(tokens):
@@ -93,4 +94,21 @@ def referenced_names(sql: str) -> Iterator[Token]:
         preceding = tokens[i - 1].text if i else ""
         if following in ("(", ".") or preceding in (".", "::"):
             continue
+        if preceding == "(" and i >= 2 and tokens[i - 2].text.lower() == "extract" and following.lower() == "from":
+            continue  # extract(epoch from …): a field of the date, not a column
         yield token
+
+
+def top_level_parts(tokens: list[Token], first: int, last: int) -> list[tuple[int, int]]:
+    """Token ranges between the commas of ``tokens[first:last + 1]`` that no parenthesis or bracket
+    holds (``array['a', 'b']`` is one part)."""
+    parts, begin, depth = [], first, 0
+    for i in range(first, last + 1):
+        text = tokens[i].text
+        depth += text in ("(", "[")
+        depth -= text in (")", "]")
+        if text == "," and depth == 0:
+            parts.append((begin, i - 1))
+            begin = i + 1
+    parts.append((begin, last))
+    return [p for p in parts if p[0] <= p[1]]

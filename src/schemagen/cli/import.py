@@ -46,9 +46,13 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if args.migrations is not None:
             if not args.migrations.is_dir():
                 raise UsageError(f"--migrations {args.migrations}: no such directory")
-            files = sorted(p for p in args.migrations.glob("*.sql") if p.is_file())
+            from ..migrate import migration_files, skipped_note
+
+            files = migration_files(args.migrations)
             if not files:
-                raise UsageError(f"--migrations {args.migrations}: no .sql files there")
+                raise UsageError(f"--migrations {args.migrations}: no migrations there (files named "
+                                 "<timestamp>_name.sql, as the Supabase CLI names them)")
+            err.write(skipped_note(args.migrations))
             source = from_files(files, stage_per_file=args.stage_per_file)
         elif args.sql is not None:
             files = [path for group in args.sql for path in group]

@@ -43,7 +43,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..drift import DriftProblem
     from ..migrate import MigrationProblem
 
+    from ..migrate import skipped_note
+
     project = load_project(args.specs)
+    err.write(skipped_note(args.dir))
     try:
         return {"new": _new, "check": _check, "verify": _verify}[args.action](args, project, out, err)
     except (MigrationProblem, DriftProblem, ConnectionProblem, ContainmentBroken) as exc:

@@ -210,22 +210,26 @@ def import_schema(source: Source, options: Options) -> Result:
         finally:
             session.close()
         differences: list[str] = []
-        if options.verify:
-            for attempt in range(3):
-                found, privileges, names = _round_trip(server, project, catalog, raw_objects)
-                if not (privileges or names) or attempt == 2:  # what three drafts did not settle is a difference
-                    differences = found + [
-                        f"privilege {_describe(key)}: {'held' if holds else 'not held'} in the source, "
-                        f"{'not held' if holds else 'held'} in the round trip" for key, holds in sorted(
-                            privileges.items(), key=repr)] + [
-                        f"constraint {_describe((table, *kind))}: named {name} in the source, not in the round trip"
-                        for table, named in sorted(names.items()) for kind, name in sorted(named.items())]
-                    break
-                draft_inputs.privileges.update(privileges)
-                for table, named in names.items():
-                    draft_inputs.constraint_names.setdefault(table, {}).update(named)
-                draft = draft_inputs.draft()
-                files, project = _specs(draft_inputs, draft)
+        # The round trip also settles what the draft cannot know alone (the privileges and constraint
+        # names that differ from what the specs would make): --no-verify still needs those, and skips
+        # only the verdict (grants were silently dropped without it).
+        for attempt in range(3):
+            found, privileges, names = _round_trip(server, project, catalog, raw_objects)
+            if not (privileges or names) or attempt == 2:  # what three drafts did not settle is a difference
+                differences = found + [
+                    f"privilege {_describe(key)}: {'held' if holds else 'not held'} in the source, "
+                    f"{'not held' if holds else 'held'} in the round trip" for key, holds in sorted(
+                        privileges.items(), key=repr)] + [
+                    f"constraint {_describe((table, *kind))}: named {name} in the source, not in the round trip"
+                    for table, named in sorted(names.items()) for kind, name in sorted(named.items())]
+                break
+            draft_inputs.privileges.update(privileges)
+            for table, named in names.items():
+                draft_inputs.constraint_names.setdefault(table, {}).update(named)
+            draft = draft_inputs.draft()
+            files, project = _specs(draft_inputs, draft)
+        if not options.verify:
+            differences = []
         left_out = [why for _, why in unreadable] + left_behind
         return Result(files, dict(draft.counts), differences, options.verify and not differences and not left_out,
                       respelled, left_out, rows)
@@ -309,6 +313,9 @@ def _apply(conn, superuser, source: Source, baseline: Catalog) -> dict[tuple, in
                         origin.setdefault((family, key), group)
                     elif before.get(key) != value:  # the platform's, changed here (a table added to realtime)
                         origin[(family, key)] = group
+            for key, table in seen.facts.get("table", {}).items():  # a column a later file adds is that file's
+                for column in table.columns:
+                    origin.setdefault(("column", (*key, column.name)), group)
             previous = seen
     return origin
 
@@ -500,7 +507,7 @@ def _specs(inputs: _Inputs, draft: Draft) -> tuple[dict[str, str], m.Project]:
                 data["notes"] = doc.notes
         slug = m.slugify(title) or "imported"
         name = f"stage-{number:02d}-{slug}.yaml"
-        data_by_file[name] = data
+        data_by_file[name] = _lowercase_fragments(data)
     files = {name: _dump(data) for name, data in data_by_file.items()}
     project = _load(files)
     if doc and (doc.waived or doc.item_reasons):
@@ -510,6 +517,24 @@ def _specs(inputs: _Inputs, draft: Draft) -> tuple[dict[str, str], m.Project]:
             files = {name: _dump(data) for name, data in data_by_file.items()}
             project = _load(files)
     return files, project
+
+
+#: Spec keys whose text is SQL: an expression, a default, a query.
+_FRAGMENT_KEYS = frozenset({"default", "check", "expression", "using", "with_check", "where", "when", "query",
+                            "generated"})
+
+
+def _lowercase_fragments(node):
+    """The house style: keywords in lower case (lint's SG001), as ``pg_get_expr`` and many sources
+    write them in upper case. Meaning is unchanged (only what PostgreSQL folds is folded)."""
+    from .draft import lower_keywords
+
+    if isinstance(node, dict):
+        return {key: lower_keywords(value) if key in _FRAGMENT_KEYS and isinstance(value, str)
+                else _lowercase_fragments(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_lowercase_fragments(item) for item in node]
+    return node
 
 
 def _draws(data: dict, diagram: str) -> bool:
@@ -541,8 +566,9 @@ def _load(files: dict[str, str]) -> m.Project:
         try:
             return load_project(Path(scratch))
         except SpecError as exc:
+            found = "; ".join(d.to_text().removeprefix(f"{scratch}/") for d in exc.diagnostics)
             raise ImportProblem("the specs written for this schema do not load (a bug of schemagen import, "
-                                f"please report it): {exc}") from None
+                                f"please report it): {found}") from None
 
 
 def _roles_named(entries) -> list[str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..sqltokens import Token, tokenize
+from ..sqltokens import Token, tokenize, top_level_parts
 
 #: Words that end a column's type or default inside ``create table`` or ``add column``.
 _COLUMN_CLAUSES = {"constraint", "not", "null", "default", "check", "references", "primary", "unique",
@@ -55,9 +55,13 @@ def _matching(tokens: list[Token], i: int) -> int:
 
 
 def _text(sql: str, tokens: list[Token], first: int, last: int) -> str:
+    """The clause as written, its comments left out: a spec's fragment may hold none (the loader
+    refuses them, as a comment can hide the text after it), so an author's note stays in the source."""
+    from ..pgsql import without_comments
+
     if first > last:
         return ""
-    return sql[tokens[first].start:tokens[last].start + len(tokens[last].text)].strip()
+    return without_comments(sql[tokens[first].start:tokens[last].start + len(tokens[last].text)]).strip()
 
 
 def _top_level(tokens: list[Token], start: int = 0, end: int | None = None):
@@ -90,20 +94,6 @@ def _group_after(tokens: list[Token], sql: str, *words: str, start: int = 0) -> 
             if after < len(tokens) and tokens[after].text == "(":
                 return _text(sql, tokens, after + 1, _matching(tokens, after) - 1)
     return None
-
-
-def _split_commas(tokens: list[Token], first: int, last: int) -> list[tuple[int, int]]:
-    """Token ranges between the top-level commas of ``tokens[first:last + 1]``."""
-    parts, begin, depth = [], first, 0
-    for i in range(first, last + 1):
-        text = tokens[i].text
-        depth += text == "("
-        depth -= text == ")"
-        if text == "," and depth == 0:
-            parts.append((begin, i - 1))
-            begin = i + 1
-    parts.append((begin, last))
-    return [p for p in parts if p[0] <= p[1]]
 
 
 def collect(statements: list[str]) -> Spellings:
@@ -166,7 +156,7 @@ def _index(out: Spellings, sql: str, tokens: list[Token], body: dict) -> None:
     if opening is None:
         return
     closing = _matching(tokens, opening)
-    elements = [_text(sql, tokens, a, b) for a, b in _split_commas(tokens, opening + 1, closing - 1)]
+    elements = [_text(sql, tokens, a, b) for a, b in top_level_parts(tokens, opening + 1, closing - 1)]
     where = next((i for i in _top_level(tokens, closing + 1) if _word(tokens[i], "where")), None)
     schema = body["relation"].get("schemaname", "public")
     out.indexes[(schema, body["idxname"])] = {
@@ -202,7 +192,7 @@ def _create_table(out: Spellings, sql: str, tokens: list[Token], body: dict) -> 
     opening = next((i for i in _top_level(tokens) if tokens[i].text == "("), None)
     if opening is None:
         return
-    for first, last in _split_commas(tokens, opening + 1, _matching(tokens, opening) - 1):
+    for first, last in top_level_parts(tokens, opening + 1, _matching(tokens, opening) - 1):
         if _word(tokens[first], "constraint", "check", "primary", "unique", "foreign", "exclude", "like"):
             _table_constraint(out, table, sql, tokens, first, last)
         else:
@@ -217,7 +207,7 @@ def _alter_table(out: Spellings, sql: str, tokens: list[Token], body: dict) -> N
                   and tokens[i].ident == table[1] and i > 1), None)
     if start is None:
         return
-    for first, last in _split_commas(tokens, start + 1, len(tokens) - 1):
+    for first, last in top_level_parts(tokens, start + 1, len(tokens) - 1):
         words = [t.text.lower() if t.kind == "word" else "" for t in tokens[first:last + 1]]
         if words[:1] == ["add"]:
             at = first + 1 + (words[1:2] == ["column"])

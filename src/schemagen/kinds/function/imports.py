@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from ...importing.draft import Draft, short_type
-from ...sqltokens import tokenize
+from ...sqltokens import tokenize, top_level_parts
 from .model import SETTING_NAME
 
 _MODES = ("in", "out", "inout", "variadic")
@@ -20,16 +20,8 @@ def arguments(text: str) -> list[dict] | None:
     if not text.strip():
         return []
     tokens = tokenize(text)
-    parts, begin, depth = [], 0, 0
-    for i, token in enumerate(tokens):
-        depth += token.text == "("
-        depth -= token.text == ")"
-        if token.text == "," and depth == 0:
-            parts.append((begin, i - 1))
-            begin = i + 1
-    parts.append((begin, len(tokens) - 1))
     out = []
-    for first, last in parts:
+    for first, last in top_level_parts(tokens, 0, len(tokens) - 1):
         piece = tokens[first:last + 1]
         entry: dict = {}
         if piece[0].kind == "word" and piece[0].text.lower() in _MODES and len(piece) > 1:
@@ -40,7 +32,9 @@ def arguments(text: str) -> list[dict] | None:
         default_at = next((i for i, t in enumerate(piece) if t.kind == "word" and t.text == "DEFAULT"), None)
         head = piece[:default_at] if default_at is not None else piece
         follow = _MULTIWORD.get(head[0].text.lower()) if head[0].kind == "word" else None
-        unnamed = len(head) == 1 or (follow is not None and head[1].text.lower() in (
+        # a type alone: one word, a qualified or modified one (extensions.citext, numeric(10, 2), int[]),
+        # or the first word of a type of several (double precision)
+        unnamed = len(head) == 1 or head[1].text in (".", "(", "[") or (follow is not None and head[1].text.lower() in (
             follow if isinstance(follow, tuple) else (follow,)))
         if not unnamed:
             entry = {"name": head[0].ident} | entry

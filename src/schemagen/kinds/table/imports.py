@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from ...importing.draft import Draft, lower_keywords, pretty, short_type, strip_parens
-from ...sqltext import qualified, quote_ident
+from ...sqltext import qualified, quote_ident, quote_literal
 from .catalog import ConstraintFacts, TableFacts
 
 _IN_LIST = re.compile(r"^\(?(?P<column>[a-z_][a-z0-9_]*) = ANY \(ARRAY\[(?P<items>.*)\]\)\)?$", re.S)
@@ -62,10 +62,40 @@ def build(draft: Draft) -> None:
         draft.tables[key] = entry
         stage = draft.stage_of("table", key)
         draft.add(stage, "tables", entry, "table")
+        _added_later(draft, key, entry, stage)
         for con in kept:
             draft.raw(stage, "constraint", f"constraint {con.name} on {key[0]}.{key[1]}",
                       f"alter table {qualified(*key)} add constraint {quote_ident(con.name)} "
                       f"{lower_keywords(con.definition)}{'' if con.validated else ' not valid'};")
+
+
+#: What a column entry may hold to be added by a later stage as ``add column``.
+_ADDABLE = {"name", "type", "default", "not_null"}
+
+
+def _added_later(draft: Draft, key: tuple[str, str], entry: dict, stage: int) -> None:
+    """A column a later file added (``--stage-per-file``) belongs to that file's stage, where what it
+    needs (an enum that file creates) exists: it goes there as ``alter table … add column``. A
+    spec cannot add a column to another stage's table, so it is raw SQL, counted as such."""
+    for column in list(entry["columns"]):
+        later = draft.origin.get(("column", (*key, column["name"])), stage)
+        if later <= stage or set(column) - _ADDABLE or not _type_made_in(draft, column["type"], later):
+            continue  # a column the earlier stage's table can hold is written there, as a spec says it
+        default = column.get("default")
+        if isinstance(default, dict):  # {literal: …}
+            default = quote_literal(default["literal"])
+        ddl = (f"alter table {qualified(*key)} add column {quote_ident(column['name'])} {column['type']}"
+               + (f" default {default}" if default is not None else "") + (" not null" if column.get("not_null") else ""))
+        entry["columns"].remove(column)
+        draft.raw(later, "column", f"column {key[0]}.{key[1]}.{column['name']}", ddl + ";")
+
+
+def _type_made_in(draft: Draft, type_text: str, stage: int) -> bool:
+    """Whether ``type_text`` (``level``, ``public.level[]``) is an enum or domain that ``stage`` makes."""
+    name = type_text.removesuffix("[]").strip('"')
+    schema, _, bare = name.rpartition(".")
+    wanted = (schema or "public", bare)
+    return any(draft.origin.get((family, wanted)) == stage for family in ("enum", "domain"))
 
 
 def _kept_as_sql(constraints: list[ConstraintFacts]) -> list[ConstraintFacts]:
