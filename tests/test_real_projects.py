@@ -254,3 +254,187 @@ def test_an_import_that_does_not_load_says_each_problem_on_one_line():
         _load({"stage.yaml": "stage: 1\ntitle: T\ntables:\n  - {name: a, colums: []}\n  - {name: b, colums: []}\n"})
     message = str(caught.value)
     assert "\n" not in message and message.count("E102") == 2 and "; stage.yaml:" in message
+
+
+NET_AND_VAULT = """\
+    create extension if not exists pg_net with schema extensions;
+    create extension if not exists supabase_vault with schema vault;
+    create table public.jobs (id bigint generated always as identity primary key, url text not null);
+    create function public.notify_job() returns trigger language plpgsql security definer set search_path = '' as $$
+    begin
+      perform net.http_post(
+        url := (select decrypted_secret from vault.decrypted_secrets where name = 'hook_url') || '/jobs',
+        body := jsonb_build_object('id', new.id));
+      return new;
+    end $$;
+    create trigger jobs_notify after insert on public.jobs for each row execute function public.notify_job();
+    select vault.create_secret('https://example.com', 'hook_url', 'Where jobs are announced');
+"""
+
+
+def test_pg_net_and_vault_stand_in_on_the_throwaway_server(tmp_path):
+    """Debian packages neither; projects call both. The stand-ins make their functions, record calls,
+    send nothing, and are the extensions as far as any catalog reader can tell: pg_net imported
+    natively, Vault (in every Supabase project) the platform's, their own objects not the project's."""
+    code, out, err, specs = _import(tmp_path, ("20250101000000_jobs.sql", NET_AND_VAULT))
+    assert code == 0, err
+    assert "proven" in out + err
+    (spec,) = specs.iterdir()
+    data = yaml.safe_load(spec.read_text())
+    assert data["extensions"] == [{"name": "pg_net", "schema": "extensions"}]  # Vault is the platform's
+    assert "http_post" not in str(data.get("functions", [])).replace("net.http_post(", "")  # net's are not ours
+    code, out, err = run("migrate", "--specs", str(specs), "--dir", str(tmp_path / "migrations"), "check")
+    assert code == 0, out + err
+
+
+def test_a_trigger_that_calls_pg_net_is_applied_and_probed(tmp_path, postgres):
+    from schemagen import live
+    from schemagen.load import load_project
+
+    specs = _write(tmp_path / "specs", "s.yaml", """\
+        stage: 1
+        title: Hooks
+        platform: supabase
+        extensions:
+          - {name: pg_net, schema: extensions}
+        functions:
+          - name: announce
+            returns: trigger
+            language: plpgsql
+            security: definer
+            search_path: []
+            body: |
+              begin
+                perform net.http_post(url := 'https://example.com/hook', body := jsonb_build_object('id', new.id));
+                return new;
+              end;
+        tables:
+          - name: notes
+            comment: Notes.
+            columns:
+              - {name: id, type: uuid, primary_key: true, default: gen_random_uuid()}
+              - {name: user_id, type: uuid, not_null: true, references: auth.users.id}
+            rls: true
+            policies:
+              - {name: own, command: all, roles: [authenticated], using: user_id = (select auth.uid()),
+                 with_check: user_id = (select auth.uid()), waive: {SG006: One policy for all four commands.}}
+            triggers:
+              - {name: notes_announce, timing: after, events: [insert], function: public.announce}
+    """)
+    code, out, err = run("validate", "--live", "--specs", str(specs))
+    assert "V204" not in out and "V201" not in out, out
+    assert "ok   insert (own row)" in out, out
+    admin = live.connect(postgres, admin=True)
+    admin.run("drop database if exists net_standin")
+    admin.run("create database net_standin owner postgres")
+    admin.close()
+    admin, owner = live.connect(postgres, "net_standin", admin=True), live.connect(postgres, "net_standin")
+    try:
+        from schemagen.render import render_project
+
+        project = load_project(specs)
+        live.build_database(admin, owner, project, render_project(project))
+        owner.run("insert into auth.users (id) values ('00000000-0000-4000-8000-0000000000aa')")
+        owner.run("insert into public.notes (user_id) values ('00000000-0000-4000-8000-0000000000aa')")
+        assert admin.run("select method, url from net.http_request_queue") == [["POST", "https://example.com/hook"]]
+        assert admin.run("select extname from pg_extension where extname = 'pg_net'") == [["pg_net"]]
+    finally:
+        admin.close()
+        owner.close()
+
+
+def test_drift_reads_the_grants_of_every_schema_it_compares(tmp_path, fresh_db):
+    """The catalog read ahead (public) and the rest (another schema) merged their privileges wrongly:
+    every grant outside public read as missing (42 in a multi-tenant kit)."""
+    specs = _write(tmp_path / "specs", "s.yaml", """\
+        stage: 1
+        title: Tenants
+        platform: supabase
+        sql_before:
+          - {name: the schema, sql: "create schema if not exists tenants; grant usage on schema tenants to authenticated;"}
+        tables:
+          - name: accounts
+            schema: tenants
+            comment: Accounts.
+            columns: [{name: id, type: uuid, primary_key: true, default: gen_random_uuid()}]
+            grants:
+              - {privileges: [select, insert], to: [authenticated]}
+          - name: notes
+            comment: Notes.
+            columns: [{name: id, type: uuid, primary_key: true, default: gen_random_uuid()}]
+    """)
+    fresh_db.build(specs)
+    code, out, err = run("drift", "--specs", str(specs), "--db", fresh_db.server.url("postgres", fresh_db.name))
+    assert (code, out) == (0, ""), out
+
+
+def test_the_http_extension_stands_in_too(tmp_path):
+    code, out, err, specs = _import(tmp_path, ("20250101000000_http.sql", """\
+        create extension http with schema extensions;
+        create function public.ping(url text, out status int) language plpgsql security definer as $$
+        begin
+          select result.status into status
+          from extensions.http((
+            'DELETE', url, array[extensions.http_header('authorization', 'Bearer x')], null, null
+          )::extensions.http_request) as result;
+        end $$;
+    """))
+    assert code == 0 and "proven" in out + err, err
+    (spec,) = specs.iterdir()
+    assert {"name": "http", "schema": "extensions"} in yaml.safe_load(spec.read_text())["extensions"]
+
+
+PROFILES = """\
+stage: 1
+title: Profiles
+platform: supabase
+functions:
+  - name: handle_new_user
+    returns: trigger
+    language: plpgsql
+    security: definer
+    search_path: []
+    body: |
+      begin
+        insert into public.profiles (user_id, display_name) values (new.id, 'new user');
+        return new;
+      end;
+tables:
+  - name: profiles
+    comment: One per user, made by a trigger on auth.users; the key is its own.
+    columns:
+      - {name: id, type: uuid, primary_key: true, default: gen_random_uuid()}
+      - {name: user_id, type: uuid, not_null: true, unique: true, references: auth.users.id}
+      - {name: display_name, type: text}
+    rls: true
+    policies:
+      - {name: Own profile, command: select, roles: [authenticated], using: user_id = (select auth.uid())}
+      - {name: Own profile changes, command: update, roles: [authenticated], using: user_id = (select auth.uid()),
+         with_check: user_id = (select auth.uid())}
+  - name: teams
+    comment: A team or a person's own space; a shared one has a slug.
+    columns:
+      - {name: id, type: uuid, primary_key: true, default: gen_random_uuid()}
+      - {name: owner_id, type: uuid, not_null: true, references: auth.users.id}
+      - {name: personal, type: boolean, not_null: true, default: "false"}
+      - {name: slug, type: text}
+    constraints:
+      - {name: slug_unless_personal, check: (personal and slug is null) or (not personal and slug is not null)}
+    rls: true
+    policies:
+      - {name: Own teams, command: select, roles: [authenticated], using: owner_id = (select auth.uid())}
+attach:
+  - schema: auth
+    table: users
+    triggers:
+      - {name: on_auth_user_created, timing: after, events: [insert], function: public.handle_new_user}
+"""
+
+
+def test_the_probe_seeds_through_triggers_unique_keys_and_coupled_checks(tmp_path):
+    """A profile a trigger on auth.users already made (found by its unique user_id, not inserted
+    again), and a check that couples two columns (a slug unless personal): both tables probed."""
+    specs = _write(tmp_path / "specs", "s.yaml", PROFILES)
+    code, out, err = run("validate", "--live", "--specs", str(specs))
+    assert "coverage: 2 of 2 tables with RLS probed" in out, out
+    assert "skipped" not in out.split("coverage:")[1], out

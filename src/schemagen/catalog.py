@@ -100,8 +100,10 @@ def read_more(session, catalog: Catalog, schemas: list[str], kinds: frozenset[st
             Catalog(schemas=catalog.schemas, facts={family: {} for family in catalog.facts}))
     if kinds:
         for kind in KINDS:
-            if kind.name in kinds:
-                more.facts.update(kind.part("catalog").read(session, sorted(catalog.schemas), set(catalog.tables)))
+            if kind.name in kinds:  # merged into what the other schemas' read holds of the same family
+                for family, facts in kind.part("catalog").read(session, sorted(catalog.schemas),
+                                                               set(catalog.tables)).items():
+                    more.facts.setdefault(family, {}).update(facts)
     merged = Catalog(schemas=catalog.schemas | more.schemas, attached=catalog.attached)
     for family in set(catalog.facts) | set(more.facts):
         merged.facts[family] = {**catalog.facts.get(family, {}), **more.facts.get(family, {})}

@@ -382,6 +382,8 @@ class Session:
             settings = f"select set_config('role', {quote_literal(role)}, true)"
             if claims is not None:
                 settings += f", set_config('request.jwt.claims', {quote_literal(claims)}, true)"
+                settings += "".join(f", set_config({quote_literal(name)}, {quote_literal(value)}, true)"
+                                    for name, value in _request(statement))
             spans.append((len(batch), len(then)))
             batch += [settings, statement, *(["reset role", *then] if then else []), f"rollback to savepoint {name}"]
         batch.append(f"release savepoint {name}")
@@ -484,3 +486,30 @@ def split_script(sql: str) -> list[str]:
     from .pgsql import split
 
     return [piece.sql for piece in split(sql)]
+
+
+#: The HTTP method PostgREST turns each command into.
+_METHODS = {"select": "GET", "insert": "POST", "update": "PATCH", "delete": "DELETE"}
+
+
+def backend_request(session) -> None:
+    """The request settings PostgREST and the Storage API set, for the whole session: rows the RLS
+    probe makes stand for rows users made through the API, whose triggers read them."""
+    from .sqltext import quote_literal
+
+    session.execute("select " + ", ".join(f"set_config({quote_literal(name)}, {quote_literal(value)}, false)"
+                                          for name, value in _request("insert")))
+
+
+def _request(statement: str) -> list[tuple[str, str]]:
+    """What PostgREST sets besides the claims (``request.method``, ``request.path``,
+    ``request.headers``), for a statement sent as a client's request: functions and triggers read
+    them (``current_setting('request.headers')::json->>'authorization'``) and fail where unset."""
+    import json
+
+    verb = statement.lstrip().split(None, 1)[0].lower() if statement.strip() else "select"
+    headers = {"accept": "application/json", "authorization": "Bearer schemagen-probe",
+               "content-type": "application/json", "user-agent": "schemagen-probe",
+               "x-client-info": "schemagen-probe"}
+    return [("request.method", _METHODS.get(verb, "POST")), ("request.path", "/rest/v1/"),
+            ("request.headers", json.dumps(headers))]

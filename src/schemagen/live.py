@@ -13,7 +13,7 @@ from importlib import resources
 from typing import Iterable
 
 from . import model as m
-from . import platform
+from . import platform, stand_ins
 from .db import Session, database_message, split_script
 from .diagnostics import Diagnostic
 from .sqltext import do_block, qualified, quote_ident, quote_literal
@@ -132,6 +132,9 @@ def as_the_platform(superuser, sql: str) -> bool:
     created = created_extension(sql)
     if created is None or created.name not in platform.PRIVILEGED_EXTENSIONS:
         return False
+    if stand_ins.needed(superuser, created.name):
+        stand_ins.install(superuser, created.name, created.schema)
+        return True
     if not superuser.run(f"select {_made_by_the_platform(':n')}", n=created.name)[0][0]:
         return False
     # The superuser runs a statement schemagen writes from what was asked, never the migration's text.
@@ -150,6 +153,25 @@ def install_platform(conn, project: m.Project, extensions: bool = True) -> None:
     """On a throwaway server, as its superuser: the platform is committed, like a real one."""
     for sql in platform_statements(project, extensions):
         conn.run(sql)
+    if any(stage.platform == "supabase" for stage in project.stages):
+        stand_ins.install_needed(conn, set(stand_ins.PLATFORM))  # Vault is in every Supabase project
+    if extensions:
+        stand_in_extensions(conn, project)
+
+
+def platform_extensions(conn, project: m.Project) -> None:
+    """What ``install_platform`` leaves for later without ``extensions`` (migrations come first):
+    the privileged extensions the specs use, made as supautils makes them, and stand-ins."""
+    for sql in privileged_extensions(project):
+        conn.run(sql)
+    stand_in_extensions(conn, project)
+
+
+def stand_in_extensions(conn, project: m.Project) -> list[str]:
+    """The stand-ins (``stand_ins``) for the extensions the specs create that this server lacks."""
+    from .kinds.extension.model import Extension
+
+    return stand_ins.install_needed(conn, {(e.name, e.schema) for e in project.objects(Extension) if e.created_here})
 
 
 def connect(server, database: str = "postgres", *, admin: bool = False):

@@ -41,7 +41,7 @@ from typing import Iterator, Literal
 from . import model as m
 from .catalog import Catalog
 from .kinds.table.catalog import TableFacts
-from .db import ConnectionProblem, ContainmentBroken
+from .db import ConnectionProblem, ContainmentBroken, backend_request
 from .diagnostics import Diagnostic, counted
 from .lint.expressions import owner_columns
 from .sqltext import qualified, quote_ident, quote_literal
@@ -77,8 +77,11 @@ class Outcome:
 
     @property
     def writes(self) -> bool:
-        """Whether the statement would change rows: one the probe could not test may hide a hole."""
-        return self.statement.lstrip().split(None, 1)[0].lower() in ("insert", "update", "delete")
+        """Whether the statement would change rows: one the probe could not test may hide a hole,
+        unless the role has no privilege to try it at all (then no policy is asked, and nothing
+        gets through either)."""
+        return self.statement.lstrip().split(None, 1)[0].lower() in ("insert", "update", "delete") \
+            and not self.result.startswith("permission denied for ")
 
 
 def finding(table: m.Table, outcome: Outcome) -> Diagnostic | None:
@@ -235,6 +238,8 @@ class _Seeder:
         #: Rows known to be there, by (table, key values as SQL): a lookup that needs no round trip.
         #: Whoever rolls back a savepoint the seeder worked under puts back what was known before.
         self.known: dict[tuple, dict[str, object]] = dict(known or {})
+        #: Whose rows are being made (A or B): a file a row needs in storage.objects is theirs.
+        self.acting: str | None = None
 
     def constraints(self, table: tuple[str, str]) -> list:
         return self.by_table.get(table, [])
@@ -316,16 +321,24 @@ class _Seeder:
         return ()
 
     def existing(self, key: tuple[str, str], values: dict[str, str]) -> dict[str, object] | None:
-        """The row with these key values, if one is there already (a trigger may have made it)."""
+        """The row with these key values, if one is there already (a trigger may have made it: the
+        profile a trigger on auth.users files under the user's id, unique but not the primary key)."""
         pk = self.primary_key(key)
-        if not pk or not all(c in values for c in pk):
+        if not pk:
             return None
-        memo = (key, tuple(values[c] for c in pk))
-        if memo in self.known:
-            return self.known[memo]
+        if all(c in values for c in pk):
+            memo = (key, tuple(values[c] for c in pk))
+            if memo in self.known:
+                return self.known[memo]
+            match = pk
+        else:
+            match = next((cols for (_, kind, cols), _ in self.constraints(key)
+                          if kind == "unique" and cols and all(c in values for c in cols)), None)
+            if match is None:
+                return None
         if self.dry:
             raise NeedsDatabase
-        where = " and ".join(f"{quote_ident(c)} = {values[c]}" for c in pk)
+        where = " and ".join(f"{quote_ident(c)} = {values[c]}" for c in match)
         found = self.session.execute(f"select {', '.join(quote_ident(c) for c in pk)} from {qualified(*key)} "
                                      f"where {where}")
         return self._remember(key, dict(zip(pk, found[0], strict=True))) if found else None
@@ -351,6 +364,8 @@ class _Seeder:
                     self.catalog.tables else None
                 if cols[0] not in row and parent is not None:
                     row[cols[0]] = quote_literal(str(parent[con.ref_columns[0]]))
+        if key == ("storage", "objects"):
+            self._as_uploaded(row)
         found = self.existing(key, row)
         if found is not None:
             return found
@@ -371,11 +386,39 @@ class _Seeder:
         if self.dry:
             raise NeedsDatabase
         returning = ", ".join(quote_ident(c) for c in pk) or "1"
-        names = ", ".join(quote_ident(n) for n in row)
-        insert = (f"insert into {qualified(*key)} ({names}) values ({', '.join(row.values())})" if row
-                  else f"insert into {qualified(*key)} default values")
-        result = self.session.execute(f"{insert} returning {returning}")
+        try:
+            with self.session.attempt():
+                result = self.session.execute(f"{_insert(key, row)} returning {returning}")
+        except ContainmentBroken:
+            raise
+        except Exception as exc:
+            if Failure.of(exc).code != CHECK_VIOLATION:
+                raise
+            # a check that couples columns (a slug unless it is a personal account): the columns
+            # left null are given values too, and the row tried once more
+            for column in table.columns:
+                if column.name not in row and not column.identity and not column.generated and not column.default:
+                    value = self.filler(table, column)
+                    if value is not None:
+                        row[column.name] = value
+            result = self.session.execute(f"{_insert(key, row)} returning {returning}")
         return self._remember(key, dict(zip(pk, result[0], strict=True))) if pk else {}
+
+    def act_as(self, user: str | None) -> None:
+        """Rows made from now on are ``user``'s: a file they need in storage.objects is in their
+        folder. (Made without their claims: a trigger that stamps ``auth.uid()`` would then also
+        file the rows the seeder makes itself, and they would collide.)"""
+        self.acting = user
+
+    def _as_uploaded(self, row: dict[str, str]) -> None:
+        """A file as the Storage API stores one a user uploads: in the user's folder (``<uid>/…``),
+        owned by them. A trigger on storage.objects (one that files a document per upload) reads
+        both, where the bare row the columns alone call for has neither."""
+        user = quote_literal(self.acting or USER_A)
+        self.counter += 1
+        row.setdefault("name", quote_literal(f"{self.acting or USER_A}/probe-{self.counter}.txt"))
+        row.setdefault("owner", user)
+        row.setdefault("owner_id", user)
 
     def owned_values(self, owner: Ownership, user: str) -> dict[str, str]:
         """The column values that make a row belong to ``user``."""
@@ -386,6 +429,15 @@ class _Seeder:
             row = self.ensure(parent, {parent_owner: quote_literal(user)})
             return {fk: quote_literal(str(row[parent_key]))}
         return {}
+
+
+CHECK_VIOLATION = "23514"
+
+
+def _insert(key: tuple[str, str], row: dict[str, str]) -> str:
+    names = ", ".join(quote_ident(n) for n in row)
+    return (f"insert into {qualified(*key)} ({names}) values ({', '.join(row.values())})" if row
+            else f"insert into {qualified(*key)} default values")
 
 
 #: Defaults that read the request (``default auth.uid()``): null for rows the probe makes outside
@@ -487,6 +539,7 @@ class Probe:
         connections at once, with the same findings as one connection would make."""
         targets = [t for t in project.tables
                    if t.rls and t.key not in skip_tables and t.key in self.catalog.tables]
+        backend_request(self.session)
         if more_sessions is None or len(targets) < PARALLEL_FROM_TABLES:
             with self.session.scratch():  # the users' rows, shared by every table's probe, undone after them all
                 self.users = self._seed_users(project, skip_tables)
@@ -516,6 +569,7 @@ class Probe:
             for _ in range(min(os.cpu_count() or 1, 4, len(components)) - 1):
                 try:
                     sessions.append(more_sessions())
+                    backend_request(sessions[-1])
                 except ConnectionProblem:  # the server takes no more connections: fewer groups, same findings
                     break
             groups = _balanced(components, len(sessions), targets)
@@ -560,6 +614,7 @@ class Probe:
                     targets.append((con.ref_table, con.ref_columns[0]))
         for target, column in targets:
             for user in (USER_A, USER_B):
+                seeder.act_as(user)
                 try:
                     with seeder.savepoint(keep=True):
                         seeder.ensure(target, {column: quote_literal(user)})
@@ -567,6 +622,7 @@ class Probe:
                     raise
                 except Exception:  # each table's probe meets this again, and says why
                     pass
+        seeder.act_as(None)
         return seeder.known
 
     def _assemble(self, project: m.Project, skip_tables,
@@ -595,7 +651,9 @@ class Probe:
         rows = {}
         try:  # inside the table's scratch savepoint, which undoes a failed seeding too
             for who in (USER_A, USER_B):
+                seeder.act_as(who)
                 rows[who] = seeder.ensure(table.key, seeder.owned_values(owner, who))
+            seeder.act_as(None)
         except ContainmentBroken:
             raise
         except Exception as exc:  # a row the probe cannot make up: say why, probe the rest

@@ -72,7 +72,10 @@ class StorageProbe:
         buckets = project.objects("Bucket")
         if not buckets or not self.session.query("select to_regclass('storage.objects') is not null")[0][0]:
             return [], []
+        from .db import backend_request
+
         policies = storage_policies(project)
+        backend_request(self.session)
         reports, found = [], []
         for bucket in buckets:
             report = self.probe_bucket(bucket, policies)
@@ -93,7 +96,10 @@ class StorageProbe:
         return reports, found
 
     def _seed(self, bucket: str) -> str:
-        """A's and B's files, for every attempt in the bucket (each undoes its own work); B's version."""
+        """A's and B's files, for every attempt in the bucket (each undoes its own work); B's version.
+        The uploaders are users first: a trigger on storage.objects may file a row that references them."""
+        self.session.execute("insert into auth.users (id) values "
+                             f"({quote_literal(USER_A)}), ({quote_literal(USER_B)}) on conflict (id) do nothing")
         for who, name in ((USER_A, "probe-a.txt"), (USER_B, "probe-b.txt")):
             row = _file(bucket, who, name)
             self.session.execute(f"insert into storage.objects ({', '.join(row)}) values ({', '.join(row.values())})")

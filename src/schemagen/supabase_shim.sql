@@ -187,6 +187,101 @@ begin
 end
 $$;
 
+-- The other auth tables projects' functions and policies read: sessions (a policy checks the
+-- session's aal), the MFA factors, challenges and claims, identities and the audit log, with the
+-- types they use, as Supabase Auth's migrations leave them on the 15.8 platform. Rows come from
+-- Supabase Auth; here they are only read (and made by the RLS probe).
+do $$
+begin
+  if to_regclass('auth.sessions') is not null then
+    return;
+  end if;
+  create type auth.aal_level as enum ('aal1', 'aal2', 'aal3');
+  create type auth.factor_type as enum ('totp', 'webauthn', 'phone');
+  create type auth.factor_status as enum ('unverified', 'verified');
+  create table auth.sessions (
+    id uuid not null primary key,
+    user_id uuid not null references auth.users (id) on delete cascade,
+    created_at timestamptz,
+    updated_at timestamptz,
+    factor_id uuid,
+    aal auth.aal_level,
+    not_after timestamptz,
+    refreshed_at timestamp,
+    user_agent text,
+    ip inet,
+    tag text
+  );
+  comment on table auth.sessions is 'Auth: Stores session data associated to a user.';
+  create table auth.mfa_factors (
+    id uuid not null primary key,
+    user_id uuid not null references auth.users (id) on delete cascade,
+    friendly_name text,
+    factor_type auth.factor_type not null,
+    status auth.factor_status not null,
+    created_at timestamptz not null,
+    updated_at timestamptz not null,
+    secret text,
+    phone text,
+    last_challenged_at timestamptz unique,
+    web_authn_credential jsonb,
+    web_authn_aaguid uuid
+  );
+  comment on table auth.mfa_factors is 'auth: stores metadata about factors';
+  create table auth.mfa_challenges (
+    id uuid not null primary key,
+    factor_id uuid not null references auth.mfa_factors (id) on delete cascade,
+    created_at timestamptz not null,
+    verified_at timestamptz,
+    ip_address inet not null,
+    otp_code text,
+    web_authn_session_data jsonb
+  );
+  comment on table auth.mfa_challenges is 'auth: stores metadata about challenge requests made';
+  create table auth.mfa_amr_claims (
+    session_id uuid not null references auth.sessions (id) on delete cascade,
+    created_at timestamptz not null,
+    updated_at timestamptz not null,
+    authentication_method text not null,
+    id uuid not null primary key,
+    unique (session_id, authentication_method)
+  );
+  comment on table auth.mfa_amr_claims is 'auth: stores authenticator method reference claims for multi factor authentication';
+  create table auth.identities (
+    provider_id text not null,
+    user_id uuid not null references auth.users (id) on delete cascade,
+    identity_data jsonb not null,
+    provider text not null,
+    last_sign_in_at timestamptz,
+    created_at timestamptz,
+    updated_at timestamptz,
+    email text generated always as (lower(identity_data ->> 'email')) stored,
+    id uuid not null default gen_random_uuid() primary key,
+    unique (provider_id, provider)
+  );
+  comment on table auth.identities is 'Auth: Stores identities associated to a user.';
+  create table auth.audit_log_entries (
+    instance_id uuid,
+    id uuid not null primary key,
+    payload json,
+    created_at timestamptz,
+    ip_address varchar(64) not null default ''
+  );
+  comment on table auth.audit_log_entries is 'Auth: Audit trail for user actions.';
+  if exists (select from pg_roles where rolname = 'supabase_auth_admin') then
+    alter table auth.sessions owner to supabase_auth_admin;
+    alter table auth.mfa_factors owner to supabase_auth_admin;
+    alter table auth.mfa_challenges owner to supabase_auth_admin;
+    alter table auth.mfa_amr_claims owner to supabase_auth_admin;
+    alter table auth.identities owner to supabase_auth_admin;
+    alter table auth.audit_log_entries owner to supabase_auth_admin;
+    alter type auth.aal_level owner to supabase_auth_admin;
+    alter type auth.factor_type owner to supabase_auth_admin;
+    alter type auth.factor_status owner to supabase_auth_admin;
+  end if;
+end
+$$;
+
 create or replace function auth.uid() returns uuid
   language sql stable
 as $$

@@ -51,7 +51,7 @@ class BackgroundServer:
         from . import pgserver
         from .db import ConnectionProblem, Session
         from .live import connect as connect_server
-        from .live import install_platform, privileged_extensions
+        from .live import install_platform, platform_extensions
 
         try:
             server = self._future.result()
@@ -71,8 +71,7 @@ class BackgroundServer:
                         prepare(owner, admin)
                     finally:
                         owner.close()
-                    for sql in privileged_extensions(project):
-                        admin.run(sql)
+                    platform_extensions(admin, project)
             finally:
                 admin.close()
             session = Session(connect_server(server), throwaway=True)
