@@ -46,13 +46,13 @@ where extname <> 'plpgsql'
     "table": """
 select format('table %s.%s owner %s', n.nspname, c.relname, pg_get_userbyid(c.relowner))
 from pg_class c join pg_namespace n on n.oid = c.relnamespace
-where c.relkind = 'r' and n.nspname in ('auth', 'storage')
+where c.relkind = 'r' and n.nspname in ('auth', 'storage', 'realtime')
 """,
     "column": """
 select format('column %s.%s.%s %s%s', n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod),
               case when a.attnotnull then ' not null' else '' end)
 from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
-where c.relkind = 'r' and n.nspname in ('auth', 'storage') and a.attnum > 0 and not a.attisdropped
+where c.relkind = 'r' and n.nspname in ('auth', 'storage', 'realtime') and a.attnum > 0 and not a.attisdropped
 """,
     "function": """
 select format('function %s.%s(%s) returns %s owner %s', n.nspname, p.proname, pg_get_function_arguments(p.oid),

@@ -438,3 +438,19 @@ def test_the_probe_seeds_through_triggers_unique_keys_and_coupled_checks(tmp_pat
     code, out, err = run("validate", "--live", "--specs", str(specs))
     assert "coverage: 2 of 2 tables with RLS probed" in out, out
     assert "skipped" not in out.split("coverage:")[1], out
+
+
+def test_policies_on_realtime_messages_import_and_apply(tmp_path):
+    """Private Realtime channels are authorized by policies on realtime.messages that read
+    realtime.topic(): the platform has both, and a stage attaches the policies."""
+    code, out, err, specs = _import(tmp_path, ("20250101000000_rooms.sql", """\
+        create table public.rooms (id uuid primary key default gen_random_uuid(),
+                                   owner uuid not null references auth.users (id));
+        alter table public.rooms enable row level security;
+        create policy "Members hear their room" on realtime.messages for select to authenticated
+          using (realtime.topic() = 'room:' || (select auth.uid())::text);
+    """))
+    assert code == 0 and "proven" in out + err, err
+    (spec,) = specs.iterdir()
+    attached = yaml.safe_load(spec.read_text())["attach"]
+    assert attached[0]["schema"] == "realtime" and attached[0]["table"] == "messages"

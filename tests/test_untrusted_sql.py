@@ -506,3 +506,22 @@ def test_a_huge_stage_range_is_a_one_line_error(tmp_path):
     document.write_text("# Stage 1 — T\n\n**Dependencies:** Stages 1-200000000\n\n```sql\ncreate table t (id int);\n```\n")
     code, _, err = run("import", "--stage-doc", str(document), "--specs", str(tmp_path / "s"), "--no-verify")
     assert code == 2 and "are not stage numbers" in err and "Traceback" not in err
+
+
+def test_a_stand_in_in_a_schema_a_migration_owns_runs_nothing_as_the_superuser(tmp_path, drop_folder):
+    """pg_net's stand-in lands in schema net; a migration that made net first owns it, and (as postgres
+    may on Supabase) puts a trigger on the queue the stand-in writes to. Nothing of the stand-in runs
+    as its maker, so the trigger runs as the caller."""
+    marker = drop_folder / "standin"
+    trap = escape_sql(marker).replace("do $x$ begin ", "").replace(" end $x$", "")
+    migrations = _write(tmp_path / "migrations", "20250101000000_trap.sql", f"""\
+create schema net;
+create extension pg_net;
+create function net.trap() returns trigger language plpgsql as $t$ begin {trap} return new; end $t$;
+create trigger trap after insert on net.http_request_queue for each row execute function net.trap();
+create table public.t (id int primary key);
+select net.http_post('https://example.com', '{{}}'::jsonb);
+""")
+    code, _, err = run("import", "--migrations", str(migrations), "--specs", str(tmp_path / "specs"))
+    assert "Traceback" not in err
+    assert not marker.exists()

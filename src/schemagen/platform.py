@@ -94,8 +94,62 @@ STORAGE_OBJECTS = m.ExternalTable("storage", "objects", _columns("""
     user_metadata jsonb
 """, "id"), PROVIDER)
 
-#: The platform's tables a stage may reference (auth.users) or attach policies and triggers to.
-TABLES = (AUTH_USERS, STORAGE_BUCKETS, STORAGE_OBJECTS)
+AUTH_SESSIONS = m.ExternalTable("auth", "sessions", _columns("""
+    id uuid not null
+    user_id uuid not null
+    created_at timestamp with time zone
+    updated_at timestamp with time zone
+    factor_id uuid
+    aal auth.aal_level
+    not_after timestamp with time zone
+    refreshed_at timestamp without time zone
+    user_agent text
+    ip inet
+    tag text
+""", "id"), PROVIDER)
+
+AUTH_MFA_FACTORS = m.ExternalTable("auth", "mfa_factors", _columns("""
+    id uuid not null
+    user_id uuid not null
+    friendly_name text
+    factor_type auth.factor_type not null
+    status auth.factor_status not null
+    created_at timestamp with time zone not null
+    updated_at timestamp with time zone not null
+    secret text
+    phone text
+    last_challenged_at timestamp with time zone
+    web_authn_credential jsonb
+    web_authn_aaguid uuid
+""", "id"), PROVIDER)
+
+AUTH_IDENTITIES = m.ExternalTable("auth", "identities", _columns("""
+    provider_id text not null
+    user_id uuid not null
+    identity_data jsonb not null
+    provider text not null
+    last_sign_in_at timestamp with time zone
+    created_at timestamp with time zone
+    updated_at timestamp with time zone
+    email text
+    id uuid not null
+""", "id"), PROVIDER)
+
+REALTIME_MESSAGES = m.ExternalTable("realtime", "messages", _columns("""
+    topic text not null
+    extension text not null
+    payload jsonb
+    event text
+    private boolean
+    updated_at timestamp without time zone not null
+    inserted_at timestamp without time zone not null
+    id uuid not null
+""", ""), PROVIDER)
+
+#: The platform's tables a stage may reference (auth.users) or attach policies and triggers to
+#: (storage.objects; realtime.messages, whose policies authorize private channels).
+TABLES = (AUTH_USERS, AUTH_SESSIONS, AUTH_MFA_FACTORS, AUTH_IDENTITIES, STORAGE_BUCKETS, STORAGE_OBJECTS,
+          REALTIME_MESSAGES)
 
 #: Extensions Supabase lets ``postgres`` create although they are not marked trusted: supautils'
 #: ``privileged_extensions`` (Supabase's postgres image, supautils.conf) and ``vector``, which the

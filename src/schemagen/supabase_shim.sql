@@ -282,6 +282,42 @@ begin
 end
 $$;
 
+-- Realtime's broadcast and presence authorization: realtime.messages, whose policies decide who may
+-- join a private channel, and realtime.topic(), the channel a policy is asked about. Owned by the
+-- realtime admin, whom postgres may act as, so that migrations add policies to it. (The platform
+-- partitions the table by day; a policy cannot tell.)
+do $$
+begin
+  if to_regclass('realtime.messages') is not null then
+    return;
+  end if;
+  create schema if not exists realtime;
+  create table realtime.messages (
+    topic text not null,
+    extension text not null,
+    payload jsonb,
+    event text,
+    private boolean default false,
+    updated_at timestamp not null default now(),
+    inserted_at timestamp not null default now(),
+    id uuid not null default gen_random_uuid(),
+    primary key (id, inserted_at)
+  );
+  alter table realtime.messages enable row level security;
+  create function realtime.topic() returns text language sql stable as $topic$
+    select nullif(current_setting('realtime.topic', true), '')::text
+  $topic$;
+  grant usage on schema realtime to postgres, anon, authenticated, service_role;
+  grant select, insert, update on realtime.messages to postgres, anon, authenticated, service_role;
+  grant execute on function realtime.topic() to postgres, anon, authenticated, service_role;
+  if exists (select from pg_roles where rolname = 'supabase_realtime_admin') then
+    grant usage, create on schema realtime to supabase_realtime_admin;  -- an owner needs both
+    alter table realtime.messages owner to supabase_realtime_admin;
+    alter function realtime.topic() owner to supabase_realtime_admin;
+  end if;
+end
+$$;
+
 create or replace function auth.uid() returns uuid
   language sql stable
 as $$

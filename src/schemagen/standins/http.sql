@@ -2,7 +2,8 @@
 -- throwaway server, in the schema the migration names (@extschema@, Supabase's extensions): its
 -- types and the functions projects call. Each request is recorded in @extschema@.http_request_log
 -- and answered with an empty 200; nothing is sent. Registered as the extension http by
--- stand_ins.register.
+-- stand_ins.register. No function here is security definer: the schema may be one a migration
+-- owns, and nothing may run as the superuser after spec SQL.
 
 create domain @extschema@.http_method as text;
 
@@ -35,7 +36,7 @@ returns @extschema@.http_header language sql immutable as $fn$
 $fn$;
 
 create function @extschema@.http(request @extschema@.http_request)
-returns @extschema@.http_response language plpgsql security definer set search_path = '' as $fn$
+returns @extschema@.http_response language plpgsql set search_path = '' as $fn$
 begin
   if request.uri is null then
     raise exception 'http request needs a uri';
@@ -93,6 +94,8 @@ returns text language sql immutable strict as $fn$
 $fn$;
 
 grant usage on schema @extschema@ to postgres, anon, authenticated, service_role;
+grant insert on @extschema@.http_request_log to postgres, anon, authenticated, service_role;
+grant usage on sequence @extschema@.http_request_log_id_seq to postgres, anon, authenticated, service_role;
 
 do $grant$
 declare

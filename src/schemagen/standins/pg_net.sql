@@ -3,7 +3,9 @@
 -- gives: net.http_get, net.http_post and net.http_delete check their arguments and record the
 -- request in net.http_request_queue, returning its id as pg_net does; nothing is sent, and no
 -- response ever arrives in net._http_response. A request without a url is recorded too: where a
--- project builds it from a secret the throwaway server does not hold, the trigger still runs. Made by the cluster's superuser; registered as
+-- project builds it from a secret the throwaway server does not hold, the trigger still runs.
+-- No function here is security definer: the stand-in may land in a schema a migration made, whose
+-- owner could put a trigger behind the queue, and nothing may run as the superuser after spec SQL. Made by the cluster's superuser; registered as
 -- the extension pg_net by stand_ins.register, so that the catalog shows what the platform's does.
 
 create schema if not exists net;
@@ -29,7 +31,7 @@ create table if not exists net._http_response (
 );
 
 create or replace function net._record(method text, url text, headers jsonb, body jsonb, timeout_milliseconds integer)
-returns bigint language plpgsql security definer set search_path = net as $fn$
+returns bigint language plpgsql set search_path = net as $fn$
 declare
   request_id bigint;
 begin
@@ -45,14 +47,14 @@ $fn$;
 
 create or replace function net.http_get(url text, params jsonb default '{}'::jsonb, headers jsonb default '{}'::jsonb,
                                         timeout_milliseconds integer default 5000)
-returns bigint language sql security definer set search_path = net as $fn$
+returns bigint language sql set search_path = net as $fn$
   select net._record('GET', url, headers, null, timeout_milliseconds)
 $fn$;
 
 create or replace function net.http_post(url text, body jsonb default '{}'::jsonb, params jsonb default '{}'::jsonb,
                                          headers jsonb default '{"Content-Type": "application/json"}'::jsonb,
                                          timeout_milliseconds integer default 5000)
-returns bigint language plpgsql security definer set search_path = net as $fn$
+returns bigint language plpgsql set search_path = net as $fn$
 begin
   if body is null then
     raise exception 'body must not be null';
@@ -63,12 +65,14 @@ $fn$;
 
 create or replace function net.http_delete(url text, params jsonb default '{}'::jsonb,
                                            headers jsonb default '{}'::jsonb, timeout_milliseconds integer default 5000)
-returns bigint language sql security definer set search_path = net as $fn$
+returns bigint language sql set search_path = net as $fn$
   select net._record('DELETE', url, headers, null, timeout_milliseconds)
 $fn$;
 
-revoke all on function net._record(text, text, jsonb, jsonb, integer) from public;
 grant usage on schema net to postgres, anon, authenticated, service_role;
 grant execute on function net.http_get(text, jsonb, jsonb, integer), net.http_post(text, jsonb, jsonb, jsonb, integer),
   net.http_delete(text, jsonb, jsonb, integer) to postgres, anon, authenticated, service_role;
 grant all on all tables in schema net to postgres;
+grant insert, select (id) on net.http_request_queue to anon, authenticated, service_role;
+grant usage on sequence net.http_request_queue_id_seq to postgres, anon, authenticated, service_role;
+grant execute on function net._record(text, text, jsonb, jsonb, integer) to postgres, anon, authenticated, service_role;

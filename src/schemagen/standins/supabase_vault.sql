@@ -2,7 +2,8 @@
 -- vault.secrets, the view vault.decrypted_secrets and the functions vault.create_secret and
 -- vault.update_secret, as projects call them. The secret is stored as given and "decrypted" as
 -- itself: the throwaway server holds no key and no real secret. Made by the cluster's superuser;
--- registered as the extension supabase_vault by stand_ins.register.
+-- registered as the extension supabase_vault by stand_ins.register. Its functions run as their
+-- caller (no security definer: nothing may run as the superuser after spec SQL).
 
 create schema if not exists vault;
 
@@ -24,7 +25,7 @@ create or replace view vault.decrypted_secrets as
 
 create or replace function vault.create_secret(new_secret text, new_name text default null,
                                                new_description text default '', new_key_id uuid default null)
-returns uuid language sql security definer set search_path = '' as $fn$
+returns uuid language sql set search_path = '' as $fn$
   insert into vault.secrets (secret, name, description, key_id)
   values (new_secret, new_name, coalesce(new_description, ''), new_key_id)
   returning id
@@ -32,7 +33,7 @@ $fn$;
 
 create or replace function vault.update_secret(secret_id uuid, new_secret text default null, new_name text default null,
                                                new_description text default null, new_key_id uuid default null)
-returns void language sql security definer set search_path = '' as $fn$
+returns void language sql set search_path = '' as $fn$
   update vault.secrets set secret = coalesce(new_secret, secret), name = coalesce(new_name, name),
     description = coalesce(new_description, description), key_id = coalesce(new_key_id, key_id),
     updated_at = now()
@@ -40,6 +41,7 @@ returns void language sql security definer set search_path = '' as $fn$
 $fn$;
 
 grant usage on schema vault to postgres, service_role;
-grant select, delete on vault.secrets, vault.decrypted_secrets to postgres, service_role;
+grant select, insert, update, delete on vault.secrets to postgres, service_role;
+grant select on vault.decrypted_secrets to postgres, service_role;
 grant execute on function vault.create_secret(text, text, text, uuid), vault.update_secret(uuid, text, text, text, uuid)
   to postgres, service_role;
