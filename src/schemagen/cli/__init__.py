@@ -30,6 +30,8 @@ COMMANDS = {
     "migrate": "write the next migration from a spec edit, proven; check that the migrations match the specs",
     "import": "write specs from existing migrations, SQL files, a live database or a stage document, proven",
     "rules": "list the lint rules, or explain one (schemagen rules SG008)",
+    "baseline": "record today's lint (and with --live validate) findings, so that CI fails only on new ones",
+    "dev": "a local database with the specs applied, for drift --db and psql, until Ctrl-C or dev --stop",
 }
 
 
@@ -61,6 +63,42 @@ def common_options() -> argparse.ArgumentParser:
     parent.add_argument("--templates", type=Path, default=None, metavar="DIR",
                         help="your templates folder; files there replace the built-in ones of the same name")
     return parent
+
+
+def finding_options(parser: argparse.ArgumentParser) -> None:
+    """What lint and validate share: a baseline of known findings, and one stage."""
+    parser.add_argument("--baseline", type=Path, default=None, metavar="FILE",
+                        help="known findings that do not fail (default: schemagen-baseline.json beside the specs "
+                             "folder, when there is one; write it with schemagen baseline)")
+    parser.add_argument("--no-baseline", action="store_true", help="report every finding as new")
+    parser.add_argument("--stage", type=int, default=None, metavar="N",
+                        help="report only the findings of stage N (every stage is still read and applied)")
+
+
+def select_findings(args: argparse.Namespace, project, findings: list, err: TextIO) -> list:
+    """``--stage`` and the baseline applied to findings: those of other stages left out, known ones
+    marked (they do not fail), and the baseline's entries no longer found said to be fixed."""
+    from .. import baseline
+
+    if args.stage is not None:
+        paths = {stage.path for stage in project.stages if stage.number == args.stage}
+        if not paths:
+            raise UsageError(f"--stage {args.stage}: no such stage; the specs have "
+                             f"{', '.join(str(s.number) for s in project.stages)}")
+        findings = [d for d in findings if d.pos.path in paths]
+    path = args.baseline or baseline.default_path(args.specs)
+    if args.no_baseline or (args.baseline is None and not path.is_file()):
+        return findings
+    try:
+        known = baseline.read(path)
+    except baseline.BaselineProblem as exc:
+        raise UsageError(str(exc)) from None
+    findings, fixed = baseline.apply(findings, known, path)
+    if fixed and args.stage is None:
+        err.write(f"{path.name}: {counted(len(fixed), 'known finding')} no longer found (fixed): "
+                  + "; ".join(f"{p}: {c} {m}" for p, c, m in fixed[:5]) + ("; …" if len(fixed) > 5 else "")
+                  + "; run schemagen baseline to drop them\n")
+    return findings
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:

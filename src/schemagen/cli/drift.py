@@ -19,6 +19,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--allow-destructive", action="store_true",
                         help="with --sql: include drops and data-losing type changes instead of listing "
                              "them as comments")
+    parser.add_argument("--stage", type=int, default=None, metavar="N",
+                        help="only the differences of stage N's objects (and, with --sql, only their repair)")
     parser.add_argument("--format", choices=FORMATS, default="text")
 
 
@@ -92,6 +94,12 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for session in sessions:
             if session is not None:
                 session.close()
+    if args.stage is not None:
+        paths = {stage.path for stage in project.stages if stage.number == args.stage}
+        if not paths:
+            raise UsageError(f"--stage {args.stage}: no such stage; the specs have "
+                             f"{', '.join(str(s.number) for s in project.stages)}")
+        found = [change for change in found if change.pos.path in paths]
     if args.sql:
         out.write(repair_sql(found, project, build_environment(args.templates),
                              allow_destructive=args.allow_destructive))

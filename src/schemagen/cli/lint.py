@@ -5,9 +5,10 @@ from collections import Counter
 from typing import TextIO
 
 from ..diagnostics import FORMATS, counted, format_diagnostics
+from ..baseline import is_known
 from ..lint import failing, run_lint
 from ..load import load_project
-from . import EXIT_FINDINGS, EXIT_OK
+from . import EXIT_FINDINGS, EXIT_OK, finding_options, select_findings
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
@@ -20,19 +21,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--min-severity", choices=("info", "warning", "error"), default="warning",
                         help="lowest severity to print (default: warning; info lists every column "
                              "without a comment)")
+    finding_options(parser)
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     project = load_project(args.specs)
-    findings = run_lint(project)
+    findings = select_findings(args, project, run_lint(project), err)
     shown = [d for d in findings if SEVERITY_RANK[d.severity] >= SEVERITY_RANK[args.min_severity]]
     out.write(format_diagnostics(shown, args.format))
     if args.format == "text":
         counts = Counter(d.severity for d in findings if d.waived is None)
-        waived = sum(1 for d in findings if d.waived is not None)
+        known = sum(1 for d in findings if is_known(d))
+        waived = sum(1 for d in findings if d.waived is not None) - known
         hidden = len(findings) - len(shown)
         summary = (f"{counted(counts['error'], 'error')}, {counted(counts['warning'], 'warning')}, "
-                   f"{counts['info']} info, {waived} waived")
+                   f"{counts['info']} info, {waived} waived" + (f", {known} known" if known else ""))
         if hidden:
             summary += f"; {hidden} below --min-severity {args.min_severity} not shown"
         err.write(summary + "\n")

@@ -3,8 +3,9 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
+from ..baseline import is_known
 from ..diagnostics import FORMATS, counted
-from . import EXIT_FINDINGS, EXIT_OK, UsageError
+from . import EXIT_FINDINGS, EXIT_OK, UsageError, finding_options, select_findings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,6 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(docs/security.md)")
     parser.add_argument("--no-rls-probe", action="store_true", help="skip exercising the policies")
     parser.add_argument("--format", choices=FORMATS, default="text")
+    finding_options(parser)
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -64,7 +66,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 raise UsageError(str(exc)) from None
             diagnostics = offline.result() + result.diagnostics
         report = result.rls_report
-    diagnostics = apply_waivers(project, diagnostics)
+    diagnostics = select_findings(args, project, apply_waivers(project, diagnostics), err)
     if report and args.format == "text":
         out.write("RLS behaviour (as user A with user B's rows present, each statement rolled back):\n")
         out.write(report + "\n")
@@ -72,8 +74,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.format == "text":
         errors = len(failing(diagnostics))
         warnings = len(failing(diagnostics, "warning")) - errors
-        mode = "offline and live" if live else "offline (add --live for the database checks)"
+        mode = "offline and live" if live else "offline; add --live for the database checks"
+        known = sum(1 for d in diagnostics if is_known(d))
         err.write(f"validate ({mode}): {counted(errors, 'error')}, "
                   f"{counted(warnings, 'warning')}, "
-                  f"{sum(1 for d in diagnostics if d.waived)} waived\n")
+                  f"{sum(1 for d in diagnostics if d.waived) - known} waived" + (f", {known} known" if known else "")
+                  + "\n")
     return EXIT_FINDINGS if failing(diagnostics) else EXIT_OK
