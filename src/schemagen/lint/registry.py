@@ -30,6 +30,7 @@ CHECKLIST = (
     "Diagrams agree with the tables",
     "Functions, views, grants and extensions are safe to expose",
     "Triggers call trigger functions",
+    "Defaults and scheduled jobs name what exists",
     "Waivers are current",
 )
 

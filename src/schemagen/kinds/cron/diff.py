@@ -36,7 +36,7 @@ def compare(want, have, report, unverified) -> None:
 def repair(change: Change, ctx) -> list[RepairStatement]:
     if change.kind == "cron.extra":
         job = change.have.jobid if change.have.jobid is not None else quote_literal(change.key[0])
-        return [RepairStatement("cron", f"select cron.unschedule({job});", destructive=True)]
+        return [RepairStatement("cron", f"select cron.unschedule({job});")]
     job = next(o for o in ctx.project.objects("CronJob") if o.key == change.key)
     made = ctx.render("cron_job.sql.j2", job=job).strip()
     if change.kind == "cron.active" and job.active:  # the template sets a job inactive, never active again

@@ -44,14 +44,12 @@ def _difference(facet: str, have, want) -> str:
 
 def repair(change: Change, ctx) -> list[RepairStatement]:
     if change.kind == "function.extra":
-        return [RepairStatement("drop function", f"drop function {qualified(*change.key[:2])}({change.key[2]});",
-                                destructive=True)]
+        return [RepairStatement("drop function", f"drop function {qualified(*change.key[:2])}({change.key[2]});")]
     function = ctx.function(change.key[:2], change.pos)
     create = ctx.render("function.sql.j2", function=function).strip()
     if change.kind == "function.result":
-        return [RepairStatement("drop function", f"drop function {qualified(*change.key[:2])}({change.key[2]});",
-                                destructive=True),
-                RepairStatement("function", create, destructive=True)]
+        return [RepairStatement("drop function", f"drop function {qualified(*change.key[:2])}({change.key[2]});"),
+                RepairStatement("function", create)]
     return [RepairStatement("function", create)]
 
 

@@ -42,8 +42,7 @@ def compare(want, have, report, unverified) -> None:
 
 def repair(change: Change, ctx) -> list[RepairStatement]:
     if change.kind == "index.extra":
-        return [RepairStatement("drop index", f"drop index {qualified(change.key[0], change.key[2])};",
-                                destructive=True)]
+        return [RepairStatement("drop index", f"drop index {qualified(change.key[0], change.key[2])};")]
     table, index = ctx.part("indexes", change.key)
     create = ctx.macros.index_def(index, table).strip() + str(ctx.macros.index_comment(index, table))
     if change.kind == "index.missing":
@@ -51,8 +50,8 @@ def repair(change: Change, ctx) -> list[RepairStatement]:
     if change.kind == "index.comment":
         value = quote_literal(index.comment) if index.comment is not None else "null"
         return [RepairStatement("comment", f"comment on index {qualified(table.schema, index.name)} is {value};")]
-    return [RepairStatement("drop index", f"drop index {qualified(table.schema, index.name)};", destructive=True),
-            RepairStatement("index", create, destructive=True)]
+    return [RepairStatement("drop index", f"drop index {qualified(table.schema, index.name)};"),
+            RepairStatement("index", create)]
 
 
 def group(change: Change) -> tuple:

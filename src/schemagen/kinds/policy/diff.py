@@ -6,7 +6,6 @@ permissive/restrictive type cannot be altered, so those are a drop and a create.
 
 from __future__ import annotations
 
-from dataclasses import replace
 
 from ...sqltext import qualified, quote_ident, quote_literal
 from ..base import Change, RepairStatement, shown
@@ -46,14 +45,14 @@ def _create(policy, table, ctx) -> RepairStatement:
 
 def recreate(key: tuple, ctx) -> list[RepairStatement]:
     table, policy = ctx.part("policies", key)
-    return [RepairStatement("drop policy", f"drop policy {quote_ident(policy.name)} on {qualified(*table.key)};",
-                            destructive=True), replace(_create(policy, table, ctx), destructive=True)]
+    return [RepairStatement("drop policy", f"drop policy {quote_ident(policy.name)} on {qualified(*table.key)};"),
+            _create(policy, table, ctx)]
 
 
 def repair(change: Change, ctx) -> list[RepairStatement]:
     if change.kind == "policy.extra":
         return [RepairStatement("drop policy", f"drop policy {quote_ident(change.key[2])} on "
-                                               f"{qualified(*change.key[:2])};", destructive=True)]
+                                               f"{qualified(*change.key[:2])};")]
     table, policy = ctx.part("policies", change.key)
     create = _create(policy, table, ctx)
     if change.kind == "policy.missing":

@@ -55,8 +55,7 @@ def repair(change: Change, ctx) -> list[RepairStatement]:
         return [RepairStatement("grant", f"alter publication {name} drop table {table};"),
                 RepairStatement("grant", f"alter publication {name} add table {table};")]
     if change.kind == "publication.table_extra":
-        return [RepairStatement("grant", f"alter publication {name} drop table {qualified(*change.key[1:])};",
-                                destructive=True)]
+        return [RepairStatement("grant", f"alter publication {name} drop table {qualified(*change.key[1:])};")]
     return [RepairStatement("grant", f"alter publication {name} set (publish = "
                                      f"'{', '.join(change.want.publish)}');")]
 

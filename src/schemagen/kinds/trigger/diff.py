@@ -74,7 +74,7 @@ def repair(change: Change, ctx) -> list[RepairStatement]:
     schema, table_name, name = change.key
     drop = f"drop trigger {quote_ident(name)} on {qualified(schema, table_name)};"
     if change.kind == "trigger.extra":
-        return [RepairStatement("drop trigger", drop, destructive=True)]
+        return [RepairStatement("drop trigger", drop)]
     table, trigger = ctx.trigger(change.key)
     if change.kind == "trigger.comment":
         value = quote_literal(trigger.comment) if trigger.comment is not None else "null"

@@ -37,7 +37,7 @@ def repair(change: Change, ctx) -> list[RepairStatement]:
     name = qualified(*change.key)
     if change.kind == "view.extra":
         kind = "materialized view" if change.have.materialized else "view"
-        return [RepairStatement("drop view", f"drop {kind} {name};", destructive=True)]
+        return [RepairStatement("drop view", f"drop {kind} {name};")]
     view = ctx.view(change.key)
     if change.kind == "view.comment":
         value = quote_literal(view.comment) if view.comment is not None else "null"
@@ -48,8 +48,8 @@ def repair(change: Change, ctx) -> list[RepairStatement]:
         return [RepairStatement("view", create)]
     if view.materialized or change.have.materialized:
         kind = "materialized view" if change.have.materialized else "view"
-        return [RepairStatement("drop view", f"drop {kind} {name};", destructive=True),
-                RepairStatement("view", create, destructive=True)]
+        return [RepairStatement("drop view", f"drop {kind} {name};"),
+                RepairStatement("view", create)]
     old, new = change.have.columns, change.want.columns if change.want is not None else ()
     if new[:len(old)] != old:  # create or replace may only add columns at the end: made again instead
         return [RepairStatement("drop view", f"drop view {name};"), RepairStatement("view", create)]
@@ -59,8 +59,8 @@ def repair(change: Change, ctx) -> list[RepairStatement]:
 def recreate(key: tuple, ctx) -> list[RepairStatement]:
     view = ctx.view(key)
     kind = "materialized view" if view.materialized else "view"
-    return [RepairStatement("drop view", f"drop {kind} {qualified(*key)};", destructive=True),
-            RepairStatement("view", ctx.render("view.sql.j2", view=view).strip(), destructive=True)]
+    return [RepairStatement("drop view", f"drop {kind} {qualified(*key)};"),
+            RepairStatement("view", ctx.render("view.sql.j2", view=view).strip())]
 
 
 def group(change: Change) -> tuple:

@@ -32,4 +32,7 @@ from . import (  # noqa: F401
     sg029_anon_writes_without_rls,
     sg030_storage_policy_without_bucket,
     sg031_diagram_relationship_mismatch,
+    sg032_storage_policy_unknown_bucket,
+    sg033_cron_job_unknown_table,
+    sg034_default_outside_enum,
 )
