@@ -75,16 +75,22 @@ def finding_options(parser: argparse.ArgumentParser) -> None:
                         help="report only the findings of stage N (every stage is still read and applied)")
 
 
+def stage_paths(project, number: int) -> set[str]:
+    """The spec file of ``--stage N``, or a one-line error naming the stages there are."""
+    paths = {stage.path for stage in project.stages if stage.number == number}
+    if not paths:
+        raise UsageError(f"--stage {number}: no such stage; the specs have "
+                         f"{', '.join(str(s.number) for s in project.stages)}")
+    return paths
+
+
 def select_findings(args: argparse.Namespace, project, findings: list, err: TextIO) -> list:
     """``--stage`` and the baseline applied to findings: those of other stages left out, known ones
     marked (they do not fail), and the baseline's entries no longer found said to be fixed."""
     from .. import baseline
 
     if args.stage is not None:
-        paths = {stage.path for stage in project.stages if stage.number == args.stage}
-        if not paths:
-            raise UsageError(f"--stage {args.stage}: no such stage; the specs have "
-                             f"{', '.join(str(s.number) for s in project.stages)}")
+        paths = stage_paths(project, args.stage)
         findings = [d for d in findings if d.pos.path in paths]
     path = args.baseline or baseline.default_path(args.specs)
     if args.no_baseline or (args.baseline is None and not path.is_file()):

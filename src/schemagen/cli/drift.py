@@ -5,7 +5,7 @@ from typing import TextIO
 
 from ..diagnostics import FORMATS, counted, format_diagnostics
 from ..load import load_project
-from . import EXIT_FINDINGS, EXIT_OK, UsageError
+from . import EXIT_FINDINGS, EXIT_OK, UsageError, stage_paths
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -95,10 +95,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if session is not None:
                 session.close()
     if args.stage is not None:
-        paths = {stage.path for stage in project.stages if stage.number == args.stage}
-        if not paths:
-            raise UsageError(f"--stage {args.stage}: no such stage; the specs have "
-                             f"{', '.join(str(s.number) for s in project.stages)}")
+        paths = stage_paths(project, args.stage)
         found = [change for change in found if change.pos.path in paths]
     if args.sql:
         out.write(repair_sql(found, project, build_environment(args.templates),
