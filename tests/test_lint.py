@@ -123,7 +123,8 @@ def test_stage5_doc_checklist_shows_the_findings():
     assert checklist.count("❌ `SG008`") == 4
     assert '⚪ `SG006` waived: policy "System can manage event bus messages"' in checklist
     assert "**Reason:** System-internal table for AI agent communication." in checklist
-    assert "- [ ] Proper indexes\n  - ❌ `SG013` index api_keys_key_hash_idx" in checklist
+    assert "- [ ] Proper indexes\n  - ⚠️ `SG013` index api_keys_key_hash_idx" in checklist  # a warning: ❌ is for errors only
+    assert checklist.count("❌") == 4  # the four SG008 errors
     assert "**Status:** ❌ Not ready for migration: 4 lint errors to fix" in doc
 
 

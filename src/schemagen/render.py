@@ -123,6 +123,7 @@ def build_environment(user_templates: Path | None = None) -> jinja2.Environment:
         mermaid_entity=mermaid_entity,
         mermaid_type=mermaid_type,
         mermaid_label=mermaid_label,
+        table_anchor=_table_anchor,
         mermaid_text=mermaid_text,
         mermaid_attribute=mermaid_attribute,
         stage_list=stage_list,
@@ -260,6 +261,13 @@ def stage_nodes(project: m.Project) -> list[StageNode]:
              for s in project.stages]
     missing = sorted({dep for s in project.stages for dep in s.depends_on} - known)
     return [StageNode(f"s{n}", f"Stage {n} · not in these specs") for n in missing] + nodes
+
+
+def _table_anchor(table) -> str:
+    """The reference page's heading anchor of a table (``reference.anchor``)."""
+    from .reference import anchor
+
+    return anchor(table.schema, table.name)
 
 
 def mermaid_label(label: str) -> str:
