@@ -399,7 +399,8 @@ def _seed_samples(session, catalog, proof: Proof, owned: set[str]) -> dict[tuple
     takes them: by table, its key columns and what each row held."""
     import json
 
-    from .rls_probe import SEED_ATTEMPTS, UNIQUE_VIOLATION, Failure, _Seeder
+    from .rls_outcomes import Failure
+    from .rls_seeding import SEED_ATTEMPTS, UNIQUE_VIOLATION, Seeder
     from .sqltext import qualified
 
     from .catalog import read_more
@@ -408,7 +409,7 @@ def _seed_samples(session, catalog, proof: Proof, owned: set[str]) -> dict[tuple
                          if con.ref_table is not None and con.ref_table not in catalog.tables} - catalog.schemas)
     if referenced:  # auth.users, whose rows a user_id needs: read so the seeder can make them
         catalog = read_more(session, catalog, referenced, frozenset())
-    seeder = _Seeder(session, catalog)
+    seeder = Seeder(session, catalog)
     seeded = []
     for key in sorted(k for k in catalog.tables if k[0] in owned):
         for attempt, vary in enumerate(SEED_ATTEMPTS, start=1):

@@ -31,124 +31,19 @@ ones a single connection makes.
 
 from __future__ import annotations
 
-import json
-import re
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Iterator, Literal
 
 from . import model as m
 from .catalog import Catalog
-from .kinds.table.catalog import TableFacts
 from .db import ConnectionProblem, ContainmentBroken, backend_request
 from .diagnostics import Diagnostic, counted
 from .lint.expressions import owner_columns
+from .rls_outcomes import (USER_A, USER_B, USER_TABLES, Failure, Outcome, Scenario, Status, claims, finding,
+                           untested_finding)
+from .rls_seeding import (SEED_ATTEMPTS, UNIQUE_VIOLATION, NeedsDatabase, SeedError, Seeder,
+                          constraints_by_table)
 from .sqltext import qualified, quote_ident, quote_literal
-
-USER_A = "00000000-0000-4000-8000-00000000000a"
-USER_B = "00000000-0000-4000-8000-00000000000b"
-
-WRITE_HOLE = "V301"
-UNTESTED = "V302"
-READ_HOLE = "V303"
-
-#: PostgreSQL's own words when a policy refuses a row (SQLSTATE 42501 is shared with "permission denied").
-RLS_REFUSAL = "new row violates row-level security policy"
-
-USER_TABLES = (("public", "profiles"), ("auth", "users"))
-
-Status = Literal["ok", "hole", "untested"]
-
-
-@dataclass(frozen=True)
-class Outcome:
-    action: str
-    statement: str
-    result: str
-    status: Status = "ok"
-    policies: tuple[str, ...] = ()
-    #: A hole that lets A read, rather than write, another user's rows.
-    read: bool = False
-
-    @property
-    def hole(self) -> bool:
-        return self.status == "hole"
-
-    @property
-    def writes(self) -> bool:
-        """Whether the statement would change rows: one the probe could not test may hide a hole,
-        unless the role has no privilege to try it at all (then no policy is asked, and nothing
-        gets through either)."""
-        return self.statement.lstrip().split(None, 1)[0].lower() in ("insert", "update", "delete") \
-            and not self.result.startswith("permission denied for ")
-
-
-def finding(table: m.Table, outcome: Outcome) -> Diagnostic | None:
-    """What an outcome says, at the policy that allowed it (the table when none did)."""
-    pos = next((p.pos for p in table.policies if p.name in outcome.policies), table.pos)
-    names = ", ".join(f'"{n}"' for n in outcome.policies) or "no policy"
-    where = f"{table.schema}.{table.name}"
-    if outcome.status == "hole":
-        code, severity = (READ_HOLE, "warning") if outcome.read else (WRITE_HOLE, "error")
-        return Diagnostic(pos, code, severity, f"{outcome.result} on {where} with `{outcome.statement}` "
-                                               f"(allowed by {names})")
-    if outcome.status == "untested":
-        return untested_finding(pos, f"{outcome.action} on {where}", outcome.writes,
-                                f"{outcome.result}; `{outcome.statement}`")
-    return None
-
-
-def untested_finding(pos: m.SourcePos, what: str, writes: bool, why: str) -> Diagnostic:
-    """What the probe could not test. A write it could not try may hide a hole (a delete behind a
-    failing trigger): an error, until what stopped it is fixed or a waiver says why that is fine.
-    A read it could not try is a warning."""
-    if writes:
-        return Diagnostic(pos, UNTESTED, "error", f"the RLS probe could not test {what}, so a hole there would go "
-                                                  f"unseen: {why}; fix what stopped it, or waive V302 with the reason")
-    return Diagnostic(pos, UNTESTED, "warning", f"the RLS probe could not test {what}, so it proves nothing about "
-                                                f"the policies: {why}")
-
-
-@dataclass(frozen=True)
-class Failure:
-    """Why a statement did not run: PostgreSQL's SQLSTATE and message."""
-
-    code: str
-    message: str
-
-    @property
-    def is_rls(self) -> bool:
-        return self.code == "42501" and self.message.startswith(RLS_REFUSAL)
-
-    @property
-    def after_rls(self) -> bool:
-        """An insert that broke a constraint (a key, not null, a check, a reference) had passed its
-        policies: PostgreSQL checks WITH CHECK before a row's constraints and its index entries. So
-        RLS let it through; only the row's data stopped it (A's profile a trigger on auth.users made)."""
-        return self.code.startswith("23")
-
-    @classmethod
-    def of(cls, exc: BaseException) -> "Failure":
-        fields = exc.args[0] if exc.args and isinstance(exc.args[0], dict) else {}
-        message = fields.get("M", str(exc))
-        if fields.get("H"):
-            message += f" (hint: {fields['H']})"
-        return cls(fields.get("C", ""), message)
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """What one statement, run as one user, did."""
-
-    statement: str
-    failure: Failure | None
-    rows: int
-    saw_a: bool
-    saw_b: bool
-    b_changed: bool
-    b_deleted: bool
-
 
 @dataclass(frozen=True)
 class Ownership:
@@ -212,305 +107,6 @@ def applicable(table: m.Table, role: str, command: str) -> tuple[str, ...]:
                  and (not p.roles or role in p.roles or "public" in p.roles))
 
 
-class _Seeder:
-    """Builds rows that satisfy not-null columns, value-list checks and foreign keys, parents first."""
-
-    def __init__(self, session, catalog: Catalog, by_table: dict | None = None, known: dict | None = None,
-                 enum_labels: dict | None = None):
-        self.session = session
-        #: Set while working out statements that must need no round trip: what would need one raises
-        #: ``NeedsDatabase`` instead.
-        self.dry = False
-        #: Each enum type's labels, as the catalog orders them.
-        self.enum_labels: dict[str, tuple[str, ...]] = enum_labels if enum_labels is not None else {}
-        #: Whether columns of a unique key that draw from a short list (enum labels, a check's value
-        #: list, booleans) take its values in turn rather than the first each time: set when rows
-        #: made the plain way collided (``unique (role, permission)`` over two enums). Not the
-        #: default: a trigger's own row (``(new.id, 'member')``) may hold the next value.
-        self.vary = False
-        #: Values given so far per (table, column) when ``vary`` is set.
-        self.turns: dict[tuple, int] = {}
-        self.catalog = catalog
-        self.counter = 0
-        #: Each table's constraints, (key, facts) as the catalog keys them: looked up per row made,
-        #: so a scan of every table's would make the probe quadratic in the schema's size.
-        self.by_table = by_table if by_table is not None else constraints_by_table(catalog)
-        #: Rows known to be there, by (table, key values as SQL): a lookup that needs no round trip.
-        #: Whoever rolls back a savepoint the seeder worked under puts back what was known before.
-        self.known: dict[tuple, dict[str, object]] = dict(known or {})
-        #: Whose rows are being made (A or B): a file a row needs in storage.objects is theirs.
-        self.acting: str | None = None
-
-    def constraints(self, table: tuple[str, str]) -> list:
-        return self.by_table.get(table, [])
-
-    @contextmanager
-    def savepoint(self, *, keep: bool = False) -> Iterator[None]:
-        """The session's savepoint, undone (``keep``: only if the block fails); what the seeder
-        learnt inside is forgotten with the rows it learnt about."""
-        before = dict(self.known)
-        kept = False
-        try:
-            with self.session.attempt() if keep else self.session.scratch():
-                yield
-            kept = keep
-        finally:
-            if not kept:
-                self.known = before
-
-    def filler(self, table: TableFacts, column) -> str | None:
-        """A value of the column's type, distinct per call so unique columns never collide, except
-        where the type allows a few values only (an enum, a check's value list, a boolean): the
-        first, or with ``vary`` the next in a unique key."""
-        self.counter += 1
-        n = self.counter
-        for _, con in self.constraints((table.schema, table.name)):
-            if con.kind == "check" and con.columns == (column.name,) and "ANY (ARRAY[" in con.definition:
-                listed = _quoted_values(con.definition)
-                if listed:
-                    return self._choose(table, column, listed)
-        typ = column.type
-        if typ.endswith("[]"):
-            return "'{}'"
-        if typ.startswith(("character(", "character varying(")):
-            return f"left('{n}', {typ.split('(')[1].rstrip(')')})"
-        if typ.startswith(("text", "character", "varchar", "citext", "name")):
-            return f"'probe-{n}'"
-        if typ.startswith(("integer", "bigint", "smallint", "numeric", "real", "double", "decimal")):
-            return str(n)
-        if typ == "boolean":
-            return self._choose(table, column, ("false", "true"))
-        if typ in ("jsonb", "json"):
-            return "'{}'"
-        if typ == "uuid":
-            return f"'00000000-0000-4000-9000-{n:012d}'"
-        if typ.startswith(("timestamp", "date")):
-            # later columns get later times: checks such as ends_at > starts_at hold
-            return f"now() + interval '{n} minutes'" if typ.startswith("timestamp") else f"current_date + {n}"
-        if typ.startswith("time"):
-            return "now()"
-        if typ in ("inet", "cidr"):
-            return "'127.0.0.1'"
-        if typ not in self.enum_labels:
-            if self.dry:
-                raise NeedsDatabase
-            labels = self.session.query("select enumlabel from pg_enum where enumtypid = to_regtype(:t) "
-                                        "order by enumsortorder", t=typ)
-            self.enum_labels[typ] = tuple(label for label, in labels)
-        labels = self.enum_labels[typ]
-        return self._choose(table, column, tuple(quote_literal(label) for label in labels)) if labels else None
-
-    def _choose(self, table: TableFacts, column, values: tuple[str, ...]) -> str:
-        if not self.vary or column.name not in self.catalog.unique_keyed.get((table.schema, table.name), ()):
-            return values[0]
-        turn = self.turns.get((table.schema, table.name, column.name), 0)
-        self.turns[(table.schema, table.name, column.name)] = turn + 1
-        return values[turn % len(values)]
-
-    def nulls_not_distinct(self, key: tuple[str, str]) -> set[str]:
-        """Columns of the table's ``nulls not distinct`` unique keys: two rows that leave one null
-        collide there, so A's and B's rows each get a value of their own."""
-        return set(self.catalog.nulls_not_distinct.get(key, ())) | {
-            column for (_, kind, cols), con in self.constraints(key)
-            if kind == "unique" and "NULLS NOT DISTINCT" in con.definition for column in cols}
-
-    def primary_key(self, key: tuple[str, str]) -> tuple[str, ...]:
-        for (_, kind, cols), _ in self.constraints(key):
-            if kind == "primary key":
-                return cols
-        return ()
-
-    def existing(self, key: tuple[str, str], values: dict[str, str]) -> dict[str, object] | None:
-        """The row with these key values, if one is there already (a trigger may have made it: the
-        profile a trigger on auth.users files under the user's id, unique but not the primary key)."""
-        pk = self.primary_key(key)
-        if not pk:
-            return None
-        if all(c in values for c in pk):
-            memo = (key, tuple(values[c] for c in pk))
-            if memo in self.known:
-                return self.known[memo]
-            match = pk
-        else:
-            match = next((cols for (_, kind, cols), _ in self.constraints(key)
-                          if kind == "unique" and cols and all(c in values for c in cols)), None)
-            if match is None:
-                return None
-        if self.dry:
-            raise NeedsDatabase
-        where = " and ".join(f"{quote_ident(c)} = {values[c]}" for c in match)
-        found = self.session.execute(f"select {', '.join(quote_ident(c) for c in pk)} from {qualified(*key)} "
-                                     f"where {where}")
-        return self._remember(key, dict(zip(pk, found[0], strict=True))) if found else None
-
-    def _remember(self, key: tuple[str, str], row: dict[str, object]) -> dict[str, object]:
-        pk = self.primary_key(key)
-        self.known[(key, tuple(quote_literal(str(row[c])) for c in pk))] = row
-        return row
-
-    def ensure(self, key: tuple[str, str], values: dict[str, str], depth: int = 0) -> dict[str, object]:
-        """A row with these SQL values (filling the rest), inserted unless it exists; its primary key."""
-        table = self.catalog.tables[key]
-        row = dict(values)
-        for (_, kind, cols), con in self.constraints(key):
-            if kind != "foreign key" or len(cols) != 1 or con.ref_table == key:
-                continue
-            column = table.column(cols[0])
-            if cols[0] in row or (column is not None and column.not_null):
-                parent_values = {con.ref_columns[0]: row[cols[0]]} if cols[0] in row else {}
-                if depth > 5:
-                    raise RuntimeError(f"foreign keys from {key[0]}.{key[1]} nest too deeply to seed")
-                parent = self.ensure(con.ref_table, parent_values, depth + 1) if con.ref_table in \
-                    self.catalog.tables else None
-                if cols[0] not in row and parent is not None:
-                    row[cols[0]] = quote_literal(str(parent[con.ref_columns[0]]))
-        if key == ("storage", "objects"):
-            self._as_uploaded(row)
-        found = self.existing(key, row)
-        if found is not None:
-            return found
-        distinct_nulls = self.nulls_not_distinct(key)
-        for column in table.columns:
-            if column.name in row or (column.default and not _REQUEST_BOUND.search(column.default)) or \
-                    column.identity or not (column.not_null or column.name in distinct_nulls):
-                continue
-            value = self.filler(table, column)
-            if value is None:
-                raise RuntimeError(f"cannot make up a value for {key[0]}.{key[1]}.{column.name} "
-                                   f"({column.type})")
-            row[column.name] = value
-        pk = self.primary_key(key)
-        for column in table.columns:  # fixed keys, so reports name the same rows on every run
-            if column.name in pk and column.name not in row and column.type == "uuid":
-                row[column.name] = self.filler(table, column)
-        if self.dry:
-            raise NeedsDatabase
-        returning = ", ".join(quote_ident(c) for c in pk) or "1"
-        try:
-            with self.session.attempt():
-                result = self.session.execute(f"{_insert(key, row)} returning {returning}")
-        except ContainmentBroken:
-            raise
-        except Exception as exc:
-            if Failure.of(exc).code != CHECK_VIOLATION:
-                raise
-            # a check that couples columns (a slug unless it is a personal account): the columns
-            # left null are given values too, and the row tried once more
-            for column in table.columns:
-                if column.name not in row and not column.identity and not column.generated and not column.default:
-                    value = self.filler(table, column)
-                    if value is not None:
-                        row[column.name] = value
-            result = self.session.execute(f"{_insert(key, row)} returning {returning}")
-        return self._remember(key, dict(zip(pk, result[0], strict=True))) if pk else {}
-
-    def act_as(self, user: str | None) -> None:
-        """Rows made from now on are ``user``'s: a file they need in storage.objects is in their
-        folder. (Made without their claims: a trigger that stamps ``auth.uid()`` would then also
-        file the rows the seeder makes itself, and they would collide.)"""
-        self.acting = user
-
-    def _as_uploaded(self, row: dict[str, str]) -> None:
-        """A file as the Storage API stores one a user uploads: in the user's folder (``<uid>/…``),
-        owned by them. A trigger on storage.objects (one that files a document per upload) reads
-        both, where the bare row the columns alone call for has neither."""
-        user = quote_literal(self.acting or USER_A)
-        self.counter += 1
-        row.setdefault("name", quote_literal(f"{self.acting or USER_A}/probe-{self.counter}.txt"))
-        row.setdefault("owner", user)
-        row.setdefault("owner_id", user)
-
-    def owned_values(self, owner: Ownership, user: str) -> dict[str, str]:
-        """The column values that make a row belong to ``user``."""
-        if owner.column:
-            return {owner.column: quote_literal(user)}
-        if owner.via:
-            fk, parent, parent_key, parent_owner = owner.via
-            row = self.ensure(parent, {parent_owner: quote_literal(user)})
-            return {fk: quote_literal(str(row[parent_key]))}
-        return {}
-
-
-CHECK_VIOLATION = "23514"
-
-
-def _insert(key: tuple[str, str], row: dict[str, str]) -> str:
-    names = ", ".join(quote_ident(n) for n in row)
-    return (f"insert into {qualified(*key)} ({names}) values ({', '.join(row.values())})" if row
-            else f"insert into {qualified(*key)} default values")
-
-
-#: Defaults that read the request (``default auth.uid()``): null for rows the probe makes outside
-#: one, so a not null column with such a default is given a value like one without.
-_REQUEST_BOUND = re.compile(r"\bauth\s*\.\s*(?:uid|jwt|role|email)\s*\(|\bcurrent_setting\s*\(", re.IGNORECASE)
-
-
-def _quoted_values(check: str) -> tuple[str, ...]:
-    """The literals of a value list check (``status = ANY (ARRAY['a'::text, 'b'::text])``, as
-    PostgreSQL writes ``status in ('a', 'b')``), as SQL."""
-    from .sqltokens import tokenize
-
-    tokens = tokenize(check)
-    start = next((i for i, t in enumerate(tokens) if t.kind == "word" and t.ident == "array"), None)
-    if start is None:
-        return ()
-    values = []
-    for token in tokens[start + 1:]:
-        if token.text == "]":
-            break
-        if token.kind == "string":
-            values.append(token.text)
-    return tuple(values)
-
-
-def constraints_by_table(catalog: Catalog) -> dict[tuple[str, str], list]:
-    out: dict[tuple[str, str], list] = {}
-    for key, con in catalog.constraints.items():
-        out.setdefault(key[0], []).append((key, con))
-    return out
-
-
-class NeedsDatabase(Exception):
-    """Working out a statement without a round trip was not possible: it needs rows or facts not known yet."""
-
-
-class SeedError(RuntimeError):
-    """The probe could not build test rows for a table (reported as skipped, with the reason)."""
-
-    def __init__(self, message: str, code: str = ""):
-        super().__init__(message)
-        #: PostgreSQL's SQLSTATE, where a statement failed.
-        self.code = code
-
-
-UNIQUE_VIOLATION = "23505"
-#: How rows are made, one attempt after another while they collide on a unique key: the plain way
-#: (first values), then with short lists taken in turn, the turns going on from attempt to attempt
-#: past the combinations rows already there hold (reference data a migration inserted).
-SEED_ATTEMPTS = (False, True, True, True)
-
-
-#: When the probe's tokens were issued and until when they hold (2026-01-01, 2100-01-01): fixed, so
-#: every run sends the same claims, and a policy that checks ``exp`` against now() sees a live token.
-ISSUED_AT, EXPIRES_AT = 1767225600, 4102444800
-
-
-def _claims(user: str | None, role: str) -> str:
-    """The JWT's claims as PostgREST hands them to the database (``request.jwt.claims``): for a
-    signed-in user, what Supabase Auth puts in an access token after a password sign-in; for a
-    visitor, what the project's anon key holds. Policies read ``aal``, ``session_id``,
-    ``is_anonymous``, ``app_metadata`` and ``email`` as well as ``sub``."""
-    if user is None:
-        return json.dumps({"iss": "supabase", "role": role, "iat": ISSUED_AT, "exp": EXPIRES_AT})
-    letter = user[-1]
-    return json.dumps({
-        "aud": "authenticated", "exp": EXPIRES_AT, "iat": ISSUED_AT, "iss": "https://probe.supabase.co/auth/v1",
-        "sub": user, "email": f"user-{letter}@probe.schemagen.test", "phone": "",
-        "app_metadata": {"provider": "email", "providers": ["email"]}, "user_metadata": {},
-        "role": role, "aal": "aal1", "amr": [{"method": "password", "timestamp": ISSUED_AT}],
-        "session_id": f"00000000-0000-4000-9000-00000000000{letter}", "is_anonymous": False})
-
-
 #: Tables to probe from which a throwaway server's probe spreads over several connections.
 PARALLEL_FROM_TABLES = 64
 #: What PostgreSQL says when concurrent probes got in each other's way (a deadlock, a lock waited
@@ -527,7 +123,7 @@ class Probe:
         #: Whether a statement of the table being probed failed for contention, not for a policy.
         self.contended = False
         #: The table being probed's row maker: one per table, so made-up keys never repeat.
-        self.seeder = _Seeder(session, catalog, self.by_table)
+        self.seeder = Seeder(session, catalog, self.by_table)
         #: The users' own rows (``profiles`` for A and B), made once for every table's probe.
         self.users: dict[tuple, dict[str, object]] = {}
         self.enum_labels: dict[str, tuple[str, ...]] = {}
@@ -602,7 +198,7 @@ class Probe:
         """A's and B's rows in the tables owner columns point at, made once: every table's probe
         would otherwise make (and undo) the same two users. Where one cannot be made here, each
         table's probe tries again inside its own savepoint and reports why."""
-        seeder = _Seeder(self.session, self.catalog, self.by_table, enum_labels=self.enum_labels)
+        seeder = Seeder(self.session, self.catalog, self.by_table, enum_labels=self.enum_labels)
         targets = []
         for table in project.tables:
             if not table.rls or table.key in skip_tables or table.key not in self.catalog.tables:
@@ -678,7 +274,7 @@ class Probe:
         """
         row_a, row_b, pk, b_where, before = seeded
         b_version = f"select xmin::text from {qualified(*table.key)} where {b_where}"
-        results = self.session.try_many([(role, _claims(user, role), statement,
+        results = self.session.try_many([(role, claims(user, role), statement,
                                           [b_version] if look else [])
                                          for role, user, statement, look in wanted])
         out = []
@@ -706,7 +302,7 @@ class Probe:
     def _probe_table(self, table: m.Table, owner: Ownership) -> TableReport:
         report = TableReport(table, owner)
         facts = self.catalog.tables[table.key]
-        seeder = self.seeder = _Seeder(self.session, self.catalog, self.by_table, self.users, self.enum_labels)
+        seeder = self.seeder = Seeder(self.session, self.catalog, self.by_table, self.users, self.enum_labels)
         primary = set(seeder.primary_key(table.key))
         fixed = {owner.column} if owner.column else ({owner.via[0]} if owner.via else set())
         # A column set to its default reads nothing, as a client's `set col = $1` reads nothing:
@@ -850,8 +446,8 @@ class Probe:
                     raise
                 except Exception as exc:
                     prepared.append((f"insert into {qualified(*table.key)} …", self._failure(exc)))
-            claims = _claims(USER_A, "authenticated")
-            results = iter(self.session.try_many([("authenticated", claims, statement, [])
+            tokens = claims(USER_A, "authenticated")
+            results = iter(self.session.try_many([("authenticated", tokens, statement, [])
                                                   for statement, failure in prepared if failure is None]))
         out = []
         for statement, failure in prepared:

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from . import model as m
 from .db import ContainmentBroken
 from .diagnostics import Diagnostic
-from .rls_probe import (READ_HOLE, USER_A, USER_B, WRITE_HOLE, Failure, Outcome, Status, _claims,
-                        untested_finding)
+from .rls_outcomes import (READ_HOLE, USER_A, USER_B, WRITE_HOLE, Failure, Outcome, Status, claims,
+                           untested_finding)
 from .sqltext import quote_literal
 
 OBJECTS = ("storage", "objects")
@@ -112,7 +112,7 @@ class StorageProbe:
         """Run ``statement`` as ``role``, then look at B's file; undone, in one round trip. Returns the
         failure, the rows a select returned, whether it returned B's file, and whether B's file was
         changed or deleted."""
-        rows, error, (after,) = self.session.try_as(role, _claims(user, role), statement,
+        rows, error, (after,) = self.session.try_as(role, claims(user, role), statement,
                                                     [self._b_version])
         failure = Failure.of(error) if error is not None else None
         if failure is not None:  # a failed statement changed nothing
