@@ -184,3 +184,40 @@ def test_tour_steps_4_to_6_edit_regenerate_and_ship_a_migration(tmp_path, monkey
             _, printed = run(command)
         assert_printed(command, [stamp.sub("<stamp>", line) for line in shown],
                        [stamp.sub("<stamp>", line) for line in printed])
+
+
+def test_tour_step_7_runs_as_written(tmp_path):
+    """Step 7's commands, each run as the README writes it, against the database `schemagen dev`
+    serves for a copy of the Stage 5 fixture."""
+    import os
+    import shlex
+    import shutil
+    import subprocess
+    import sys
+
+    from schemagen import pgserver
+
+    readme = (ROOT / "README.md").read_text()
+    step = readme[readme.index("**7. Catch a database changed by hand.**"):readme.index("## Adopting schemagen")]
+    commands = [line.split("  #")[0].strip() for line in re.search(r"```sh\n(.*?)\n```", step, re.S)[1].splitlines()]
+    assert [c.split()[0] for c in commands] == ["psql", "schemagen", "schemagen", "schemagen"]
+    shutil.copytree(STAGE5_SPECS, tmp_path / "specs")
+    env = {**os.environ, "SCHEMAGEN_CACHE_DIR": str(tmp_path / "cache")}
+    dev = subprocess.Popen([sys.executable, "-m", "schemagen", "dev"], cwd=tmp_path, env=env, text=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        url = dev.stdout.readline().strip()
+        assert url, dev.stderr.read()
+        psql = shutil.which("psql") or str(pgserver.find_bin_dir() / "psql")
+        results = []
+        for command in commands:
+            argv = [url if word == "$URL" else word for word in shlex.split(command)]
+            argv = [psql, *argv[1:]] if argv[0] == "psql" else [sys.executable, "-m", *argv]
+            results.append(subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120))
+        altered, drifted, repair, stopped = results
+        assert altered.returncode == 0, altered.stderr
+        assert drifted.returncode == 1 and "row level security" in drifted.stdout and "public.ai_tasks" in drifted.stdout
+        assert "alter table public.ai_tasks enable row level security;" in repair.stdout
+        assert stopped.returncode == 0 and dev.wait(timeout=30) == 0
+    finally:
+        dev.kill()

@@ -125,8 +125,25 @@ def _column_rows(table: m.Table, elsewhere: dict[tuple[str, str], str]) -> list[
     return rows
 
 
-def reference(project: m.Project) -> list[TableEntry]:
+def _marks(policy: m.Policy, findings: dict) -> str:
+    """What lint found of a policy, after its sentence: the reference is where people look before
+    they copy a pattern, so an unsafe one says so there (❌ error, ⚠️ warning, ⚪ waived, with why)."""
+    out = ""
+    for finding in findings.get(policy.pos, ()):
+        if finding.waived is not None:
+            out += f"<br>⚪ waived `{finding.code}`: {_text(finding.waived)}"
+        elif finding.severity in ("error", "warning"):
+            mark = "❌ unsafe" if finding.severity == "error" else "⚠️"
+            out += f"<br>{mark} `{finding.code}` (`schemagen rules {finding.code}`): {_text(finding.message)}"
+    return out
+
+
+def reference(project: m.Project, findings=()) -> list[TableEntry]:
     from .render import index_key_sql, trigger_event
+
+    by_position: dict = {}
+    for finding in findings:
+        by_position.setdefault(finding.pos, []).append(finding)
 
     elsewhere = _elsewhere(project)
     incoming: dict[tuple[str, str], list[str]] = {}
@@ -144,7 +161,7 @@ def reference(project: m.Project) -> list[TableEntry]:
             entry.referenced_by = incoming.get(table.key, [])
             entry.uniques = [", ".join(cols) for cols in table.all_unique_column_sets]
             entry.checks = [_code(c.expression) for c in table.all_checks]
-            entry.policies = [policy_sentence(p) for p in table.policies]
+            entry.policies = [policy_sentence(p) + _marks(p, by_position) for p in table.policies]
             entry.indexes = [f"{_code(i.name)}: {'unique ' if i.unique else ''}{i.method} "
                              f"({_code(', '.join(index_key_sql(e) for e in i.elements))})"
                              + (f" where {_code(i.where)}" if i.where else "") for i in table.indexes]

@@ -561,6 +561,6 @@ def _render_project(project: m.Project, findings: Sequence[Diagnostic], env: jin
         stage.number: status_line(stage, by_path.get(stage.path, [])) for stage in project.stages})
     from .reference import reference
 
-    out["docs/reference.md"] = env.get_template("reference.md.j2").render(entries=reference(project))
+    out["docs/reference.md"] = env.get_template("reference.md.j2").render(entries=reference(project, findings))
     out[MANIFEST] = "".join(f"{path}\n" for path in sorted(out))
     return dict(sorted(out.items()))
