@@ -454,3 +454,75 @@ def test_policies_on_realtime_messages_import_and_apply(tmp_path):
     (spec,) = specs.iterdir()
     attached = yaml.safe_load(spec.read_text())["attach"]
     assert attached[0]["schema"] == "realtime" and attached[0]["table"] == "messages"
+
+
+def test_an_index_key_collated_as_its_column_is_no_difference(tmp_path, fresh_db):
+    """PostgreSQL leaves out an index key's collate that equals its column's: that was a V202 and a
+    D100 whose repair never converged (#25)."""
+    specs = _write(tmp_path / "specs", "s.yaml", """\
+        stage: 1
+        title: People
+        tables:
+          - name: people
+            comment: People.
+            columns:
+              - {name: id, type: int, primary_key: true}
+              - {name: name, type: text, collate: C}
+            indexes:
+              - {columns: [{column: name, collate: C}]}
+    """)
+    code, out, err = run("validate", "--live", "--specs", str(specs))
+    assert code == 0 and "V202" not in out, out
+    fresh_db.build(specs)
+    assert run("drift", "--specs", str(specs), "--db", fresh_db.server.url("postgres", fresh_db.name))[0] == 0
+
+
+def test_an_extra_overload_is_said_where_its_namesake_is_written(tmp_path, fresh_db):
+    specs = tmp_path / "specs"
+    _write(specs, "stage-01.yaml", """\
+        stage: 1
+        title: Base
+        tables:
+          - name: t
+            comment: T.
+            columns: [{name: id, type: int, primary_key: true}]
+    """)
+    _write(specs, "stage-02.yaml", """\
+        stage: 2
+        title: Helpers
+        depends_on: [1]
+        functions:
+          - name: double
+            args: [{name: n, type: integer}]
+            returns: integer
+            language: sql
+            body: select n * 2
+    """)
+    fresh_db.build(specs)
+    fresh_db.run("create function public.double(n bigint) returns bigint language sql as 'select n * 2'")
+    code, out, _ = run("drift", "--specs", str(specs), "--db", fresh_db.server.url("postgres", fresh_db.name))
+    assert code == 1 and out.startswith(str(specs / "stage-02.yaml") + ":"), out
+    assert "the database has function public.double(bigint)" in out
+
+
+def test_the_probe_seeds_a_column_of_a_domain_type(tmp_path):
+    """A value of the domain's base type (#25: the proof and the probe left such tables without rows)."""
+    specs = _write(tmp_path / "specs", "s.yaml", """\
+        stage: 1
+        title: Payments
+        platform: supabase
+        domains:
+          - {name: positive_amount, type: "numeric(12, 2)", check: value > 0}
+        tables:
+          - name: payments
+            comment: Payments.
+            columns:
+              - {name: id, type: uuid, primary_key: true, default: gen_random_uuid()}
+              - {name: user_id, type: uuid, not_null: true, references: auth.users.id}
+              - {name: amount, type: positive_amount, not_null: true}
+            rls: true
+            policies:
+              - {name: own, command: select, roles: [authenticated], using: user_id = (select auth.uid())}
+    """)
+    code, out, err = run("validate", "--live", "--specs", str(specs))
+    assert "coverage: 1 of 1 tables with RLS probed" in out and "skipped" not in out, out

@@ -109,7 +109,10 @@ class Normalizer:
         return request
 
     def _context(self, table: m.Table, sql: str) -> _Context:
-        columns = tuple((c.name, c.type) for c in table.columns)
+        # with their collations: an index key's ``collate`` equal to its column's is one PostgreSQL
+        # then leaves unsaid, as it does on the real table
+        columns = tuple((c.name, c.type + (f" collate {quote_ident(c.collation)}" if c.collation else ""))
+                        for c in table.columns)
         name = table.name if _mentions(sql, table.name) else None
         key = (name, columns)
         context = self.contexts.get(key)

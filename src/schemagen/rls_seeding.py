@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import TYPE_CHECKING, Iterator
 
 from .catalog import Catalog
@@ -28,6 +29,8 @@ class Seeder:
         self.dry = False
         #: Each enum type's labels, as the catalog orders them.
         self.enum_labels: dict[str, tuple[str, ...]] = enum_labels if enum_labels is not None else {}
+        #: Each domain's base type (None for a type that is no domain).
+        self.domain_bases: dict[str, str | None] = {}
         #: Whether columns of a unique key that draw from a short list (enum labels, a check's value
         #: list, booleans) take its values in turn rather than the first each time: set when rows
         #: made the plain way collided (``unique (role, permission)`` over two enums). Not the
@@ -103,7 +106,19 @@ class Seeder:
                                         "order by enumsortorder", t=typ)
             self.enum_labels[typ] = tuple(label for label, in labels)
         labels = self.enum_labels[typ]
-        return self._choose(table, column, tuple(quote_literal(label) for label in labels)) if labels else None
+        if labels:
+            return self._choose(table, column, tuple(quote_literal(label) for label in labels))
+        base = self._domain_base(typ)  # a domain: a value of its base type (its check may still say no)
+        return self.filler(table, replace(column, type=base)) if base else None
+
+    def _domain_base(self, typ: str) -> str | None:
+        if typ not in self.domain_bases:
+            if self.dry:
+                raise NeedsDatabase
+            found = self.session.query("select format_type(t.typbasetype, t.typtypmod) from pg_type t "
+                                       "where t.oid = to_regtype(:t) and t.typtype = 'd'", t=typ)
+            self.domain_bases[typ] = found[0][0] if found else None
+        return self.domain_bases[typ]
 
     def _choose(self, table: TableFacts, column, values: tuple[str, ...]) -> str:
         if not self.vary or column.name not in self.catalog.unique_keyed.get((table.schema, table.name), ()):

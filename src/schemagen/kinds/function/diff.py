@@ -25,7 +25,9 @@ def compare(want, have, report, unverified) -> None:
     for key in sorted(theirs.keys() - mine.keys()):
         if ("function", key[:2]) in unverified or not report.extra("function", key):
             continue
-        report.add("function.extra", key, f"the database has function {_name(key)}, which no spec defines")
+        overloaded = next((k for k in mine if k[:2] == key[:2]), None)  # said where its namesake is written
+        report.add("function.extra", key, f"the database has function {_name(key)}, which no spec defines",
+                   near=("function", overloaded) if overloaded else None)
     for key in sorted(mine.keys() & theirs.keys()):
         a, b = theirs[key], mine[key]
         changed = [facet for facet in FACETS if getattr(a, facet) != getattr(b, facet)]
