@@ -452,3 +452,19 @@ def test_a_migration_from_old_to_new_gives_new_s_catalog(tmp_path_factory, datab
         session.close()
     assert proof.ok, (proof.problems, [c.message for c in proof.left], [s.sql for s in plan.steps])
     assert "the catalog equals the specs" in proof.facts
+
+
+def test_an_index_alone_is_one_file_that_says_how_to_apply_it(project_dir):
+    """An edit that only adds an index on an existing table: no file holding set lock_timeout alone
+    (#25 found an empty one), and the index's file says it must run outside a transaction."""
+    assert migrate(project_dir, "new", "initial", "--version", "20260101000000")[0] == 0
+    edit(project_dir, "stage-01-trips-app.yaml", "      - columns: [owner_id]\n",
+         "      - columns: [owner_id]\n      - columns: [status, updated_at]\n")
+    code, out, err = migrate(project_dir, "new", "index", "--version", "20260102000000")
+    assert code == 0, err
+    (written,) = migrations(project_dir)[1:]
+    text = written.read_text()
+    assert written.name == "20260102000000_index.sql"
+    assert text.startswith("-- 20260102000000_index.sql: written by schemagen migrate new from the specs\n")
+    assert "cannot run inside one" in text and "psql without -1" in text and "set lock_timeout" not in text
+    assert text.endswith("create index concurrently trips_status_updated_at_idx on public.trips(status, updated_at);\n")

@@ -584,10 +584,20 @@ def render_files(plan: Plan, proof: Proof | None, names: list[Path], baseline: s
     body = ["set lock_timeout = '5s';"] if not plan.initial else []
     for step in main:
         body.append(step.sql if step.included else sql_comment("destructive: " + step.sql))
-    files = [(names[0], "\n".join(header) + "\n\n" + "\n\n".join(body) + "\n")]
-    for path, step in zip(names[1:], alone, strict=True):
-        text = (f"-- {path.name}: written by schemagen migrate new, with {names[0].name}\n"
-                "-- runs on its own, outside a transaction: create index concurrently cannot run inside one\n\n"
-                f"{step.sql}\n")
-        files.append((path, text))
+    files, rest = [], names
+    if main:
+        files.append((names[0], "\n".join(header) + "\n\n" + "\n\n".join(body) + "\n"))
+        rest = names[1:]
+    for i, (path, step) in enumerate(zip(rest, alone)):
+        # with nothing to run inside a transaction there is no file of set lock_timeout alone: the
+        # first index build's file carries the header
+        head = "\n".join(header) if i == 0 and not main else \
+            f"-- {path.name}: written by schemagen migrate new, with {names[0].name}"
+        files.append((path, f"{head}\n{CONCURRENT_NOTE}\n{step.sql}\n"))
     return files
+
+
+#: What a file holding ``create index concurrently`` must say about how it is applied.
+CONCURRENT_NOTE = ("-- runs on its own, outside a transaction: create index concurrently cannot run inside one. The\n"
+                   "-- Supabase CLI from 2.109 sends each statement alone; earlier versions, and psql -1, send the\n"
+                   "-- file as one transaction and fail here: apply it with psql without -1.\n")
