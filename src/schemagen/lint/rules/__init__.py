@@ -35,4 +35,5 @@ from . import (  # noqa: F401
     sg032_storage_policy_unknown_bucket,
     sg033_cron_job_unknown_table,
     sg034_default_outside_enum,
+    sg035_comment_on_platform_extension,
 )
