@@ -36,4 +36,5 @@ from . import (  # noqa: F401
     sg033_cron_job_unknown_table,
     sg034_default_outside_enum,
     sg035_comment_on_platform_extension,
+    sg036_default_not_of_its_type,
 )
