@@ -501,15 +501,14 @@ def backend_request(session) -> None:
                                           for name, value in _request("insert")))
 
 
+#: The headers a client's request carries, as PostgREST hands them to the database (JSON text).
+_HEADERS = ('{"accept": "application/json", "authorization": "Bearer schemagen-probe", '
+            '"content-type": "application/json", "user-agent": "schemagen-probe", "x-client-info": "schemagen-probe"}')
+
+
 def _request(statement: str) -> list[tuple[str, str]]:
     """What PostgREST sets besides the claims (``request.method``, ``request.path``,
     ``request.headers``), for a statement sent as a client's request: functions and triggers read
     them (``current_setting('request.headers')::json->>'authorization'``) and fail where unset."""
-    import json
-
     verb = statement.lstrip().split(None, 1)[0].lower() if statement.strip() else "select"
-    headers = {"accept": "application/json", "authorization": "Bearer schemagen-probe",
-               "content-type": "application/json", "user-agent": "schemagen-probe",
-               "x-client-info": "schemagen-probe"}
-    return [("request.method", _METHODS.get(verb, "POST")), ("request.path", "/rest/v1/"),
-            ("request.headers", json.dumps(headers))]
+    return [("request.method", _METHODS.get(verb, "POST")), ("request.path", "/rest/v1/"), ("request.headers", _HEADERS)]

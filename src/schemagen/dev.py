@@ -96,6 +96,10 @@ def stop() -> str:
         pid = int(running["pid"])
     except (OSError, ValueError, KeyError, TypeError):
         raise DevProblem("no database from `schemagen dev` is running") from None
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    if cmdline.exists() and b"schemagen" not in cmdline.read_bytes():  # the pid went to another program
+        state.unlink(missing_ok=True)
+        raise DevProblem("the database `schemagen dev` noted is no longer running")
     try:
         os.kill(pid, signal.SIGTERM)
     except ProcessLookupError:

@@ -30,6 +30,8 @@ from pathlib import Path
 
 import testing.postgresql
 
+from .platform import HOST_ROLES
+
 INSTALL_HINT = (
     "PostgreSQL server binaries (initdb, postgres) were not found. Install them: "
     "Debian/Ubuntu 'apt-get install postgresql', Fedora 'dnf install postgresql-server', "
@@ -53,20 +55,14 @@ PGRST_SETTINGS = tuple(f"pgrst.{name}" for name in """
     server_cors_allowed_origins server_timing_enabled
 """.split())
 
-#: The predefined roles that reach the server's machine: run a program (``copy … to program``),
-#: read or write any file the server's user can. On PostgreSQL 15 a role with ``createrole``, as
-#: ``postgres`` is on Supabase, may grant itself any role that is not a superuser, these included;
-#: the platform stops that with supautils (``reserved_memberships``). The throwaway server marks
-#: them superuser roles, which only a superuser may grant (``must be superuser to alter
-#: superusers``): their members keep what they had, and nobody else can join them.
-HOST_ROLES = ("pg_execute_server_program", "pg_read_server_files", "pg_write_server_files")
-
 #: The cluster's own roles: postgres as on Supabase (in pg_monitor, which lets it read settings such
 #: as cron.database_name), the server roles closed, PostgREST's settings open to postgres.
 BOOTSTRAP_SQL = f"""
 create role {OWNER} login createdb createrole replication bypassrls;
 alter database postgres owner to {OWNER};
 grant pg_monitor to {OWNER};
+-- the roles that reach the machine (platform.HOST_ROLES) become superuser roles, which only a superuser
+-- may grant: their members keep what they had, and nobody else can join them
 update pg_catalog.pg_authid set rolsuper = true where rolname in ({", ".join(f"'{r}'" for r in HOST_ROLES)});
 grant set on parameter {", ".join(PGRST_SETTINGS)} to {OWNER};
 """

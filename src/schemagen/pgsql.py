@@ -165,14 +165,13 @@ def _psql_problem(text: str, tokens) -> Problem | None:
 
 
 def _size_problem(tokens, kind: FragmentKind) -> Problem | None:
-    depth = deepest = operators = 0
+    depth = operators = 0
     for token in tokens:
         if token.name in ("ASCII_40", "ASCII_91"):
             depth += 1
             if depth > MAX_NESTING:
                 return Problem(f"nests parentheses more than {MAX_NESTING} deep; split it, or move the logic "
                                "into a function", token.start)
-            deepest = max(deepest, depth)
         elif token.name in ("ASCII_41", "ASCII_93"):
             depth -= 1
         elif token.name in _OPERATORS:

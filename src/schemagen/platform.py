@@ -168,9 +168,7 @@ PRIVILEGED_EXTENSIONS = frozenset("""
 #: lives in pg_catalog on Supabase (its functions and tables are in the schema ``cron`` either way).
 EXTENSION_SCHEMAS = {"pg_cron": "pg_catalog"}
 
-#: What the platform grants once it has made an extension, so that ``postgres`` can use it (and
-#: grant it on), or what the throwaway server takes away: for pg_cron, the schema ``cron``, its functions, and its tables, of which the jobs
-#: table is read-only (a job is scheduled through cron.schedule, which checks who asks).
+
 def _not_executable(extension: str) -> str:
     """Every function of ``extension`` taken from public: the throwaway server's postgres cannot call
     them (dblink would connect to any server it can name, outside the transaction schemagen rolls back)."""
@@ -180,6 +178,10 @@ def _not_executable(extension: str) -> str:
             f"execute format('revoke all on function %s from public', f); end loop; end $revoke$")
 
 
+#: What the platform grants once it has made an extension, so that ``postgres`` can use it (and
+#: grant it on), or what the throwaway server takes away: for pg_cron, the schema ``cron``, its
+#: functions, and its tables, of which the jobs table is read-only (a job is scheduled through
+#: cron.schedule, which checks who asks); for dblink, every function.
 AFTER_CREATE = {
     # On Supabase postgres may connect out with dblink; from a server that runs pull requests' SQL,
     # nothing connects out (docs/security.md). postgres_fdw needs usage on its wrapper, never granted.
@@ -207,3 +209,16 @@ def creatable_here(name_column: str) -> str:
 #: server loads those it has (jobs never run there: a schedule is a row, not work to do).
 PRELOADED = {"pg_cron": ("cron.max_running_jobs=0",)}
 
+
+#: The predefined roles that reach the server's machine: run a program (``copy … to program``),
+#: read or write any file the server's user can. On PostgreSQL 15 a role with ``createrole``, as
+#: ``postgres`` is on Supabase, may grant itself any role that is not a superuser, these included;
+#: the platform stops that with supautils (``reserved_memberships``). The throwaway server closes
+#: them (``pgserver``), and ``validate --db`` refuses a login that has or may take them.
+HOST_ROLES = ("pg_execute_server_program", "pg_read_server_files", "pg_write_server_files")
+
+#: Schemas Supabase runs its services in: their objects are the platform's, not a project's (import
+#: takes only what a source attaches to their tables; lint knows their tables without a declaration).
+SCHEMAS = frozenset({"auth", "storage", "extensions", "realtime", "_realtime", "graphql", "graphql_public", "vault",
+                     "pgsodium", "pgsodium_masks", "net", "supabase_functions", "supabase_migrations", "cron",
+                     "pgbouncer", "_analytics", "pgtle", "information_schema"})

@@ -17,7 +17,7 @@ from typing import Iterator
 from . import model as m
 from .db import ConnectionProblem, ContainmentBroken, Session, connect, database_message
 from .diagnostics import Diagnostic, counted, sort_diagnostics
-from .platform import creatable_here
+from .platform import HOST_ROLES, creatable_here
 
 
 @dataclass
@@ -75,10 +75,6 @@ def _stop_on_terminate() -> Iterator[None]:
 #: is never dropped by schemagen, whatever its name.
 SCRATCH_TAG = "schemagen scratch database: validate --db made it for one run and drops it"
 SCRATCH_PREFIX = "schemagen_validate_"
-
-#: Predefined roles whose members reach the server's machine or every database's data: a role
-#: in them could run a program or read a file from inside the scratch database.
-HOST_ROLES = ("pg_execute_server_program", "pg_read_server_files", "pg_write_server_files")
 
 #: Extensions through which SQL reaches other servers: a database elsewhere (dblink, postgres_fdw,
 #: wrappers) or any address on the network (http, pg_net), carrying whatever it read.

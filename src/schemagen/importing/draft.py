@@ -14,13 +14,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..catalog import Catalog
+from ..platform import SCHEMAS as PLATFORM_SCHEMAS  # noqa: F401  (what import leaves to the platform)
 from .spelling import Spellings
 
-#: Schemas Supabase runs its services in: only policies, indexes and triggers the source puts on
-#: their tables are imported (as ``attach``), never the services' own objects.
-PLATFORM_SCHEMAS = {"auth", "storage", "extensions", "realtime", "_realtime", "graphql", "graphql_public", "vault",
-                    "pgsodium", "pgsodium_masks", "net", "supabase_functions", "supabase_migrations", "cron",
-                    "pgbouncer", "_analytics", "pgtle", "information_schema"}
 #: PostgreSQL's long type names, as people write them in specs and migrations.
 SHORT_TYPES = {
     "timestamp with time zone": "timestamptz",

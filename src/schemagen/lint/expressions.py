@@ -9,6 +9,8 @@ tie a row to its user, so such a condition is never called "not tied".
 
 from __future__ import annotations
 
+import re
+
 from ..keywords import ALL_KEYWORDS
 from ..sqltokens import Token, referenced_names, tokenize
 
@@ -187,3 +189,18 @@ def trusts_user_metadata(sql: str | None) -> bool:
         if token.kind in ("word", "quoted_ident") and token.ident == "raw_user_meta_data":
             return True
     return False
+
+
+#: A default that is one quoted string, cast or not: ``'pending'``, ``'{}'::jsonb``.
+_QUOTED_DEFAULT = re.compile(r"\s*'((?:[^']|'')*)'\s*(?:::\s*[\w.\" \[\]()]+\s*)?", re.S)
+
+
+def literal_default(default) -> str | None:
+    """The text a column's default gives when it is one string (``{literal: …}``, or a quoted
+    string, cast or not); None for an expression, which only PostgreSQL can judge."""
+    if default is None:
+        return None
+    if default.literal is not None:
+        return default.literal
+    match = _QUOTED_DEFAULT.fullmatch(default.sql)
+    return match.group(1).replace("''", "'") if match else None

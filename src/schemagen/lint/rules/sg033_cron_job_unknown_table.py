@@ -3,12 +3,10 @@ from __future__ import annotations
 from typing import Iterable
 
 from ...model import Project
+from ...platform import SCHEMAS
 from ...references import references
 from ..registry import Finding, Rule, register
 
-#: Schemas whose tables the platform (or an extension) makes, which specs do not declare.
-_PLATFORM_SCHEMAS = {"auth", "storage", "realtime", "cron", "net", "vault", "extensions", "pg_catalog",
-                     "information_schema", "supabase_functions"}
 
 
 @register
@@ -33,9 +31,10 @@ class CronJobUnknownTable(Rule):
     def check(self, project: Project) -> Iterable[Finding]:
         known = {t.key for t in project.tables} | project.external_keys
         known |= {(v.schema, v.name) for kind in ("View", "Sequence") for v in project.objects(kind)}
+        elsewhere = SCHEMAS | {"pg_catalog"}  # the platform's tables need no declaration
         for job in project.objects("CronJob"):
             missing = sorted(f"{schema}.{name}" for kind, schema, name in references(job.command)
-                             if kind == "relation" and schema not in _PLATFORM_SCHEMAS and (schema, name) not in known)
+                             if kind == "relation" and schema not in elsewhere and (schema, name) not in known)
             if missing:
                 yield Finding(job.pos, f"cron job '{job.name}' names {', '.join(missing)}, which no stage defines or "
                               "declares: the job will fail each time it runs, where nobody sees it; correct the name "

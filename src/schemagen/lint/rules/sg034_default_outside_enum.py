@@ -1,13 +1,10 @@
 from __future__ import annotations
 
-import re
 from typing import Iterator
 
 from ...model import Project, Stage, Table
+from ..expressions import literal_default
 from ..registry import Finding, Rule, register
-
-#: A default that is one string, cast or not: ``'pending'``, ``'pending'::public.task_status``.
-_LABEL = re.compile(r"\s*'((?:[^']|'')*)'\s*(?:::\s*[\w.\"]+\s*)?", re.S)
 
 
 @register
@@ -36,15 +33,9 @@ class DefaultOutsideEnum(Rule):
                 enums[enum.name] = enum
         for column in table.columns:
             enum = enums.get(column.type.replace('"', ""))
-            if enum is None or column.default is None:
-                continue
-            if column.default.literal is not None:
-                label = column.default.literal
-            else:
-                match = _LABEL.fullmatch(column.default.sql)
-                if match is None:
-                    continue  # an expression: PostgreSQL decides (validate --live)
-                label = match.group(1).replace("''", "'")
+            label = literal_default(column.default) if enum is not None else None
+            if label is None:
+                continue  # no enum, or an expression: PostgreSQL decides (validate --live)
             if label not in enum.values:
                 yield Finding(column.pos, f"column {table.schema}.{table.name}.{column.name} defaults to {label!r}, "
                               f"which is not a value of {enum.schema}.{enum.name} ({', '.join(enum.values)}): every "
