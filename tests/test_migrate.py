@@ -339,6 +339,55 @@ def test_a_migration_that_creates_a_privileged_extension_plainly_applies_as_on_s
                                                  "specs say\n")
 
 
+AI_STAGE = """stage: 2
+title: AI
+platform: supabase
+extensions:
+  - {name: vector, schema: extensions}
+enums:
+  - {name: doc_kind, values: [page, pdf], comment: What a document is.}
+tables:
+  - name: docs
+    comment: Documents.
+    columns:
+      - {name: id, type: uuid, primary_key: true, default: gen_random_uuid()}
+      - {name: kind, type: doc_kind, not_null: true, default: "'page'"}
+      - {name: embedding, type: extensions.vector(3)}
+"""
+
+
+def test_a_new_stage_with_an_extension_an_enum_and_a_table_using_both_is_one_file_that_makes_them_all(
+        tmp_path, fresh_db, postgres):
+    """The baseline held the specs' privileged extension in advance, so the file had no ``create
+    extension``, was "proven", and failed on a real database; and the new table, whose types the
+    database lacked, was left out with 'comment on type … differs'. The file is applied here to a
+    database without the extension, by psql as a superuser stands in for supautils."""
+    need_library("vector", "pgvector (see .ci/run)")
+    deployed(tmp_path, "stage-01-notes.yaml", "stage: 1\ntitle: Notes\nplatform: supabase\ntables:\n"
+             "  - name: notes\n    comment: Notes.\n    columns:\n"
+             "      - {name: id, type: uuid, primary_key: true, default: gen_random_uuid()}\n")
+    (tmp_path / "specs" / "stage-02-ai.yaml").write_text(AI_STAGE)
+    code, out, err = migrate(tmp_path, "new", "ai", "--version", "20260102000000")
+    assert code == 0, err
+    text = migrations(tmp_path)[1].read_text()
+    made = ["create extension if not exists vector with schema extensions;",
+            "create type public.doc_kind as enum ('page', 'pdf');", "create table public.docs (",
+            "comment on type public.doc_kind is 'What a document is.';"]
+    assert all(statement in text for statement in made), text
+    assert [text.index(statement) for statement in made[:3]] == sorted(text.index(s) for s in made[:3])
+    live.install_platform(fresh_db.admin, load_project(tmp_path / "specs"), extensions=False)
+    assert not fresh_db.admin.run("select from pg_extension where extname = 'vector'")
+    psql = shutil.which("psql") or str(pgserver.find_bin_dir() / "psql")
+    for path in migrations(tmp_path):
+        done = subprocess.run([psql, "-h", postgres.socket_dir, "-p", str(postgres.settings["port"]), "-U",
+                               pgserver.ADMIN, "-d", fresh_db.name, "-v", "ON_ERROR_STOP=1", "-q", "-f", str(path)],
+                              capture_output=True, text=True)
+        assert done.returncode == 0, (path.name, done.stderr)
+    assert run("drift", "--specs", str(tmp_path / "specs"), "--db", postgres.url("postgres", fresh_db.name)) == (
+        0, "", "the database matches the specs\n")
+    assert migrate(tmp_path, "check")[0] == 0
+
+
 def test_a_cron_job_edit_is_a_migration_that_schedules_it_again(tmp_path):
     need_library("pg_cron", "Debian's postgresql-15-cron")
     deployed(tmp_path, "stage-01-jobs.yaml",

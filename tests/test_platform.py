@@ -35,9 +35,10 @@ select format('member %s to %s', g.rolname, r.rolname)
 from pg_auth_members m join pg_roles g on g.oid = m.roleid join pg_roles r on r.oid = m.member
 where r.rolname !~ '^pg_'
 """,
+    # (_schemagen_platform stands in for supautils, which is a library on the platform, not a schema)
     "schema": """
 select format('schema %s owner %s', nspname, pg_get_userbyid(nspowner)) from pg_namespace
-where nspname !~ '^pg_' and nspname not in ('information_schema', 'public')
+where nspname !~ '^pg_' and nspname not in ('information_schema', 'public', '_schemagen_platform')
 """,
     "extension": """
 select format('extension %s in %s', extname, extnamespace::regnamespace) from pg_extension

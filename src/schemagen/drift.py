@@ -112,6 +112,12 @@ def drift(session, project: m.Project, schemas: list[str], catalog_session=None,
     fallback = project.stages[0].pos
     # What is not the specs' (auth's other tables, when a stage attaches a trigger to auth.users) is never extra.
     found = changes(expected, actual, fallback, project.external_keys, set(schemas) & spec_schemas(project))
+    made = _prerequisites(found, project) if expected.problems else []
+    if made:  # a new enum or extension a new table uses: made where it is missing, then spelled again
+        with session.scratch():
+            _make(session, made)
+            expected = expected_catalog(session, scoped)
+        found = changes(expected, actual, fallback, project.external_keys, set(schemas) & spec_schemas(project))
     # What PostgreSQL refused to spell here (a policy calling a function this database lacks) cannot be
     # compared: it is a difference of its own, said where the spec writes it.
     recreated = {c.pos for c in found if c.kind.endswith(".missing")}  # made anew by the repair: nothing to compare
@@ -120,6 +126,36 @@ def drift(session, project: m.Project, schemas: list[str], catalog_session=None,
               for d in expected.problems if d.pos not in recreated]
     found += _likely_renames(found)
     return renames + sorted(found, key=lambda c: (c.pos.order, c.kind, repr(c.key)))
+
+
+#: The kinds whose objects others are spelled with (a column's type, a default's function): when
+#: the database lacks one, the specs' other objects cannot be spelled there until it is made.
+_PREREQUISITE_PHASES = ("extension", "type", "function")
+
+
+def _prerequisites(found: list[Change], project: m.Project) -> list[str]:
+    """The statements that make what the database lacks of the types, extensions and functions the
+    specs' other objects are spelled with (a stage's new enum, the extension of a vector column)."""
+    from .render import build_environment
+
+    missing = [c for c in found if c.kind in ("extension.missing", "enum.missing", "domain.missing",
+                                               "sequence.missing", "function.missing")]
+    if not missing:
+        return []
+    return [s.sql for s in repair_statements(missing, project, build_environment(None))
+            if s.phase in _PREREQUISITE_PHASES and not s.destructive]
+
+
+def _make(session, statements: list[str]) -> None:
+    """``statements`` in the session's scratch: an extension as the platform would make it (on the
+    throwaway server), a function without its body checked; what fails stays unspelled, as before."""
+    from .live import as_the_platform
+
+    rest = ["set local check_function_bodies = off"]
+    for sql in statements:
+        if not (session.throwaway and as_the_platform(session, sql)):
+            rest.append(sql)
+    session.apply(rest)
 
 
 def _renames(session, project: m.Project, schemas: set[str]) -> list[Change]:

@@ -13,7 +13,7 @@ from importlib import resources
 from typing import Iterable
 
 from . import model as m
-from . import platform, stand_ins
+from . import platform, stand_ins, supautils
 from .db import Session, database_message, split_script
 from .diagnostics import Diagnostic
 from .sqltext import do_block, qualified, quote_ident, quote_literal
@@ -120,58 +120,40 @@ def _made_by_the_platform(name: str) -> str:
             f"and {platform.creatable_here('v.name')})")
 
 
-def as_the_platform(superuser, sql: str) -> bool:
-    """Run ``sql`` as supautils would on Supabase, if it creates a privileged extension that
-    ``postgres`` may not create itself (not trusted) and this server has: as the superuser, in the
-    schema the platform puts it in, followed by the platform's grants. False: ``postgres`` runs it."""
-    from .db import execute_one
-    from .pgsql import created_extension
+def as_the_platform(conn, sql: str) -> bool:
+    """Run ``sql`` as supautils would on Supabase, if it creates an extension the platform makes
+    (privileged, or stood in for) and this server can: in ``conn``'s transaction, as the platform's
+    superuser, followed by the platform's grants (``supautils``). False: ``postgres`` runs it."""
+    call = supautils.call(sql)
+    return call is not None and bool(_rows(conn, call)[0][0])
 
-    if "extension" not in sql.lower():
-        return False
-    created = created_extension(sql)
-    if created is None or created.name not in platform.PRIVILEGED_EXTENSIONS:
-        return False
-    if stand_ins.needed(superuser, created.name):
-        stand_ins.install(superuser, created.name, created.schema)
-        return True
-    if not superuser.run(f"select {_made_by_the_platform(':n')}", n=created.name)[0][0]:
-        return False
-    # The superuser runs a statement schemagen writes from what was asked, never the migration's text.
-    schema = platform.EXTENSION_SCHEMAS.get(created.name, created.schema)
-    execute_one(superuser, f"create extension {'if not exists ' if created.if_not_exists else ''}"
-                           f"{quote_ident(created.name)}"
-                           + (f" with schema {quote_ident(schema)}" if schema else "")
-                           + (f" version {quote_literal(created.version)}" if created.version else "")
-                           + (" cascade" if created.cascade else ""))
-    for statement in platform.AFTER_CREATE.get(created.name, ()):
-        execute_one(superuser, statement)
-    return True
+
+def _rows(conn, sql: str) -> list:
+    """Rows of one query, on a connection or a session."""
+    return conn.query(sql) if hasattr(conn, "query") else conn.run(sql)
 
 
 def install_platform(conn, project: m.Project, extensions: bool = True) -> None:
     """On a throwaway server, as its superuser: the platform is committed, like a real one."""
+    for sql in supautils.statements():
+        conn.run(sql)
     for sql in platform_statements(project, extensions):
         conn.run(sql)
     if any(stage.platform == "supabase" for stage in project.stages):
-        stand_ins.install_needed(conn, set(stand_ins.PLATFORM))  # Vault is in every Supabase project
+        for name, schema in stand_ins.PLATFORM:  # Vault is in every Supabase project
+            as_the_platform(conn, f"create extension if not exists {quote_ident(name)} with schema {quote_ident(schema)}")
     if extensions:
         stand_in_extensions(conn, project)
 
 
-def platform_extensions(conn, project: m.Project) -> None:
-    """What ``install_platform`` leaves for later without ``extensions`` (migrations come first):
-    the privileged extensions the specs use, made as supautils makes them, and stand-ins."""
-    for sql in privileged_extensions(project):
-        conn.run(sql)
-    stand_in_extensions(conn, project)
-
-
-def stand_in_extensions(conn, project: m.Project) -> list[str]:
+def stand_in_extensions(conn, project: m.Project) -> None:
     """The stand-ins (``stand_ins``) for the extensions the specs create that this server lacks."""
     from .kinds.extension.model import Extension
 
-    return stand_ins.install_needed(conn, {(e.name, e.schema) for e in project.objects(Extension) if e.created_here})
+    for extension in project.objects(Extension):
+        if extension.created_here and extension.name in stand_ins.STAND_INS:
+            schema = f" with schema {quote_ident(extension.schema)}" if extension.schema else ""
+            as_the_platform(conn, f"create extension if not exists {quote_ident(extension.name)}{schema}")
 
 
 def connect(server, database: str = "postgres", *, admin: bool = False):

@@ -151,7 +151,7 @@ def run_file(conn, pieces: list[tuple[str, str]], problem: type[Exception], whos
         if reason:
             raise problem(f"{where}: schemagen does not run this statement: {reason}")
         try:
-            if superuser is None or not as_the_platform(superuser, sql):
+            if superuser is None or not as_the_platform(conn, sql):
                 execute_one(conn, sql)
         except Exception as exc:
             raise problem(f"{where}: PostgreSQL rejects this statement{whose}: {database_message(exc)}") from None
@@ -173,7 +173,7 @@ def build_from_revision(conn, project_at_revision: m.Project, rendered: dict[str
     for stage in project_at_revision.stages:
         for statement in statements(stage, rendered[f"sql/{stage.file_stem}.sql"]):
             try:
-                if superuser is None or not as_the_platform(superuser, statement.sql):
+                if superuser is None or not as_the_platform(conn, statement.sql):
                     execute_one(conn, statement.sql)
             except Exception as exc:
                 raise MigrationProblem(f"the specs at that revision do not apply: {statement.pos}: "
@@ -331,6 +331,7 @@ def prove(session, project: m.Project, plan: Plan, schemas: list[str], env, *, t
     describe where the newest migration leads, not this one."""
     from .catalog import introspect
     from .drift import drift, repair_statements
+    from .live import as_the_platform
 
     proof = Proof()
     with session.scratch():
@@ -350,7 +351,9 @@ def prove(session, project: m.Project, plan: Plan, schemas: list[str], env, *, t
             files = dict(session.query("select oid, relfilenode from pg_class where oid = any(:oids)", oids=oids))
             try:
                 with session.attempt():
-                    session.execute(CONCURRENTLY.sub(lambda found: found.group(1), step.sql))
+                    sql = CONCURRENTLY.sub(lambda found: found.group(1), step.sql)
+                    if not as_the_platform(session, sql):
+                        session.execute(sql)
             except ContainmentBroken:
                 raise
             except Exception as exc:

@@ -51,7 +51,7 @@ class BackgroundServer:
         from . import pgserver
         from .db import ConnectionProblem, Session
         from .live import connect as connect_server
-        from .live import install_platform, platform_extensions
+        from .live import install_platform
 
         try:
             server = self._future.result()
@@ -62,8 +62,8 @@ class BackgroundServer:
         try:
             admin = connect_server(server, admin=True)
             try:
-                # What migrations do (a plain ``create extension`` of a privileged one, made for them
-                # as on Supabase) comes before the platform makes what the specs use in advance.
+                # Where migrations come first, the extensions the specs use are theirs to create (as
+                # on Supabase, where supautils makes them when asked): none is made in advance.
                 install_platform(admin, project, extensions=prepare is None)
                 if prepare is not None:
                     owner = connect_server(server)
@@ -71,7 +71,6 @@ class BackgroundServer:
                         prepare(owner, admin)
                     finally:
                         owner.close()
-                    platform_extensions(admin, project)
             finally:
                 admin.close()
             session = Session(connect_server(server), throwaway=True)

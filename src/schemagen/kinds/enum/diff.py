@@ -46,7 +46,10 @@ def repair(change: Change, ctx) -> list[RepairStatement]:
     name = qualified(*change.key)
     if change.kind == "enum.missing":
         values = ", ".join(quote_literal(v) for v in change.want.values)
-        return [RepairStatement("type", f"create type {name} as enum ({values});")]
+        made = [RepairStatement("type", f"create type {name} as enum ({values});")]
+        if change.want.comment is not None:
+            made.append(RepairStatement("comment", f"comment on type {name} is {quote_literal(change.want.comment)};"))
+        return made
     if change.kind == "enum.extra":
         return [RepairStatement("drop type", f"drop type {name};", destructive=True)]
     if change.kind == "enum.values_added":
