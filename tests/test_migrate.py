@@ -64,7 +64,8 @@ def test_the_first_migration_is_the_whole_schema_and_check_then_passes(project_d
     assert initial.name == "20260101000000_initial.sql"
     text = initial.read_text()
     assert "create table public.trips (" in text and "insert into storage.buckets" in text
-    assert "-- proof, on a throwaway PostgreSQL with sample rows: the catalog equals the specs" in text
+    assert "-- proof, on a throwaway PostgreSQL with sample rows, of these files as written: the catalog equals the " \
+           "specs" in text
     assert "RLS probe on 5 changed tables" in out
     assert migrate(project_dir, "check") == (0, "", "the 1 migration in {} produce what the specs say\n"
                                                     .format(project_dir / "migrations"))
@@ -97,13 +98,16 @@ def test_edits_of_every_kind_become_one_proven_migration_in_safe_forms(project_d
     edit(project_dir, "stage-04-files.yaml", "    file_size_limit: 10485760", "    file_size_limit: 20971520")
     code, out, err = migrate(project_dir, "new", "trip_ratings", "--version", "20260102000000")
     assert code == 0, err
-    main_file, index_file = migrations(project_dir)[1:]
+    main_file, validate_file, index_file = migrations(project_dir)[1:]
     text = main_file.read_text()
-    for statement in ("set lock_timeout = '5s';",
+    assert validate_file.name == "20260102000001_trip_ratings_1.sql"
+    assert validate_file.read_text().endswith("set lock_timeout = '5s';\n\nset statement_timeout = 0;\n\n"
+                                              "alter table public.trips validate constraint trips_rating_range;\n")
+    assert "\nalter table public.trips validate constraint" not in text
+    for statement in ("set lock_timeout = '5s';\n\nset statement_timeout = '1min';",
                       "alter table public.trips add column rating integer;",
                       "alter table public.trips add constraint trips_rating_range check (rating between 1 and 5) "
                       "not valid;",
-                      "alter table public.trips validate constraint trips_rating_range;",
                       "alter type public.trip_status add value 'archived' after 'done';",
                       "alter policy \"Owners change trips\" on public.trips to authenticated using ( owner_id = "
                       "(select auth.uid()) and status <> 'done' )",
@@ -112,11 +116,59 @@ def test_edits_of_every_kind_become_one_proven_migration_in_safe_forms(project_d
                       "insert into storage.buckets (id, name, public, file_size_limit, allowed_mime_types)"):
         assert statement in text, statement
     assert "AccessExclusiveLock on public.trips (blocks reads and writes)" in text
-    assert index_file.name == "20260102000001_trip_ratings_1.sql"
+    assert index_file.name == "20260102000002_trip_ratings_2.sql"
     assert index_file.read_text().endswith("create index concurrently trips_status_updated_at_idx on "
                                            "public.trips(status, updated_at);\n")
     assert "proof: the catalog equals the specs" in out and "write holes" in out
     assert migrate(project_dir, "check")[0] == 0
+
+
+def test_the_proof_applies_the_statements_of_the_files_as_written(project_dir, monkeypatch):
+    """What the proof sent to PostgreSQL, in order, is every statement of the written files, read
+    back from disk (a concurrent build without its keyword, which no transaction allows)."""
+    from schemagen import migrate as migrate_module
+    from schemagen.db import Session
+
+    assert migrate(project_dir, "new", "initial", "--version", "20260101000000")[0] == 0
+    edit(project_dir, "stage-01-trips-app.yaml", "      - columns: [owner_id]\n",
+         "      - columns: [owner_id]\n      - columns: [status, updated_at]\n")
+    edit(project_dir, "stage-01-trips-app.yaml", "      - {name: title, type: text, not_null: true}\n",
+         "      - {name: title, type: text, not_null: true}\n      - name: rating\n        type: integer\n"
+         "        check: {name: trips_rating_range, expression: rating between 1 and 5}\n")
+    sent: list[str] = []
+    original = Session.execute
+
+    def recording(self, sql):
+        sent.append(sql.rstrip(";"))
+        return original(self, sql)
+
+    monkeypatch.setattr(Session, "execute", recording)
+    code, out, err = migrate(project_dir, "new", "rating", "--version", "20260102000000")
+    assert code == 0, err
+    written = migrate_module.statements_of([path.read_text() for path in migrations(project_dir)[1:]])
+    assert len(written) == 10  # two settings in each of 3 files, the column, the check, its validation, the index
+    applied = [migrate_module.CONCURRENTLY.sub(lambda found: found.group(1), sql).rstrip(";") for sql in written]
+    start = sent.index(applied[0])
+    assert sent[start:start + len(applied)] == applied
+
+
+def test_a_migration_whose_statements_change_after_the_proof_is_not_written(project_dir, monkeypatch):
+    from schemagen import migrate as migrate_module
+
+    assert migrate(project_dir, "new", "initial", "--version", "20260101000000")[0] == 0
+    edit(project_dir, "stage-01-trips-app.yaml", "      - {name: title, type: text, not_null: true}\n",
+         "      - {name: title, type: text, not_null: true}\n      - {name: summary, type: text}\n")
+    render = migrate_module.render_files
+
+    def tampered(plan, proof, names, baseline):
+        files = render(plan, proof, names, baseline)
+        return files if proof is None else [(path, text.replace("summary text", "summary integer"))
+                                            for path, text in files]
+
+    monkeypatch.setattr(migrate_module, "render_files", tampered)
+    code, out, err = migrate(project_dir, "new", "summary", "--version", "20260102000000")
+    assert code == 2 and "changed a statement of the proven files; nothing was written" in err
+    assert len(migrations(project_dir)) == 1
 
 
 def test_written_migrations_apply_with_psql_as_the_supabase_cli_would(project_dir, fresh_db, postgres):
@@ -273,7 +325,8 @@ def test_sample_rows_get_past_reference_rows_in_a_unique_key_of_enums(tmp_path):
          "      - {name: permission, type: app_permission, not_null: true}\n      - {name: note, type: text}\n")
     code, out, err = migrate(tmp_path, "new", "note", "--dry-run")
     assert code == 0, err
-    assert ("-- proof, on a throwaway PostgreSQL with sample rows: the catalog equals the specs; 5 sample rows in "
+    assert ("-- proof, on a throwaway PostgreSQL with sample rows, of these files as written: the catalog equals the "
+            "specs; 5 sample rows in "
             "1 table kept, every kept column unchanged\n") in out
 
 
@@ -504,8 +557,9 @@ def test_a_migration_from_old_to_new_gives_new_s_catalog(tmp_path_factory, datab
 
 
 def test_an_index_alone_is_one_file_that_says_how_to_apply_it(project_dir):
-    """An edit that only adds an index on an existing table: no file holding set lock_timeout alone
-    (#25 found an empty one), and the index's file says it must run outside a transaction."""
+    """An edit that only adds an index on an existing table: no file holding settings alone (#25
+    found an empty one), and the index's file says it must run outside a transaction, with no
+    statement timeout (the build may take as long as the table needs; it blocks no writes)."""
     assert migrate(project_dir, "new", "initial", "--version", "20260101000000")[0] == 0
     edit(project_dir, "stage-01-trips-app.yaml", "      - columns: [owner_id]\n",
          "      - columns: [owner_id]\n      - columns: [status, updated_at]\n")
@@ -515,5 +569,6 @@ def test_an_index_alone_is_one_file_that_says_how_to_apply_it(project_dir):
     text = written.read_text()
     assert written.name == "20260102000000_index.sql"
     assert text.startswith("-- 20260102000000_index.sql: written by schemagen migrate new from the specs\n")
-    assert "cannot run inside one" in text and "psql without -1" in text and "set lock_timeout" not in text
-    assert text.endswith("create index concurrently trips_status_updated_at_idx on public.trips(status, updated_at);\n")
+    assert "cannot run inside one" in text and "psql without -1" in text
+    assert text.endswith("set lock_timeout = '5s';\n\nset statement_timeout = 0;\n\n"
+                         "create index concurrently trips_status_updated_at_idx on public.trips(status, updated_at);\n")

@@ -184,6 +184,29 @@ def test_the_server_listens_on_no_port_and_only_in_a_private_folder(postgres):
         socket.create_connection(("127.0.0.1", postgres.settings["port"]), timeout=2)
 
 
+def test_the_supautils_stand_in_makes_only_listed_extensions_and_only_for_postgres(fresh_db):
+    """The one function that runs as the superuser on postgres's behalf: a name off the list is
+    answered false (postgres must then run it itself, and may not), a schema or version is quoted,
+    never spliced, and the API's roles cannot call it at all."""
+    from schemagen import live, supautils
+
+    for sql in supautils.statements():
+        fresh_db.admin.run(sql)
+    call = supautils.FUNCTION
+    assert fresh_db.owner.run(f"select {call}('file_fdw', null, null, true, false, 'public')") == [[False]]
+    assert not fresh_db.admin.run("select from pg_extension where extname = 'file_fdw'")
+    with pytest.raises(Exception, match='schema "x; alter role postgres superuser; --" does not exist'):
+        fresh_db.owner.run(f"select {call}('pg_stat_statements', 'x; alter role postgres superuser; --', null, "
+                           "false, false, 'public')")
+    assert fresh_db.admin.run("select rolsuper from pg_roles where rolname = 'postgres'") == [[False]]
+    assert live.as_the_platform(fresh_db.owner, "create extension if not exists pg_stat_statements")
+    assert fresh_db.admin.run("select extnamespace::regnamespace::text from pg_extension "
+                              "where extname = 'pg_stat_statements'") == [["public"]]
+    for role in ("anon", "authenticated", "service_role"):
+        assert fresh_db.admin.run(f"select has_function_privilege('{role}', "
+                                  f"'{call}(text, text, text, boolean, boolean, text)', 'execute')") == [[False]]
+
+
 def test_dblink_made_for_a_migration_cannot_connect_out(fresh_db):
     from schemagen import live, supautils
 

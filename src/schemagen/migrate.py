@@ -54,6 +54,11 @@ class Step:
     allowed: bool = False
     #: ``create index concurrently``: in a file of its own, outside a transaction.
     concurrent: bool = False
+    #: ``validate constraint``: in a file after the one that adds it ``not valid``, so the add's
+    #: lock is released before the scan.
+    validation: bool = False
+    #: A file's ``set lock_timeout`` or ``set statement_timeout``: applied, not counted.
+    setting: bool = False
     #: What it risks, known from what it is.
     hazard: str = ""
     #: What the proof saw it do: locks on existing relations, and tables it rewrote.
@@ -300,7 +305,8 @@ def _expand_validations(steps: list[Step]) -> list[Step]:
         named = re.match(r"alter table (\S+) add constraint (\S+) .* not valid;$", step.sql, re.IGNORECASE | re.S)
         if named and step.hazard.startswith("added not valid"):
             out.append(Step(f"alter table {named.group(1)} validate constraint {named.group(2)};", step.destructive,
-                            step.allowed, hazard="scans the rows under a lock that lets reads and writes go on"))
+                            step.allowed, validation=True,
+                            hazard="scans the rows under a lock that lets reads and writes go on"))
     return out
 
 
@@ -344,7 +350,9 @@ def prove(session, project: m.Project, plan: Plan, schemas: list[str], env, *, t
             "join pg_namespace n on n.oid = c.relnamespace "
             "where n.nspname = any(:s) and c.relkind in ('r', 'p', 'i', 'm')", s=schemas)}
         oids = list(relations)
-        for number, step in enumerate(plan.steps, start=1):
+        number = 0
+        for step in plan.steps:
+            number += not step.setting
             if not step.included:
                 continue
             held = {tuple(row) for row in session.query(LOCKS_SQL, oids=oids)}
@@ -562,19 +570,42 @@ def file_names(directory: Path, name: str, version: str | None, naming: str, ext
     return [directory / f"{stamp}_{slug}{'' if i == 0 else f'_{i}'}.sql" for i, stamp in enumerate(stamps)]
 
 
+#: What each file of a migration starts with: how long a statement may wait for its lock, and run.
+#: A timeout rolls the file back whole, which is safer than a lock held while a table is rewritten.
+MAIN_SETTINGS = ("set lock_timeout = '5s';", "set statement_timeout = '1min';")
+#: A validation or a concurrent build scans the table without blocking its readers or writers: it
+#: may take as long as the table needs.
+SCAN_SETTINGS = ("set lock_timeout = '5s';", "set statement_timeout = 0;")
+
+
+def file_groups(plan: Plan) -> list[tuple[str, list[Step]]]:
+    """The statements of each file, in the order they are applied: the migration, then the
+    validations of what it added ``not valid`` (its lock released first), then each concurrent
+    index build alone."""
+    main = [s for s in plan.steps if not s.concurrent and not s.validation]
+    validations = [s for s in plan.steps if s.validation]
+    groups = [("main", main)] if main else []
+    if validations:
+        groups.append(("validate", validations))
+    return groups + [("concurrent", [s]) for s in plan.steps if s.concurrent]
+
+
 def render_files(plan: Plan, proof: Proof | None, names: list[Path], baseline: str) -> list[tuple[Path, str]]:
-    """The migration, and each concurrent index build in a file of its own, after it."""
+    """The migration's files (``file_groups``), each with what its statements risk; the first
+    carries the proof. Without ``proof`` it is the draft the proof applies: the same statements."""
     from .sqltext import sql_comment
 
-    main = [s for s in plan.steps if not s.concurrent]
-    alone = [s for s in plan.steps if s.concurrent]
+    groups = file_groups(plan)
+    ordered = [step for _, steps in groups for step in steps]
     header = [f"-- {names[0].name}: written by schemagen migrate new from the specs",
               f"-- baseline: {baseline}"]
     if proof is not None:
-        header.append("-- proof, on a throwaway PostgreSQL with sample rows: " + "; ".join(proof.facts))
-    hazards = [(i, s) for i, s in enumerate(plan.steps, start=1) if s.hazard or s.measured]
+        header.append("-- proof, on a throwaway PostgreSQL with sample rows, of these files as written: "
+                      + "; ".join(proof.facts))
+    hazards = [(i, s) for i, s in enumerate(ordered, start=1) if s.hazard or s.measured]
     if hazards:
-        header.append("-- hazards (locks as measured in the proof; each is held until the migration commits):")
+        header.append("-- hazards (statements numbered across the files; locks as measured in the proof, each "
+                      "held until its file commits):")
         for number, step in hazards:
             first = step.sql.splitlines()[0]
             detail = "; ".join(filter(None, [step.hazard, ", ".join(step.measured)]))
@@ -584,20 +615,48 @@ def render_files(plan: Plan, proof: Proof | None, names: list[Path], baseline: s
                       "--allow-destructive to include them")
     for note in plan.notes:
         header.append(sql_comment(note))
-    body = ["set lock_timeout = '5s';"] if not plan.initial else []
-    for step in main:
-        body.append(step.sql if step.included else sql_comment("destructive: " + step.sql))
-    files, rest = [], names
-    if main:
-        files.append((names[0], "\n".join(header) + "\n\n" + "\n\n".join(body) + "\n"))
-        rest = names[1:]
-    for i, (path, step) in enumerate(zip(rest, alone)):
-        # with nothing to run inside a transaction there is no file of set lock_timeout alone: the
-        # first index build's file carries the header
-        head = "\n".join(header) if i == 0 and not main else \
-            f"-- {path.name}: written by schemagen migrate new, with {names[0].name}"
-        files.append((path, f"{head}\n{CONCURRENT_NOTE}\n{step.sql}\n"))
+    files = []
+    for i, ((what, steps), path) in enumerate(zip(groups, names, strict=False)):
+        head = "\n".join(header) if i == 0 else f"-- {path.name}: written by schemagen migrate new, with {names[0].name}"
+        if what == "validate":
+            head += ("\n-- validates what the file before added not valid, in a transaction of its own: the scan "
+                     "blocks\n-- neither reads nor writes")
+        elif what == "concurrent":
+            head += "\n" + CONCURRENT_NOTE.rstrip("\n")
+        settings = [] if plan.initial else list(MAIN_SETTINGS if what == "main" else SCAN_SETTINGS)
+        body = settings + [step.sql if step.included else sql_comment("destructive: " + step.sql) for step in steps]
+        files.append((path, head + "\n\n" + "\n\n".join(body) + "\n"))
     return files
+
+
+def file_count(plan: Plan) -> int:
+    return len(file_groups(plan))
+
+
+def statements_of(texts: list[str]) -> list[str]:
+    """The statements PostgreSQL's lexer finds in files, in order: what applying them runs."""
+    from .provenance import split
+
+    return [sql for text in texts for sql, _ in split(text)]
+
+
+def as_written(plan: Plan, drafts: list[tuple[Path, str]]) -> Plan:
+    """The plan the proof applies: the statements read from the files, in their order, each the
+    plan's own step where it is one (its hazards and measurements are the plan's), and the
+    settings the files begin with. The commented statements follow, not applied."""
+    by_sql: dict[str, list[Step]] = {}
+    for step in plan.steps:
+        if step.included:
+            by_sql.setdefault(step.sql.rstrip(";"), []).append(step)
+    steps = []
+    for sql in statements_of([text for _, text in drafts]):
+        mine = by_sql.get(sql.rstrip(";"))
+        steps.append(mine.pop(0) if mine else Step(sql.rstrip(";") + ";", setting=True))
+    leftover = [step for steps_ in by_sql.values() for step in steps_]
+    if leftover:
+        raise MigrationProblem(f"schemagen wrote a migration without a statement it planned ({leftover[0].sql}); "
+                               "nothing was written (a bug of schemagen)")
+    return Plan(steps + [s for s in plan.steps if not s.included], plan.changes, plan.notes, plan.initial)
 
 
 #: What a file holding ``create index concurrently`` must say about how it is applied.

@@ -228,10 +228,12 @@ MIGRATION_EXISTS = ("schemagen never overwrites a migration: pass another --vers
                     "is an unapplied draft of your own")
 
 
-def write_new_files(files: list[tuple[Path, str]], exists: str = MIGRATION_EXISTS) -> None:
+def write_new_files(files: list[tuple[Path, str]], exists: str = MIGRATION_EXISTS, read_back=None) -> None:
     """Write files that must not exist yet (the next migrations, imported specs), all or none: each
     is staged beside its place, and linked into it only if nothing is there, so a file is never
-    overwritten, even by a run that races this one. ``exists`` says what to do instead."""
+    overwritten, even by a run that races this one. ``exists`` says what to do instead.
+    ``read_back`` is given the staged texts as read from disk, before any is linked into place: it
+    raises to keep them all out (a migration whose statements are not the ones proven)."""
     import tempfile
 
     for path, _ in files:
@@ -248,6 +250,8 @@ def write_new_files(files: list[tuple[Path, str]], exists: str = MIGRATION_EXIST
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
                 handle.write(text)
             os.chmod(tmp, new_mode)
+        if read_back is not None:
+            read_back([tmp.read_text("utf-8") for tmp in staged])
         for (path, _), tmp in zip(files, staged, strict=True):
             os.link(tmp, path)  # fails if the file appeared meanwhile: nothing is overwritten
             placed.append(path)

@@ -116,10 +116,14 @@ def _new(args, project, out: TextIO, err: TextIO) -> int:
                     return EXIT_FINDINGS
                 err.write("schemagen: the migrations already produce what the specs say; nothing to write\n")
                 return EXIT_OK
-        proof = migrate.prove(session, project, plan, schemas, env)
-    names = migrate.file_names(args.dir, args.name, args.version, args.naming,
-                               sum(1 for s in plan.steps if s.concurrent))
+        names = migrate.file_names(args.dir, args.name, args.version, args.naming, migrate.file_count(plan) - 1)
+        drafts = migrate.render_files(plan, None, names, baseline)
+        proof = migrate.prove(session, project, migrate.as_written(plan, drafts), schemas, env)
     written = migrate.render_files(plan, proof, names, baseline)
+    proven = migrate.statements_of([text for _, text in drafts])
+    if migrate.statements_of([text for _, text in written]) != proven:
+        raise UsageError("schemagen's header changed a statement of the proven files; nothing was written "
+                         "(a bug of schemagen)")
     if args.format == "json":
         out.write(json.dumps(_report(plan, proof, written), indent=2) + "\n")
     if not proof.ok:
@@ -130,7 +134,12 @@ def _new(args, project, out: TextIO, err: TextIO) -> int:
         if args.format == "text":
             out.write("".join(text for _, text in written))
         return EXIT_OK
-    write_new_files(written)
+
+    def same_as_proven(texts: list[str]) -> None:
+        if migrate.statements_of(texts) != proven:
+            raise UsageError("the files read back from disk are not the statements proven; nothing was written")
+
+    write_new_files(written, read_back=same_as_proven)
     if args.format == "text":
         for path, _ in written:
             out.write(f"wrote {path}\n")
