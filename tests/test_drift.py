@@ -334,7 +334,9 @@ def test_a_rename_the_specs_ask_for_is_the_whole_difference_and_its_repair_conve
     spec.write_text(text.replace("  - name: notes\n", "  - name: memos\n    renamed_from: notes\n")
                     .replace("{name: title, type: text}", "{name: headline, type: text, renamed_from: title}"))
     code, out, _ = run("drift", "--specs", str(specs), "--db", url)
-    assert (code, out) == (1, f"{spec}:4:5: D100 error table public.notes is to be renamed memos (renamed_from)\n"
+    assert (code, out) == (1, f"{spec}:4:5: D100 error constraint notes_pkey on public.memos is to be renamed "
+                              "memos_pkey with its table\n"
+                              f"{spec}:4:5: D100 error table public.notes is to be renamed memos (renamed_from)\n"
                               f"{spec}:9:9: D100 error column public.memos.title is to be renamed headline "
                               "(renamed_from)\n")
     fresh_db.run(run("drift", "--specs", str(specs), "--db", url, "--sql", "--allow-destructive")[1])

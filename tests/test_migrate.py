@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import conftest
 from conftest import CASES, STAGE5_SPECS, need_library
 from hypothesis import given
 from hypothesis import strategies as st
@@ -230,7 +231,49 @@ def test_a_table_and_an_index_renamed_with_hints_keep_their_rows(project_dir):
     assert "alter table public.trip_members rename to trip_participants;" in text
     assert "alter index public.trips_updated_idx rename to trips_recent_idx;" in text
     assert "drop table" not in text and "create table" not in text and "create index" not in text
+    for carried in ("pkey", "trip_id_fkey", "user_id_fkey"):  # the spec names its unique key itself: kept
+        assert (f"alter table public.trip_participants rename constraint trip_members_{carried} to "
+                f"trip_participants_{carried};") in text
+    assert "rename constraint trip_members_user_trip_key" not in text
+    assert ("alter table public.trip_members rename to trip_participants;: a client that still uses the old name "
+            "fails from this commit") in text  # squawk's renaming-table warning, in the file's hazards
     assert "every kept column unchanged" in out
+    assert migrate(project_dir, "check")[0] == 0
+
+
+def test_renames_leave_the_names_a_database_built_from_the_specs_has(project_dir, fresh_db, postgres):
+    """A table and a column renamed with hints: the migrated database's constraint and sequence
+    names are those a database built from the specs has (#25 found ``user_sessions`` keeping
+    ``sessions_pkey``, unseen by drift)."""
+    from schemagen import migrate as migrate_module
+
+    (project_dir / "specs" / "stage-05-counters.yaml").write_text(
+        "stage: 5\ntitle: Counters\nplatform: supabase\ntables:\n  - name: tallies\n    comment: Counts.\n"
+        "    columns:\n      - {name: id, type: bigserial, primary_key: true}\n"
+        "      - {name: owner, type: uuid, not_null: true, references: auth.users.id}\n"
+        "      - {name: total, type: integer, check: total >= 0}\n")
+    assert migrate(project_dir, "new", "initial", "--version", "20260101000000")[0] == 0
+    edit(project_dir, "stage-05-counters.yaml", "  - name: tallies\n", "  - name: counters\n    renamed_from: tallies\n")
+    edit(project_dir, "stage-05-counters.yaml", "{name: owner, type: uuid,", "{name: owner_id, renamed_from: owner, type: uuid,")
+    assert migrate(project_dir, "new", "counters", "--version", "20260102000000")[0] == 0
+    live.install_platform(fresh_db.admin, load_project(project_dir / "specs"), extensions=False)
+    migrate_module.apply_migrations(fresh_db.owner, migrations(project_dir), fresh_db.admin)
+    names = ("select c.relname, k.conname from pg_constraint k join pg_class c on c.oid = k.conrelid "
+             "where c.relname = 'counters' union all select relname, relkind::text from pg_class "
+             "where relname like 'counters%' order by 1, 2")
+    migrated = fresh_db.run(names)
+    other = f"{fresh_db.name}_specs"
+    fresh_db.admin.run(f'create database "{other}" owner postgres')
+    try:
+        built = conftest.LiveDb(postgres, other)
+        try:
+            built.build(project_dir / "specs")
+            assert migrated == built.run(names)
+        finally:
+            built.close()
+    finally:
+        fresh_db.admin.run(f'drop database "{other}" with (force)')
+    assert ["counters", "counters_owner_id_fkey"] in migrated and ["counters_id_seq", "S"] in migrated
     assert migrate(project_dir, "check")[0] == 0
 
 

@@ -18,7 +18,7 @@ from functools import cached_property
 
 from . import model as m
 from .compare import changes, spec_schemas
-from .kinds.base import PHASES, Change, RepairStatement, pg_name
+from .kinds.base import NAME_BYTES, PHASES, Change, RepairStatement, pg_name
 from .kinds.registry import KINDS
 from .sqltext import sql_comment
 
@@ -194,15 +194,23 @@ def _renames(session, project: m.Project, schemas: set[str]) -> list[Change]:
                                                    f"{quote_ident(index.name)};")
         if not has(relation, s=schema, n=name, k=["r", "p"]):
             continue
+        if table.renamed_from:
+            for kind, key, message, sql in _carried_names(session, table, pg_name(table.renamed_from), name):
+                rename(kind, key, message, table.pos, sql)
         columns = {row[0] for row in session.query(
             "select attname from pg_attribute where attrelid = to_regclass(:t) and attnum > 0 and not attisdropped",
             t=qualified(schema, table.name))}
         for column in table.columns:
-            if column.renamed_from and pg_name(column.renamed_from) in columns and pg_name(column.name) not in columns:
+            renamed_now = pg_name(column.renamed_from or "") in columns and pg_name(column.name) not in columns
+            if column.renamed_from and renamed_now:
                 rename("column", table.key + (column.name,), f"column {schema}.{table.name}.{column.renamed_from} is "
                        f"to be renamed {column.name} (renamed_from)", column.pos,
                        f"alter table {qualified(schema, table.name)} rename column {quote_ident(column.renamed_from)} "
                        f"to {quote_ident(column.name)};")
+            if column.renamed_from and (renamed_now or pg_name(column.name) in columns):
+                for kind, key, message, sql in _carried_names(session, table, f"{name}_{pg_name(column.renamed_from)}",
+                                                              f"{name}_{pg_name(column.name)}", whole=False):
+                    rename(kind, key, message, column.pos, sql)
         policy_sql = "select from pg_policy where polrelid = to_regclass(:t) and polname = :p"
         for policy in table.policies:
             if policy.renamed_from and has(policy_sql, t=qualified(schema, table.name), p=policy.renamed_from) \
@@ -217,6 +225,49 @@ def _renames(session, project: m.Project, schemas: set[str]) -> list[Change]:
                 rename("index", (schema, index.name), f"index {schema}.{index.renamed_from} is to be renamed "
                        f"{index.name} (renamed_from)", index.pos, f"alter index {qualified(schema, index.renamed_from)} "
                                                                   f"rename to {quote_ident(index.name)};")
+    return out
+
+
+#: What PostgreSQL appends to the names it makes up for a table's constraints and sequences.
+_DERIVED_SUFFIXES = ("pkey", "key", "fkey", "check", "excl", "seq")
+
+
+def _carried_names(session, table: m.Table, old: str, new: str, whole: bool = True) -> list[tuple[str, tuple, str, str]]:
+    """The renames that carry the names PostgreSQL made up from a table's (or, not ``whole``, a
+    column's) old name along with it: ``sessions_pkey`` → ``user_sessions_pkey`` after the table
+    is renamed, as a database built from the specs names them. Only names of that form (for a
+    column, ``<table>_<column>_<suffix>`` exactly, not another column's that starts the same), for
+    constraints the spec does not name itself, where the new name is free: (kind, key, message, sql)."""
+    from .sqltext import qualified, quote_ident
+
+    named = {pg_name(n) for n in [getattr(table.primary_key, "name", None)]
+             + [u.name for u in table.uniques] + [fk.name for fk in table.all_foreign_keys]
+             + [c.name for c in table.all_checks] if n}
+    here = qualified(table.schema, table.name)
+    out = []
+    constraints = session.query("select conname from pg_constraint where conrelid = to_regclass(:t)", t=here)
+    taken = {row[0] for row in constraints} | {row[0] for row in session.query(
+        "select relname from pg_class where relnamespace = :s::regnamespace", s=quote_ident(table.schema))}
+    sequences = {row[0] for row in session.query(
+        "select c.relname from pg_depend d join pg_class c on c.oid = d.objid where d.refobjid = to_regclass(:t) "
+        "and d.classid = 'pg_class'::regclass and c.relkind = 'S' and d.deptype in ('a', 'i')", t=here)}
+    for (current,) in [*constraints, *[(name,) for name in sorted(sequences)]]:
+        rest = current[len(old) + 1:]
+        suffix = rest.rpartition("_")[2] if whole else rest
+        if not current.startswith(f"{old}_") or suffix not in _DERIVED_SUFFIXES or current in named:
+            continue
+        wanted = f"{new}_{rest}"
+        if wanted in taken or len(wanted.encode()) > NAME_BYTES:
+            continue
+        taken.add(wanted)
+        if current in sequences:
+            out.append(("sequence", (table.schema, wanted), f"sequence {table.schema}.{current} is to be renamed "
+                        f"{wanted} with its table", f"alter sequence {qualified(table.schema, current)} rename to "
+                                                    f"{quote_ident(wanted)};"))
+        else:
+            out.append(("constraint", table.key + (wanted,), f"constraint {current} on {table.schema}.{table.name} "
+                        f"is to be renamed {wanted} with its table", f"alter table {here} rename constraint "
+                                                                      f"{quote_ident(current)} to {quote_ident(wanted)};"))
     return out
 
 

@@ -277,10 +277,13 @@ def _safe_form(step: Step, baseline_tables: set) -> Step:
     elif " type " in lowered and lowered.startswith("alter table") and on_existing:
         step.hazard = "may rewrite the table under a lock that blocks reads and writes"
     elif " drop column " in lowered:
-        step.hazard = "removes data"
+        step.hazard = "removes data; a client that still reads or writes the column fails (PostgREST's select=*, app code)"
     elif lowered.startswith("drop "):
         dropped = lowered.split()[1]
-        step.hazard = _DROP_HAZARDS.get(dropped, "removes data")
+        step.hazard = _DROP_HAZARDS.get(dropped, "removes data; a client that still uses it fails")
+    elif re.match(r"alter table \S+ rename (column \S+ )?to ", lowered):
+        step.hazard = ("a client that still uses the old name fails from this commit (the API's callers, app code): "
+                       "release the code that uses the new name with it")
     return step
 
 

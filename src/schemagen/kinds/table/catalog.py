@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from ... import model as m
-from ...sqltext import quote_ident
+from ...sqltext import quote_ident, quote_literal
 from ..base import NOT_AN_EXTENSIONS, Positions, Unverified, pg_name
 
 FK_ACTIONS = {"a": "no action", "r": "restrict", "c": "cascade", "n": "set null", "d": "set default"}
@@ -214,7 +214,10 @@ def expect(project: m.Project, normalizer, positions: Positions,
                     unverified.add("default", key, pg_name(column.name))
                 elif default is not None:
                     default_sql = default.result[1]
-                not_null = column.not_null or column.name in table.primary_key_columns or bool(column.identity)
+                serial = _serial_default(table, column)
+                default_sql = serial or default_sql
+                not_null = column.not_null or column.name in table.primary_key_columns or bool(column.identity) \
+                    or serial is not None
                 expression = None
                 if made is not None and made.failed:
                     unverified.add("generated", key, pg_name(column.name))
@@ -239,6 +242,21 @@ def expect(project: m.Project, normalizer, positions: Positions,
         return {"table": tables_out, "constraint": constraints}
 
     return facts
+
+
+#: Types that exist only in ``create table``: an integer column with a sequence of its own.
+SERIAL_TYPES = frozenset({"serial", "serial4", "bigserial", "serial8", "smallserial", "serial2"})
+
+
+def _serial_default(table: m.Table, column) -> str | None:
+    """What PostgreSQL makes a ``serial`` column's default: the next value of the sequence it names
+    ``<table>_<column>_seq``, schema-qualified where the schema is not on the search path."""
+    if column.type.strip().lower() not in SERIAL_TYPES or column.default is not None:
+        return None
+    sequence = quote_ident(f"{pg_name(table.name)}_{pg_name(column.name)}_seq")
+    if table.schema != "public":
+        sequence = f"{quote_ident(table.schema)}.{sequence}"
+    return f"nextval({quote_literal(sequence)}::regclass)"
 
 
 def _structural(table: m.Table, key: TableKey, constraints: dict, positions: Positions) -> None:
