@@ -361,3 +361,28 @@ def test_specs_outside_public_are_read_whatever_drift_began_reading(fresh_db, po
                                   "    grants:\n      - {privileges: [delete], to: [anon], revoke: true}\n")
     code, out, _ = run("drift", "--specs", str(specs), "--db", url)
     assert code == 1 and "comment on table app.notes" in out and "table public.items is missing" in out
+
+
+def test_an_extra_policy_on_storage_objects_and_an_extra_extension_are_drift(fresh_db, postgres):
+    """The specs attach policies to storage.objects, so every policy there is theirs to say (#25: an
+    anon policy there was "the database matches the specs"); an extension no spec declares is
+    extra, one the platform puts in every project is not. The default repair drops the policy
+    (no data is lost) and leaves the extension's drop for consent."""
+    kinds = CASES / "kinds" / "specs"
+    fresh_db.build(kinds)
+    url = postgres.url("postgres", fresh_db.name)
+    fresh_db.admin.run('create policy "anon lists files" on storage.objects for select to anon using (true)')
+    fresh_db.admin.run("create extension citext")
+    fresh_db.admin.run("create extension if not exists pg_stat_statements with schema extensions")
+    code, out, _ = run("drift", "--specs", str(kinds), "--db", url)
+    assert code == 1
+    assert out.splitlines() == [
+        f"{kinds / 'stage-01-trips-app.yaml'}:10:5: D100 error the database has extension citext, which no spec "
+        "declares",
+        f"{kinds / 'stage-04-files.yaml'}:22:9: D100 error the database has policy \"anon lists files\" on "
+        "storage.objects, which the spec does not define"]
+    code, sql, _ = run("drift", "--specs", str(kinds), "--db", url, "--sql")
+    assert 'drop policy "anon lists files" on storage.objects;' in sql and "-- destructive: drop extension citext;" in sql
+    fresh_db.admin.run(sql)
+    code, out, _ = run("drift", "--specs", str(kinds), "--db", url)
+    assert code == 1 and "citext" in out and "anon lists files" not in out

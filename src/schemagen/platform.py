@@ -151,6 +151,11 @@ REALTIME_MESSAGES = m.ExternalTable("realtime", "messages", _columns("""
 TABLES = (AUTH_USERS, AUTH_SESSIONS, AUTH_MFA_FACTORS, AUTH_IDENTITIES, STORAGE_BUCKETS, STORAGE_OBJECTS,
           REALTIME_MESSAGES)
 
+#: Extensions every Supabase project has from the start (supabase/postgres 15.8), which no stage
+#: declares: never extra, never missing.
+DEFAULT_EXTENSIONS = frozenset({"plpgsql", "pg_graphql", "pg_stat_statements", "pgcrypto", "pgjwt", "pgsodium",
+                                "supabase_vault", "uuid-ossp"})
+
 #: Extensions Supabase lets ``postgres`` create although they are not marked trusted: supautils'
 #: ``privileged_extensions`` (Supabase's postgres image, supautils.conf) and ``vector``, which the
 #: dashboard enables. supautils creates them as the platform's superuser.

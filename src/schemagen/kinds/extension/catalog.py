@@ -1,5 +1,6 @@
-"""Extensions in a catalog. Only those the specs declare are compared: a platform installs many
-(pg_graphql, pgsodium …) that no stage mentions, and they are not the specs' business."""
+"""Extensions in a catalog. Those the specs declare are compared; one they do not is extra, unless
+the platform installs it in every project (pg_graphql, pgsodium …, ``platform.DEFAULT_EXTENSIONS``)
+or raw SQL of the specs makes it."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ class ExtensionFacts:
     created_here: bool = True
     #: Whether this user may move it: it must own the extension and every object in it.
     movable: bool = field(default=True, compare=False)
+    #: The platform's, in every project: neither missing nor extra whatever the database has.
+    assumed: bool = field(default=False, compare=False)
 
 
 #: ``alter extension … set schema`` checks ownership of each member object; on Supabase the
@@ -46,7 +49,10 @@ def read(session, schemas: list[str], tables: set) -> dict[str, dict]:
 
 
 def expect(project: m.Project, normalizer, positions: Positions, unverified: Unverified) -> Callable[[], dict]:
-    declared = {}
+    from ... import platform
+
+    defaults = platform.DEFAULT_EXTENSIONS if any(s.platform == "supabase" for s in project.stages) else {"plpgsql"}
+    declared = {(name,): ExtensionFacts(None, created_here=False, assumed=True) for name in defaults}
     for extension in project.objects(Extension):
         declared[extension.key] = ExtensionFacts(extension.schema, extension.comment, extension.created_here)
         positions[("extension", extension.key)] = extension.pos

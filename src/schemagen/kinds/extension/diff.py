@@ -1,4 +1,4 @@
-"""Extensions: declared ones missing or in another schema (others are the platform's), and the repair."""
+"""Extensions: declared ones missing or in another schema, others extra (unless the platform's), and the repair."""
 
 from __future__ import annotations
 
@@ -10,8 +10,16 @@ PREFIXES = ("extension",)
 
 def compare(want, have, report, unverified) -> None:
     mine, theirs = want["extension"], have["extension"]
+    listed = [("extension", key) for key in mine if ("extension", key) in report.positions]
+    declared = min(listed, key=lambda at: report.positions[at].order, default=None)
+    for key in sorted(theirs.keys() - mine.keys()):
+        if report.raw.creates("extension", key) is None:  # said where the specs list theirs, if they do
+            report.add("extension.extra", key, f"the database has extension {key[0]}, which no spec declares",
+                       at=declared, have=theirs[key])
     for key in sorted(mine):
         facts = mine[key]
+        if facts.assumed:
+            continue
         at = ("extension", key)
         other = theirs.get(key)
         if other is None:
@@ -30,6 +38,8 @@ def compare(want, have, report, unverified) -> None:
 def repair(change: Change, ctx) -> list[RepairStatement]:
     name = quote_ident(change.key[0])
     facts = change.want
+    if change.kind == "extension.extra":  # its types may hold data, and its functions be in use
+        return [RepairStatement("drop type", f"drop extension {name};", destructive=True)]
     if change.kind == "extension.missing":
         if not facts.created_here:
             return [RepairStatement("note", sql_comment(f"{change.message}: ask the platform to enable it"))]
