@@ -386,3 +386,58 @@ def test_an_extra_policy_on_storage_objects_and_an_extra_extension_are_drift(fre
     fresh_db.admin.run(sql)
     code, out, _ = run("drift", "--specs", str(kinds), "--db", url)
     assert code == 1 and "citext" in out and "anon lists files" not in out
+
+
+@pytest.fixture(scope="module")
+def kinds_template(postgres):
+    from conftest import LiveDb
+
+    admin = live.connect(postgres, "postgres", admin=True)
+    admin.run("drop database if exists kinds_template")
+    admin.run("create database kinds_template owner postgres")
+    built = LiveDb(postgres, "kinds_template")
+    built.build(CASES / "kinds" / "specs")
+    built.close()
+    yield "kinds_template"
+    admin.run("drop database kinds_template with (force)")
+    admin.close()
+
+
+#: Drifts whose default repair once failed to apply (#25 item 4) or was only a comment.
+HAND_MADE = [
+    ("alter table public.trip_members drop constraint trip_members_pkey, add primary key (user_id, trip_id)",
+     "primary key of public.trip_members is (user_id, trip_id) in the database, (trip_id, user_id) in the spec"),
+    ("alter table public.document_shares rename to shares",
+     "table public.document_shares is missing from the database"),
+    ("alter type public.trip_status rename value 'done' to 'finished'",
+     "values of type public.trip_status are planned, active, finished in the database, planned, active, done"),
+]
+
+
+@pytest.mark.parametrize("change,message", HAND_MADE, ids=[h[0][:40] for h in HAND_MADE])
+def test_the_default_repair_applies_and_with_consent_converges(postgres, kinds_template, change, message):
+    """The default ``drift --sql`` applies as printed (what waits for consent is a comment); with
+    ``--allow-destructive`` the database ends with no difference. A value renamed by hand is
+    renamed back, keeping its rows, without consent."""
+    from conftest import LiveDb
+
+    kinds = CASES / "kinds" / "specs"
+    name = "hand_" + "".join(ch for ch in change if ch.isalnum())[:40]
+    admin = live.connect(postgres, "postgres", admin=True)
+    admin.run(f'drop database if exists "{name}" with (force)')
+    admin.run(f'create database "{name}" template {kinds_template} owner postgres')
+    database = LiveDb(postgres, name)
+    try:
+        url = postgres.url("postgres", name)
+        database.admin.run(change)
+        code, out, _ = run("drift", "--specs", str(kinds), "--db", url)
+        assert code == 1 and message in out
+        database.run(run("drift", "--specs", str(kinds), "--db", url, "--sql")[1])
+        if "rename value" in change:
+            assert run("drift", "--specs", str(kinds), "--db", url)[0] == 0
+        database.run(run("drift", "--specs", str(kinds), "--db", url, "--sql", "--allow-destructive")[1])
+        assert run("drift", "--specs", str(kinds), "--db", url) == (0, "", "the database matches the specs\n")
+    finally:
+        database.close()
+        admin.run(f'drop database "{name}" with (force)')
+        admin.close()

@@ -405,6 +405,10 @@ def repair_statements(found: list[Change], project: m.Project, env) -> list[Repa
     ctx = RepairContext(project, env)
     statements: list[RepairStatement] = []
     done: set[tuple] = set()
+    # A missing table that an extra one looks like was probably renamed by hand: making it anew
+    # beside the renamed one would leave the rows behind (and its indexes' names are taken), so it
+    # waits for consent, with the extra table's drop, while the note says how to keep the rows.
+    renamed = {c.key[1] for c in found if c.kind == "note.rename" and c.key[0] == "table"}
     for change in found:
         if change.kind.startswith("note."):
             statements.extend(_note(change))
@@ -417,7 +421,10 @@ def repair_statements(found: list[Change], project: m.Project, env) -> list[Repa
         if group in done:
             continue
         done.add(group)
-        statements.extend(diff.repair(change, ctx))
+        made = diff.repair(change, ctx)
+        if change.kind == "table.missing" and change.key in renamed:
+            made = [replace(s, destructive=True) for s in made]
+        statements.extend(made)
     statements = list(dict.fromkeys(statements))  # one repair may need what another already wrote
     return [s for phase in PHASES for s in statements if s.phase == phase]
 

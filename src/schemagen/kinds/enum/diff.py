@@ -73,11 +73,13 @@ def _replace_type(change: Change, ctx) -> list[RepairStatement]:
     schema, type_name = change.key
     old, new = change.have.values, change.want.values
     renamed = [(a, b) for a, b in zip(old, new, strict=False) if a != b]
-    if len(old) == len(new) and len(renamed) == 1:  # one value differs in place: likely a rename
+    if len(old) == len(new) and len(renamed) == 1:  # one value differs in place: a rename, which keeps the rows
         a, b = renamed[0]
         return [RepairStatement("note", sql_comment(
-            f"{change.message}: if {a!r} was renamed, keep its rows with: alter type {qualified(*change.key)} "
-            f"rename value {quote_literal(a)} to {quote_literal(b)};"))]
+                    f"{change.message}: taken for a rename of {a!r}, which keeps the rows that hold it (a client "
+                    f"that still writes {a!r} fails after it)")),
+                RepairStatement("type", f"alter type {qualified(*change.key)} rename value {quote_literal(a)} to "
+                                        f"{quote_literal(b)};")]
     remade = [ctx.recreate(d.kind, d.key) for d in change.have.dependents]
     blockers = [d.description for d, statements in zip(change.have.dependents, remade, strict=True)
                 if statements is None]

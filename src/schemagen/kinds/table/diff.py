@@ -110,6 +110,16 @@ def _constraints(report, want, have, present, unverified) -> None:
         facts = have.constraints[old]
         report.add("constraint.check", new, f"{_constraint_text(old, facts)} is {new[2]} in the spec",
                    near=("table", new[0]), db_name=facts.name, want=want.constraints[new])
+    # A primary key over other columns is one change: the new key cannot be added beside the old one.
+    for new in [k for k in missing if k[1] == "primary key"]:
+        old = next((k for k in extra if k[0] == new[0] and k[1] == "primary key"), None)
+        if old is None:
+            continue
+        missing.remove(new)
+        extra.remove(old)
+        report.add("constraint.changed", new, f"primary key of {_label(new[0])} is ({', '.join(old[2])}) in the "
+                                              f"database, ({', '.join(new[2])}) in the spec",
+                   near=("table", new[0]), db_name=have.constraints[old].name, want=want.constraints[new])
     for key in missing:
         report.add("constraint.missing", key,
                    f"{_constraint_text(key, want.constraints[key])} is missing from the database",
