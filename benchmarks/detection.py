@@ -11,7 +11,8 @@ someone with the dashboard's SQL editor would; a database copied unchanged is th
 tool finds a drift when it reports a difference there: schemagen's ``drift`` exits 1 (against
 the specs, as ``postgres``), migra (``--unsafe --with-privileges``) and pg-delta (``diff``) print a
 statement (against the control database, whole, as the superuser). A tool
-that reports something on the control counts as a false alarm. ``--write`` puts the table in
+that reports something on the control counts as a false alarm. Then schemagen's repair
+(``drift --sql --allow-destructive``) is applied and must leave no difference. ``--write`` puts the table in
 benchmarks/README.md between its detection markers.
 """
 
@@ -137,6 +138,29 @@ def _schemagen(url: str) -> bool:
     return done.returncode == 1
 
 
+def _repairs(server, name: str) -> bool:
+    """schemagen's repair, with consent, applied as ``postgres`` (an extension made or dropped as
+    supautils lets postgres do on Supabase): does drift then find nothing?"""
+    from schemagen import live
+    from schemagen.provenance import split
+
+    sql = subprocess.run([sys.executable, "-m", "schemagen", "drift", "--specs", str(SPECS), "--db",
+                          _url(server, name), "--sql", "--allow-destructive"], capture_output=True, text=True).stdout
+    owner, admin = live.connect(server, name), live.connect(server, name, admin=True)
+    try:
+        for statement, _ in split(sql):
+            if statement.lower().startswith("drop extension"):
+                admin.run(statement)
+            elif not live.as_the_platform(owner, statement):
+                owner.run(statement)
+    except Exception:
+        return False
+    finally:
+        owner.close()
+        admin.close()
+    return not _schemagen(_url(server, name))
+
+
 def _statements(output: str) -> bool:
     """Whether a tool printed a statement (pg-delta says "No differences found." when it has none)."""
     return any(line.strip() and not line.lstrip().startswith("--") and line.strip() != "No differences found."
@@ -163,7 +187,7 @@ def main() -> None:
 
     migra = migra_command()
     server, admin = _server_and_template()
-    rows, totals = [], [0, 0, 0]
+    rows, totals = [], [0, 0, 0, 0]
     try:
         control = _url(server, _copy(server, admin, "control", None), admin=True)
         clean = _copy(server, admin, "clean", None)
@@ -173,15 +197,20 @@ def main() -> None:
             name = _copy(server, admin, f"case_{i}", sql)
             found = [_schemagen(_url(server, name)), _migra(migra, _url(server, name, True), control),
                      _pgdelta(_url(server, name, True), control)]
-            totals = [t + f for t, f in zip(totals, found)]
-            rows.append(f"| {kind} | {what} | " + " | ".join("yes" if f else "**no**" for f in found) + " |")
+            totals = [t + f for t, f in zip(totals, found + [False])]
+            converged = _repairs(server, name)
+            totals[3] += converged
+            rows.append(f"| {kind} | {what} | " + " | ".join("yes" if f else "**no**" for f in found)
+                        + f" | {'yes' if converged else '**no**'} |")
             print(rows[-1], flush=True)
     finally:
         admin.close()
         server.stop()
-    lines = ["| kind | drift made by hand | schemagen drift | migra | pg-delta |", "| --- | --- | --- | --- | --- |",
-             *rows, f"| | **found, of {len(CASES)}** | **{totals[0]}** | **{totals[1]}** | **{totals[2]}** |",
-             "| | false alarm on an unchanged copy | " + " | ".join("**yes**" if a else "no" for a in alarms) + " |"]
+    lines = ["| kind | drift made by hand | schemagen drift | migra | pg-delta | schemagen's repair converges |",
+             "| --- | --- | --- | --- | --- | --- |", *rows,
+             f"| | **found (converged), of {len(CASES)}** | **{totals[0]}** | **{totals[1]}** | **{totals[2]}** | "
+             f"**{totals[3]}** |",
+             "| | false alarm on an unchanged copy | " + " | ".join("**yes**" if a else "no" for a in alarms) + " | |"]
     table = "\n".join(lines)
     print(table)
     if "--write" in sys.argv:
