@@ -485,6 +485,51 @@ def test_a_new_stage_with_an_extension_an_enum_and_a_table_using_both_is_one_fil
     assert migrate(tmp_path, "check")[0] == 0
 
 
+UNAVAILABLE = """create extension if not exists pgjwt with schema extensions;
+create extension if not exists wrappers with schema extensions;
+create foreign data wrapper stripe_wrapper handler stripe_fdw_handler validator stripe_fdw_validator;
+create server stripe_server foreign data wrapper stripe_wrapper options (api_key_id 'x');
+create function public.make_token() returns text language sql as $$ select extensions.sign('{}'::json, 'k') $$;
+create table public.tokens (id uuid primary key default gen_random_uuid(), body text);
+comment on table public.tokens is 'Tokens.';
+"""
+
+
+def test_extensions_this_server_lacks_are_left_out_and_said_in_migrate_and_import(tmp_path):
+    """wrappers and pgjwt (Supabase has them, Debian does not) stopped migrate and import at their
+    create extension (#24). Now each is left out with the statements that then fail for want of
+    it, every one said as V204 at its line; the rest is compared and imported."""
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "s.yaml").write_text(
+        "stage: 1\ntitle: Tokens\nplatform: supabase\nextensions:\n  - {name: pgjwt, schema: extensions}\n"
+        "tables:\n  - name: tokens\n    comment: Tokens.\n    columns:\n"
+        "      - {name: id, type: uuid, primary_key: true, default: gen_random_uuid()}\n"
+        "      - {name: body, type: text}\n")
+    (tmp_path / "migrations").mkdir()
+    migration = tmp_path / "migrations" / "20260101000000_tokens.sql"
+    migration.write_text(UNAVAILABLE)
+    code, out, err = migrate(tmp_path, "check")
+    assert code == 0, err
+    lines = err.splitlines()
+    assert lines[:5] == [
+        f"{migration}:1: V204 warning extension pgjwt is not installed on this PostgreSQL: schemagen left it out, "
+        "and what needs it is not applied, compared or imported here",
+        f"{migration}:2: V204 warning extension wrappers is not installed on this PostgreSQL: schemagen left it "
+        "out, and what needs it is not applied, compared or imported here",
+        f"{migration}:3: V204 warning left out with pgjwt, wrappers: permission denied to create foreign-data "
+        "wrapper \"stripe_wrapper\" (hint: Must be superuser to create a foreign-data wrapper.)",
+        f"{migration}:4: V204 warning left out with pgjwt, wrappers: foreign-data wrapper \"stripe_wrapper\" "
+        "does not exist",
+        f"{migration}:5: V204 warning left out with pgjwt, wrappers: function extensions.sign(json, unknown) does "
+        "not exist (hint: No function matches the given name and argument types. You might need to add explicit "
+        "type casts.)"]
+    assert f"{tmp_path / 'specs' / 's.yaml'}:5:5: V204 warning not testable here: extension pgjwt" in err
+    code, out, err = run("import", "--migrations", str(tmp_path / "migrations"), "--specs", str(tmp_path / "imported"))
+    assert code == 0, err
+    assert f"{migration}:2: V204 warning extension wrappers" in err
+    assert "name: tokens" in (tmp_path / "imported" / "stage-01-tokens.yaml").read_text()
+
+
 def test_a_cron_job_edit_is_a_migration_that_schedules_it_again(tmp_path):
     need_library("pg_cron", "Debian's postgresql-15-cron")
     deployed(tmp_path, "stage-01-jobs.yaml",

@@ -118,7 +118,41 @@ def skipped_note(directory: Path) -> str:
             f"<timestamp>_name.sql): {', '.join(p.name for p in skipped)}\n")
 
 
-def apply_migrations(conn, files: list[Path], superuser=None) -> None:
+#: What PostgreSQL says of a name that does not exist: a function, type, wrapper, schema or table.
+_UNDEFINED = ("42883", "42704", "42P01", "3F000")
+#: Statements about foreign data, which only an extension (wrappers, postgres_fdw) makes possible:
+#: without it PostgreSQL may refuse them for want of privilege before it looks for the handler.
+_FOREIGN_DATA = re.compile(r"\s*(create|alter)\s+(foreign\s+data\s+wrapper|server|foreign\s+table|user\s+mapping)\b"
+                           r"|\s*import\s+foreign\s+schema\b", re.IGNORECASE)
+
+
+@dataclass
+class Unavailable:
+    """Extensions the migrations create that this server does not have (``wrappers``, ``pgjwt``),
+    left out with the statements that then fail for want of what they would have made: each is
+    said (V204), so that nothing is dropped silently."""
+
+    #: Extension → the ``file:line`` of its ``create extension``.
+    extensions: dict[str, str] = field(default_factory=dict)
+    #: (``file:line``, PostgreSQL's message) of each statement left out after one.
+    statements: list[tuple[str, str]] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = []
+        for name, where in self.extensions.items():
+            out.append(f"{where}: V204 warning extension {name} is not installed on this PostgreSQL: "
+                       "schemagen left it out, and what needs it is not applied, compared or imported here")
+        for where, message in self.statements:
+            out.append(f"{where}: V204 warning left out with {', '.join(self.extensions)}: {message}")
+        return out
+
+
+def _sqlstate(exc: BaseException) -> str:
+    fields = exc.args[0] if exc.args and isinstance(exc.args[0], dict) else {}
+    return fields.get("C", "")
+
+
+def apply_migrations(conn, files: list[Path], superuser=None, unavailable: Unavailable | None = None) -> None:
     """Apply existing migrations in name order, committed, as the Supabase CLI does, on the
     throwaway server (``conn`` commits each statement; ``superuser`` creates privileged
     extensions, and turns database webhooks on where a migration calls them, as the platform does)."""
@@ -134,20 +168,22 @@ def apply_migrations(conn, files: list[Path], superuser=None) -> None:
         except Exception as exc:
             raise MigrationProblem(f"{path}: not SQL PostgreSQL can read: {exc}") from None
         run_file(conn, [(sql, f"{path}:{line}") for sql, line in pieces], MigrationProblem,
-                 " of an existing migration", superuser=superuser)
+                 " of an existing migration", superuser=superuser, unavailable=unavailable)
 
 
 def run_file(conn, pieces: list[tuple[str, str]], problem: type[Exception], whose: str = "",
-             superuser=None) -> None:
+             superuser=None, unavailable: Unavailable | None = None) -> None:
     """One file's statements (each with its ``file:line``), committed one by one as the Supabase CLI
     applies a migration. Transaction control is left out and ``concurrently`` kept (each statement
     is its own transaction here); what PostgreSQL refuses stops the run at its file and line, and
     what schemagen never sends (``copy … program``) is refused as it is everywhere. A file's
     ``set search_path`` or role does not reach the next. Given ``superuser``, a privileged
-    extension is created as supautils creates it on Supabase (``live.as_the_platform``)."""
+    extension is created as supautils creates it on Supabase (``live.as_the_platform``). Given
+    ``unavailable``, an extension this server lacks is left out, and so is each later statement
+    that fails for want of a name while one is out, each recorded there."""
     from .db import execute_one
     from .live import as_the_platform
-    from .pgsql import refusal
+    from .pgsql import created_extension, refusal
 
     for sql, where in pieces:
         if _is_transaction_control(sql):
@@ -157,8 +193,19 @@ def run_file(conn, pieces: list[tuple[str, str]], problem: type[Exception], whos
             raise problem(f"{where}: schemagen does not run this statement: {reason}")
         try:
             if superuser is None or not as_the_platform(conn, sql):
+                if unavailable is not None and "extension" in sql.lower():
+                    created = created_extension(sql)
+                    if created is not None and not conn.run(
+                            "select exists (select from pg_available_extensions where name = :n) "
+                            "or exists (select from pg_extension where extname = :n)", n=created.name)[0][0]:
+                        unavailable.extensions.setdefault(created.name, where)
+                        continue
                 execute_one(conn, sql)
         except Exception as exc:
+            if unavailable is not None and unavailable.extensions and (
+                    _sqlstate(exc) in _UNDEFINED or _FOREIGN_DATA.match(sql)):
+                unavailable.statements.append((where, database_message(exc)))
+                continue
             raise problem(f"{where}: PostgreSQL rejects this statement{whose}: {database_message(exc)}") from None
     execute_one(conn, "reset all")
 
@@ -232,15 +279,33 @@ _NAME = r'("(?:[^"]|"")+"|[a-z_][a-z0-9_$]*)'
 _TARGET = re.compile(rf"(?:\bon|^alter table(?: only)?)\s+{_NAME}\.{_NAME}", re.IGNORECASE)
 
 
+def untestable_here(session, project: m.Project):
+    """What of the specs needs an extension this server lacks (``untestable``): left out of the
+    comparison, said once as V204 by the caller."""
+    from .stand_ins import STAND_INS
+    from .untestable import untestable
+    from .validate import AVAILABLE_EXTENSIONS
+
+    available = {name for (name,) in session.query(AVAILABLE_EXTENSIONS)} | set(STAND_INS)
+    return untestable(project, available)
+
+
+def testable(found: list[Change], skip) -> list[Change]:
+    """The differences that are not about what ``skip`` (``untestable_here``) leaves out."""
+    if not skip:
+        return found
+    return [c for c in found if c.pos not in skip.positions]
+
+
 def plan_from_database(session, project: m.Project, env, schemas: list[str], *,
-                       allow_destructive: bool = False) -> Plan:
+                       allow_destructive: bool = False, skip=None) -> Plan:
     """The plan from whatever the session's database holds (the baseline) to the specs. The
     renames drift makes to compare are undone with the rest, so a proof starts from the baseline."""
     from .catalog import introspect
     from .drift import drift
 
     with session.scratch():
-        found = drift(session, project, schemas)
+        found = testable(drift(session, project, schemas), skip)
     known = set(introspect(session, schemas).tables)
     return plan_changes(found, project, env, known, allow_destructive=allow_destructive)
 
@@ -334,7 +399,8 @@ where l.pid = pg_backend_pid() and l.locktype = 'relation' and l.granted and c.o
 """
 
 
-def prove(session, project: m.Project, plan: Plan, schemas: list[str], env, *, to_specs: bool = True) -> Proof:
+def prove(session, project: m.Project, plan: Plan, schemas: list[str], env, *, to_specs: bool = True,
+          skip=None) -> Proof:
     """Apply the plan to the baseline with sample rows in place; rolled back whatever happens.
     ``to_specs`` False proves an older migration: it applies and keeps the rows, but the specs
     describe where the newest migration leads, not this one."""
@@ -389,7 +455,7 @@ def prove(session, project: m.Project, plan: Plan, schemas: list[str], env, *, t
         if not to_specs:
             _check_samples(session, samples, plan, proof)
             return proof
-        left = drift(session, project, schemas)
+        left = testable(drift(session, project, schemas), skip)
         waiting = [c for c in left if not c.kind.startswith("note.")]
         destructive_only = all(s.destructive for s in repair_statements(waiting, project, env))
         if waiting and not (destructive_only and any(not s.included for s in plan.steps)):

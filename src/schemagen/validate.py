@@ -204,7 +204,7 @@ def scratch_database(params: dict[str, object], project: m.Project, *,
         admin.close()
 
 
-def _untestable_finding(project: m.Project, name: str, needs: list[str]) -> Diagnostic:
+def untestable_finding(project: m.Project, name: str, needs: list[str]) -> Diagnostic:
     extension = next(e for e in project.objects("Extension") if e.name == name)
     verbs = "needs it was" if len(needs) == 1 else "need it were"
     what = f"; {counted(len(needs), 'object')} that {verbs} not applied, compared or probed: " \
@@ -262,7 +262,7 @@ def validate_live(session: Session, project: m.Project, rendered: dict[str, str]
     result.diagnostics += differences(expected, actual, project.stages[0].pos, ignored, schemas)
     if skip:  # one finding per missing extension; what needs it was not applied, so nothing of it is compared
         result.diagnostics = [d for d in result.diagnostics if d.pos not in skip.positions]
-        result.diagnostics += [_untestable_finding(project, name, needs) for name, needs in skip.needs.items()]
+        result.diagnostics += [untestable_finding(project, name, needs) for name, needs in skip.needs.items()]
     if probe:
         # Buckets first: the table probe may commit the users' rows on a throwaway server, and a
         # storage policy must meet the same database however the tables were probed.

@@ -74,6 +74,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write(json.dumps(_report(result, paths), indent=2) + "\n")
     else:
         (err if args.dry_run else out).write(_table(result))  # a dry run's stdout is the specs alone
+    for line in result.unavailable:
+        err.write(line + "\n")
     for what in result.left_out:
         err.write(f"not imported: {what}\n")
     for table, count in result.rows.items():

@@ -53,10 +53,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError(str(exc)) from None
 
 
-def _baseline(args, project, files: list[Path]) -> tuple[str, object]:
+def _baseline(args, project, files: list[Path], unavailable=None) -> tuple[str, object]:
     """What the "from" side is, and how to build it on a connection that commits, before the
     session starts. Tables the specs declare under external.tables (an earlier stage kept
-    elsewhere) stand in first, as validate makes them."""
+    elsewhere) stand in first, as validate makes them. What the migrations need of an extension
+    this server lacks is left out into ``unavailable``."""
     from .. import migrate
     from ..db import execute_one
     from ..live import external_stubs
@@ -80,7 +81,7 @@ def _baseline(args, project, files: list[Path]) -> tuple[str, object]:
 
     def from_files(conn, superuser) -> None:
         stubs(conn)
-        migrate.apply_migrations(conn, files, superuser)
+        migrate.apply_migrations(conn, files, superuser, unavailable)
 
     if not files:
         return f"{args.dir} (no migrations yet: this one creates the schema)", from_files
@@ -100,14 +101,16 @@ def _new(args, project, out: TextIO, err: TextIO) -> int:
     env = build_environment(args.templates)
     files = migrate.migration_files(args.dir)
     schemas = schemas_to_read(project, None)
-    baseline, prepare = _baseline(args, project, files)
+    unavailable = migrate.Unavailable()
+    baseline, prepare = _baseline(args, project, files, unavailable)
     server = BackgroundServer()
     with server.database(project, prepare) as session:
+        skip = _untestable(session, project, unavailable, err)
         if not files and not args.revision:
             plan = migrate.initial_plan(project, render_project(project, user_templates=args.templates))
         else:
             plan = migrate.plan_from_database(session, project, env, schemas,
-                                              allow_destructive=args.allow_destructive)
+                                              allow_destructive=args.allow_destructive, skip=skip)
             if not any(step.included for step in plan.steps) and not plan.notes:
                 if plan.steps:  # every statement the specs ask for needs consent: not "nothing to do"
                     err.write(f"schemagen: every statement the specs ask for ({len(plan.steps)}) needs "
@@ -118,7 +121,7 @@ def _new(args, project, out: TextIO, err: TextIO) -> int:
                 return EXIT_OK
         names = migrate.file_names(args.dir, args.name, args.version, args.naming, migrate.file_count(plan) - 1)
         drafts = migrate.render_files(plan, None, names, baseline)
-        proof = migrate.prove(session, project, migrate.as_written(plan, drafts), schemas, env)
+        proof = migrate.prove(session, project, migrate.as_written(plan, drafts), schemas, env, skip=skip)
     written = migrate.render_files(plan, proof, names, baseline)
     proven = migrate.statements_of([text for _, text in drafts])
     if migrate.statements_of([text for _, text in written]) != proven:
@@ -148,6 +151,20 @@ def _new(args, project, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _untestable(session, project, unavailable, err: TextIO):
+    """What this server cannot test, said once (V204): extensions the migrations create that it
+    lacks, with the statements left out, and what of the specs needs one."""
+    from .. import migrate
+    from ..validate import untestable_finding
+
+    for line in unavailable.lines():
+        err.write(line + "\n")
+    skip = migrate.untestable_here(session, project)
+    findings = [untestable_finding(project, name, needs) for name, needs in skip.needs.items()]
+    err.write(format_diagnostics(findings, "text"))
+    return skip
+
+
 def _explain(proof, err: TextIO) -> None:
     from ..compare import diagnostic
 
@@ -173,9 +190,12 @@ def _check(args, project, out: TextIO, err: TextIO) -> int:
     from ..throwaway import BackgroundServer
 
     files = migrate.migration_files(args.dir)
+    unavailable = migrate.Unavailable()
     server = BackgroundServer()
-    with server.database(project, _baseline(args, project, files)[1]) as session:
-        found = [c for c in drift(session, project, schemas_to_read(project, None)) if not c.kind.startswith("note.")]
+    with server.database(project, _baseline(args, project, files, unavailable)[1]) as session:
+        skip = _untestable(session, project, unavailable, err)
+        found = [c for c in migrate.testable(drift(session, project, schemas_to_read(project, None)), skip)
+                 if not c.kind.startswith("note.")]
     out.write(format_diagnostics([diagnostic(c, "M001") for c in found], args.format))
     if args.format == "text":
         where = f"the {counted(len(files), 'migration')} in {args.dir}"
@@ -200,10 +220,13 @@ def _verify(args, project, out: TextIO, err: TextIO) -> int:
     schemas = schemas_to_read(project, None)
     steps = [migrate.Step(sql.rstrip(";") + ";") for sql, _ in split(target.read_text("utf-8"))
              if not migrate._is_transaction_control(sql)]
+    unavailable = migrate.Unavailable()
     server = BackgroundServer()
-    with server.database(project, _baseline(args, project, before)[1]) as session:
+    with server.database(project, _baseline(args, project, before, unavailable)[1]) as session:
+        skip = _untestable(session, project, unavailable, err)
         plan = migrate.Plan(steps, [], initial=not before)
-        proof = migrate.prove(session, project, plan, schemas, build_environment(args.templates), to_specs=newest)
+        proof = migrate.prove(session, project, plan, schemas, build_environment(args.templates), to_specs=newest,
+                              skip=skip)
     if args.format == "json":
         out.write(json.dumps(_report(plan, proof, [(args.file, "")]), indent=2) + "\n")
     elif proof.ok:

@@ -75,6 +75,9 @@ class Result:
     #: Rows the migrations or SQL files left in their own tables, by table (``public.roles``):
     #: data, which a spec does not carry and the round trip does not compare.
     rows: dict[str, int] = field(default_factory=dict)
+    #: V204: extensions the source creates that this server lacks, and the statements left out with
+    #: them; the rest is imported, and these are said, never dropped silently.
+    unavailable: list[str] = field(default_factory=list)
 
 
 # --- sources ------------------------------------------------------------------------------
@@ -147,6 +150,7 @@ def import_schema(source: Source, options: Options) -> Result:
     from .. import pgserver
     from ..db import Session, execute_one
     from ..live import connect, install_platform, webhooks_for
+    from ..migrate import Unavailable
 
     try:
         server = pgserver.start()
@@ -172,8 +176,9 @@ def import_schema(source: Source, options: Options) -> Result:
             finally:
                 baseline_session.close()
             admin = connect(server, admin=True)
+            unavailable = Unavailable()
             try:
-                origin = _apply(owner, admin, source, baseline) if source.url is None else {}
+                origin = _apply(owner, admin, source, baseline, unavailable) if source.url is None else {}
             finally:
                 admin.close()
         finally:
@@ -232,7 +237,7 @@ def import_schema(source: Source, options: Options) -> Result:
             differences = []
         left_out = [why for _, why in unreadable] + left_behind
         return Result(files, dict(draft.counts), differences, options.verify and not differences and not left_out,
-                      respelled, left_out, rows)
+                      respelled, left_out, rows, unavailable.lines())
     finally:
         server.stop()
 
@@ -286,7 +291,7 @@ def _schema_of(family: str, key: tuple) -> str | None:
     return key[0] if key and isinstance(key[0], str) else None
 
 
-def _apply(conn, superuser, source: Source, baseline: Catalog) -> dict[tuple, int]:
+def _apply(conn, superuser, source: Source, baseline: Catalog, unavailable) -> dict[tuple, int]:
     """Each statement, committed, as the Supabase CLI applies migrations (a privileged extension
     created as the platform would, by ``superuser``); with a stage per file, the catalog is read
     after each file so that every object belongs to the file that made it."""
@@ -299,7 +304,8 @@ def _apply(conn, superuser, source: Source, baseline: Catalog) -> dict[tuple, in
     for group in groups:
         mine = [p for p in source.pieces if p.group == group]
         for file in dict.fromkeys(p.file for p in mine):
-            run_file(conn, [(p.sql, p.where) for p in mine if p.file == file], ImportProblem, superuser=superuser)
+            run_file(conn, [(p.sql, p.where) for p in mine if p.file == file], ImportProblem, superuser=superuser,
+                     unavailable=unavailable)
         if len(groups) > 1:
             session = Session(conn)
             try:
