@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from schemagen.expected import expected_catalog
 from schemagen.load import load_project
 from schemagen.offline import render_and_validate
 from schemagen.render import render_project
-from schemagen.validate import validate_live
+from schemagen.validate import apply_waivers, validate_live
 
 STAGE5 = STAGE5_SPECS / "stage-05-advanced-tables.yaml"
 
@@ -329,10 +330,26 @@ def test_a_failure_that_is_not_an_rls_decision_is_never_ok(fresh_db):
     [untested] = [d for d in result.diagnostics if d.code == "V302"]
     # a write the probe could not try may hide a hole: an error until fixed or waived
     assert (untested.severity, untested.pos.line) == ("error", 113)
-    assert untested.message.startswith("the RLS probe could not test delete (no where) on public.journal, so a hole "
-                                       "there would go unseen: schema \"audit\" does not exist")
-    assert untested.message.endswith("; fix what stopped it, or waive V302 with the reason")
+    assert untested.message.startswith("the RLS probe could not test delete (no where) on public.journal: schema "
+                                       "\"audit\" does not exist")
+    assert untested.message.endswith("a function of the specs failed for a name or type that does not exist, "
+                                     "which no waiver covers: fix the function")
     assert result.rls_report.endswith("30 checks: 29 ok, 0 holes, 1 could not test\n")
+
+
+def test_a_v302_waiver_does_not_hide_a_broken_trigger(fresh_db, tmp_path):
+    """A waiver written for one reason (the delete is refused by design) must not silence a
+    different failure: the trigger behind the delete names a schema that does not exist (#26)."""
+    specs = tmp_path / "specs"
+    shutil.copytree(TRIPS, specs)
+    spec = specs / "stage-01-trips.yaml"
+    text = spec.read_text()
+    marker = "      - name: Anyone signed in deletes notes\n"
+    assert marker in text
+    spec.write_text(text.replace(marker, marker + "        waive:\n          V302: deletes are refused by design\n"))
+    result = _validate_live(fresh_db, load_project(specs))
+    [untested] = [d for d in apply_waivers(load_project(specs), result.diagnostics) if d.code == "V302"]
+    assert untested.waived is None and untested.severity == "error"
 
 
 def test_rows_for_a_and_b_get_values_a_nulls_not_distinct_key_needs(fresh_db, tmp_path):

@@ -9,7 +9,7 @@ scripts, and GitHub workflow commands for annotations on a pull request.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable, Literal
 
 from .model import SourcePos
@@ -33,6 +33,9 @@ class Diagnostic:
     message: str
     #: For lint findings a reviewed waiver turned off; the reason is shown, never hidden.
     waived: str | None = None
+    #: False where no waiver may turn it off (the probe could not test a write because SQL of the
+    #: specs is broken: a waiver written for another reason must not hide it).
+    waivable: bool = field(default=True, compare=False)
 
     @property
     def order(self) -> tuple:

@@ -26,6 +26,10 @@ USER_TABLES = (("public", "profiles"), ("auth", "users"))
 
 Status = Literal["ok", "hole", "untested"]
 
+#: SQLSTATEs of SQL that cannot run as written: undefined column, table, function, object, schema; syntax;
+#: a datatype mismatch.
+_BROKEN = frozenset({"42703", "42P01", "42883", "42704", "42601", "42804", "3F000"})
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -36,6 +40,8 @@ class Outcome:
     policies: tuple[str, ...] = ()
     #: A hole that lets A read, rather than write, another user's rows.
     read: bool = False
+    #: Untested because SQL of the specs is broken (``Failure.broken``): no waiver covers it.
+    broken: bool = False
 
     @property
     def hole(self) -> bool:
@@ -61,14 +67,20 @@ def finding(table: m.Table, outcome: Outcome) -> Diagnostic | None:
                                                f"(allowed by {names})")
     if outcome.status == "untested":
         return untested_finding(pos, f"{outcome.action} on {where}", outcome.writes,
-                                f"{outcome.result}; `{outcome.statement}`")
+                                f"{outcome.result}; `{outcome.statement}`", outcome.broken)
     return None
 
 
-def untested_finding(pos: m.SourcePos, what: str, writes: bool, why: str) -> Diagnostic:
+def untested_finding(pos: m.SourcePos, what: str, writes: bool, why: str, broken: bool = False) -> Diagnostic:
     """What the probe could not test. A write it could not try may hide a hole (a delete behind a
     failing trigger): an error, until what stopped it is fixed or a waiver says why that is fine.
-    A read it could not try is a warning."""
+    A read it could not try is a warning. Where the specs' own SQL is broken (a trigger naming a
+    column that does not exist), no waiver covers it: a waiver written for one reason (no
+    privilege, by design) must not hide a different failure."""
+    if broken:
+        return Diagnostic(pos, UNTESTED, "error", f"the RLS probe could not test {what}: {why}; a function of the "
+                                                  "specs failed for a name or type that does not exist, which no "
+                                                  "waiver covers: fix the function", waivable=False)
     if writes:
         return Diagnostic(pos, UNTESTED, "error", f"the RLS probe could not test {what}, so a hole there would go "
                                                   f"unseen: {why}; fix what stopped it, or waive V302 with the reason")
@@ -82,6 +94,15 @@ class Failure:
 
     code: str
     message: str
+    #: Raised inside a function (a trigger's), not by the statement itself.
+    in_function: bool = False
+
+    @property
+    def broken(self) -> bool:
+        """A function of the specs is broken: it names a column, table, function or type that does
+        not exist, or is not SQL PostgreSQL accepts, where a deliberate ``raise`` or a constraint is
+        a design."""
+        return self.in_function and self.code in _BROKEN
 
     @property
     def is_rls(self) -> bool:
@@ -100,7 +121,7 @@ class Failure:
         message = fields.get("M", str(exc))
         if fields.get("H"):
             message += f" (hint: {fields['H']})"
-        return cls(fields.get("C", ""), message)
+        return cls(fields.get("C", ""), message, bool(fields.get("W")))
 
 
 @dataclass(frozen=True)

@@ -331,9 +331,9 @@ class Probe:
         name = qualified(table.schema, table.name)
 
         def add(action: str, statement: str, result: str, status: Status, command: str,
-                role: str = "authenticated", read: bool = False) -> None:
+                role: str = "authenticated", read: bool = False, broken: bool = False) -> None:
             report.outcomes.append(Outcome(action, statement, result, status, applicable(table, role, command),
-                                           read))
+                                           read, broken))
 
         def untested(failure: Failure) -> str:
             return failure.message
@@ -359,7 +359,7 @@ class Probe:
             inserts = [(statement, failure if failure is not None else next(inserted).failure)
                        for statement, failure in prepared]
         if seen.failure:
-            add("select", seen.statement, untested(seen.failure), "untested", "select")
+            add("select", seen.statement, untested(seen.failure), "untested", "select", broken=seen.failure.broken)
         elif seen.saw_b:
             add("select", seen.statement, f"A reads {others}", "hole", "select", read=True)
         else:
@@ -376,14 +376,15 @@ class Probe:
                 elif failure.is_rls:
                     add(f"insert ({whose} row)", statement, f"refused: {failure.message}", "ok", "insert")
                 else:
-                    add(f"insert ({whose} row)", statement, untested(failure), "untested", "insert")
+                    add(f"insert ({whose} row)", statement, untested(failure), "untested", "insert",
+                        broken=failure.broken)
         else:
             [(statement, failure)] = inserts
             if failure is None or failure.is_rls or failure.after_rls:
                 add("insert", statement, "allowed" if failure is None else f"refused: {failure.message}"
                     if failure.is_rls else f"allowed (RLS let it through; then {failure.message})", "ok", "insert")
             else:
-                add("insert", statement, untested(failure), "untested", "insert")
+                add("insert", statement, untested(failure), "untested", "insert", broken=failure.broken)
 
         outcomes = iter(written)
         for command, verb, _ in writes:
@@ -394,7 +395,8 @@ class Probe:
                 if touched:
                     add(action, outcome.statement, f"A {verb} {others}", "hole", command)
                 elif outcome.failure and not outcome.failure.is_rls:
-                    add(action, outcome.statement, untested(outcome.failure), "untested", command)
+                    add(action, outcome.statement, untested(outcome.failure), "untested", command,
+                        broken=outcome.failure.broken)
                 elif outcome.failure:
                     add(action, outcome.statement, f"refused: {outcome.failure.message}", "ok", command)
                 else:
@@ -402,7 +404,8 @@ class Probe:
 
         granted = applicable(table, "anon", "select")
         if anon.failure:
-            add("anon select", anon.statement, untested(anon.failure), "untested", "select", "anon")
+            add("anon select", anon.statement, untested(anon.failure), "untested", "select", "anon",
+                broken=anon.failure.broken)
         else:
             add("anon select", anon.statement, f"anon sees {anon.rows} rows",
                 "hole" if anon.rows and not granted else "ok", "select", "anon", read=True)

@@ -43,7 +43,7 @@ def apply_waivers(project: m.Project, diagnostics: list[Diagnostic]) -> list[Dia
     waivers = waivers_by_position(project)
     out = []
     for d in diagnostics:
-        waiver = next((w for w in waivers.get(d.pos, ()) if w.code == d.code), None)
+        waiver = next((w for w in waivers.get(d.pos, ()) if w.code == d.code), None) if d.waivable else None
         out.append(replace(d, waived=waiver.reason) if waiver else d)
     return out
 
