@@ -18,20 +18,25 @@ def run(*argv: str) -> tuple[int, str, str]:
     return main(list(argv), out, err), out.getvalue(), err.getvalue()
 
 
-@pytest.fixture(scope="module")
-def stage5_template(postgres):
-    """Stage 5 built once; each test copies it (a file copy, much cheaper than applying)."""
+def _template(postgres, name: str, specs):
+    """A database built from ``specs`` once; each test copies it (a file copy, much cheaper than
+    applying)."""
     from conftest import LiveDb
 
     admin = live.connect(postgres, "postgres", admin=True)
-    admin.run("drop database if exists stage5_template")
-    admin.run("create database stage5_template owner postgres")
-    built = LiveDb(postgres, "stage5_template")
-    built.build(STAGE5_SPECS)
+    admin.run(f"drop database if exists {name}")
+    admin.run(f"create database {name} owner postgres")
+    built = LiveDb(postgres, name)
+    built.build(specs)
     built.close()
-    yield "stage5_template"
-    admin.run("drop database stage5_template with (force)")
+    yield name
+    admin.run(f"drop database {name} with (force)")
     admin.close()
+
+
+@pytest.fixture(scope="module")
+def stage5_template(postgres):
+    yield from _template(postgres, "stage5_template", STAGE5_SPECS)
 
 
 @pytest.fixture
@@ -390,17 +395,7 @@ def test_an_extra_policy_on_storage_objects_and_an_extra_extension_are_drift(fre
 
 @pytest.fixture(scope="module")
 def kinds_template(postgres):
-    from conftest import LiveDb
-
-    admin = live.connect(postgres, "postgres", admin=True)
-    admin.run("drop database if exists kinds_template")
-    admin.run("create database kinds_template owner postgres")
-    built = LiveDb(postgres, "kinds_template")
-    built.build(CASES / "kinds" / "specs")
-    built.close()
-    yield "kinds_template"
-    admin.run("drop database kinds_template with (force)")
-    admin.close()
+    yield from _template(postgres, "kinds_template", CASES / "kinds" / "specs")
 
 
 #: Drifts whose default repair once failed to apply (#25 item 4) or was only a comment.
