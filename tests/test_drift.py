@@ -436,3 +436,38 @@ def test_the_default_repair_applies_and_with_consent_converges(postgres, kinds_t
         database.close()
         admin.run(f'drop database "{name}" with (force)')
         admin.close()
+
+
+#: Policies changed by hand that let a user reach another's rows (#25 item 2): the default repair,
+#: without consent, must undo each, since dropping or replacing a policy loses no data.
+RLS_DRIFTS = [
+    "alter policy \"Owners change trips\" on public.trips using (true) with check (true)",
+    "create policy \"anyone reads\" on public.trips for select to anon using (true)",
+    "drop policy \"Owners change trips\" on public.trips; create policy \"Owners change trips\" on public.trips "
+    "as permissive for all to authenticated using (true)",
+]
+
+
+@pytest.mark.parametrize("change", RLS_DRIFTS, ids=["using true", "extra anon policy", "for all"])
+def test_the_default_repair_closes_a_policy_hole_made_by_hand(postgres, kinds_template, change):
+    from conftest import LiveDb
+
+    kinds = CASES / "kinds" / "specs"
+    name = "rls_" + "".join(ch for ch in change if ch.isalnum())[:40]
+    admin = live.connect(postgres, "postgres", admin=True)
+    admin.run(f'drop database if exists "{name}" with (force)')
+    admin.run(f'create database "{name}" template {kinds_template} owner postgres')
+    database = LiveDb(postgres, name)
+    try:
+        url = postgres.url("postgres", name)
+        for statement in change.split("; "):
+            database.run(statement)
+        assert run("drift", "--specs", str(kinds), "--db", url)[0] == 1
+        sql = run("drift", "--specs", str(kinds), "--db", url, "--sql")[1]
+        assert "-- destructive" not in sql
+        database.run(sql)
+        assert run("drift", "--specs", str(kinds), "--db", url) == (0, "", "the database matches the specs\n")
+    finally:
+        database.close()
+        admin.run(f'drop database "{name}" with (force)')
+        admin.close()

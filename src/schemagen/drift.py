@@ -304,9 +304,12 @@ def _likely_renames(found: list[Change]) -> list[Change]:
 class RepairContext:
     """What a kind's repair needs of the specs: their objects by catalog key, and the SQL macros."""
 
-    def __init__(self, project: m.Project, env):
+    def __init__(self, project: m.Project, env, changes: list[Change] = ()):
         self.project = project
         self.env = env
+        #: Every change being repaired: one kind's repair may cover another's (a policy made anew
+        #: carries its comment, roles and conditions).
+        self.changes = list(changes)
         self.macros = env.get_template("macros.sql.j2").module
         self.table_template = env.get_template("table.sql.j2")
         self.tables = {(t.schema, pg_name(t.name)): t for t in project.tables}
@@ -402,7 +405,7 @@ def _note(change: Change) -> list[RepairStatement]:
 def repair_statements(found: list[Change], project: m.Project, env) -> list[RepairStatement]:
     """Each change's repair, in dependency order (``PHASES``), each statement once: what
     ``drift --sql`` prints and ``migrate new`` writes."""
-    ctx = RepairContext(project, env)
+    ctx = RepairContext(project, env, found)
     statements: list[RepairStatement] = []
     done: set[tuple] = set()
     # A missing table that an extra one looks like was probably renamed by hand: making it anew

@@ -43,6 +43,10 @@ def compare(want, have, report, unverified) -> None:
                            f"{shown(y)} in the spec")
 
 
+#: What ``alter policy`` cannot change: the policy is dropped and made again.
+_RECREATE = ("policy.command", "policy.type")
+
+
 def _create(policy, table, ctx) -> RepairStatement:
     return RepairStatement("policy", ctx.macros.policy_def(policy, table).strip() + ";"
                            + str(ctx.macros.policy_comment(policy, table)))
@@ -62,11 +66,13 @@ def repair(change: Change, ctx) -> list[RepairStatement]:
     create = _create(policy, table, ctx)
     if change.kind == "policy.missing":
         return [create]
+    if change.kind not in _RECREATE and any(c.key == change.key and c.kind in _RECREATE for c in ctx.changes):
+        return []  # the policy is made anew, with its comment, roles and conditions
     if change.kind == "policy.comment":
         value = quote_literal(policy.comment) if policy.comment is not None else "null"
         return [RepairStatement("comment", f"comment on policy {quote_ident(policy.name)} on "
                                            f"{qualified(*table.key)} is {value};")]
-    if change.kind in ("policy.command", "policy.type"):
+    if change.kind in _RECREATE:
         return recreate(change.key, ctx)
     sql = f"alter policy {quote_ident(policy.name)} on {qualified(*table.key)}"
     sql += " to " + (", ".join(quote_ident(r) for r in policy.roles) if policy.roles else "public")
@@ -80,7 +86,7 @@ def repair(change: Change, ctx) -> list[RepairStatement]:
 #: Several facets of one policy are repaired by one statement: a drop and create covers all, else
 #: one ``alter policy`` does.
 def group(change: Change) -> tuple:
-    if change.kind in ("policy.command", "policy.type"):
+    if change.kind in _RECREATE:
         return ("policy.recreate", change.key)
     if change.kind in ("policy.roles", "policy.using", "policy.with_check"):
         return ("policy.alter", change.key)
