@@ -990,7 +990,7 @@ def test_each_kind_of_change_is_a_proven_migration(kinds_db, kind, change, line,
     """The same changes, the other way round: the changed database is the baseline and the specs
     the target. The migration, with --allow-destructive, passes its proof: sample rows in every
     table, the catalog equal to the specs after it, no write hole in a policy it writes."""
-    from schemagen import db, live, migrate
+    from schemagen import db, live, migrate, migration_proof
     from schemagen.drift import schemas_to_read
     from schemagen.render import build_environment
 
@@ -1002,7 +1002,7 @@ def test_each_kind_of_change_is_a_proven_migration(kinds_db, kind, change, line,
     try:
         env = build_environment()
         plan = migrate.plan_from_database(session, project, env, schemas, allow_destructive=True)
-        proof = migrate.prove(session, project, plan, schemas, env)
+        proof = migration_proof.prove(session, project, plan, schemas, env)
     finally:
         session.close()
     assert [s for s in plan.steps if s.included], "the change was not seen: the proof would prove nothing"

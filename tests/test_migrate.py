@@ -646,6 +646,7 @@ def spec_sequences(draw) -> list[dict]:
 @given(pair=spec_pairs())
 def test_a_migration_from_old_to_new_gives_new_s_catalog(tmp_path_factory, database, pair):
     from schemagen import migrate as engine
+    from schemagen import migration_proof
 
     old, new = pair
     old_project = _project(tmp_path_factory.mktemp("old"), old)
@@ -658,7 +659,7 @@ def test_a_migration_from_old_to_new_gives_new_s_catalog(tmp_path_factory, datab
         schemas = ["public"]
         env = build_environment()
         plan = engine.plan_from_database(session, new_project, env, schemas, allow_destructive=True)
-        proof = engine.prove(session, new_project, plan, schemas, env)
+        proof = migration_proof.prove(session, new_project, plan, schemas, env)
     finally:
         session.close()
     assert proof.ok, (proof.problems, [c.message for c in proof.left], [s.sql for s in plan.steps])

@@ -89,7 +89,7 @@ def _baseline(args, project, files: list[Path], unavailable=None) -> tuple[str, 
 
 
 def _new(args, project, out: TextIO, err: TextIO) -> int:
-    from .. import migrate
+    from .. import migrate, migration_proof
     from ..drift import schemas_to_read
     from ..outputs import write_new_files
     from ..render import build_environment, render_project
@@ -121,7 +121,7 @@ def _new(args, project, out: TextIO, err: TextIO) -> int:
                 return EXIT_OK
         names = migrate.file_names(args.dir, args.name, args.version, args.naming, migrate.file_count(plan) - 1)
         drafts = migrate.render_files(plan, None, names, baseline)
-        proof = migrate.prove(session, project, migrate.as_written(plan, drafts), schemas, env, skip=skip)
+        proof = migration_proof.prove(session, project, migrate.as_written(plan, drafts), schemas, env, skip=skip)
     written = migrate.render_files(plan, proof, names, baseline)
     proven = migrate.statements_of([text for _, text in drafts])
     if migrate.statements_of([text for _, text in written]) != proven:
@@ -205,7 +205,7 @@ def _check(args, project, out: TextIO, err: TextIO) -> int:
 
 
 def _verify(args, project, out: TextIO, err: TextIO) -> int:
-    from .. import migrate
+    from .. import migrate, migration_proof
     from ..drift import schemas_to_read
     from ..provenance import split
     from ..render import build_environment
@@ -225,7 +225,7 @@ def _verify(args, project, out: TextIO, err: TextIO) -> int:
     with server.database(project, _baseline(args, project, before, unavailable)[1]) as session:
         skip = _untestable(session, project, unavailable, err)
         plan = migrate.Plan(steps, [], initial=not before)
-        proof = migrate.prove(session, project, plan, schemas, build_environment(args.templates), to_specs=newest,
+        proof = migration_proof.prove(session, project, plan, schemas, build_environment(args.templates), to_specs=newest,
                               skip=skip)
     if args.format == "json":
         out.write(json.dumps(_report(plan, proof, [(args.file, "")]), indent=2) + "\n")
