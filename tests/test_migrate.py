@@ -530,6 +530,31 @@ def test_extensions_this_server_lacks_are_left_out_and_said_in_migrate_and_impor
     assert "name: tokens" in (tmp_path / "imported" / "stage-01-tokens.yaml").read_text()
 
 
+def test_a_new_stage_with_a_domain_and_a_function_its_table_uses_is_one_proven_file(tmp_path):
+    """The same path for a new domain (a column's type) and a new function (a column's default):
+    the database lacks both when drift spells the new table, so they are made in its scratch first."""
+    deployed(tmp_path, "stage-01-notes.yaml", "stage: 1\ntitle: Notes\nplatform: supabase\ntables:\n"
+             "  - name: notes\n    comment: Notes.\n    columns:\n"
+             "      - {name: id, type: uuid, primary_key: true, default: gen_random_uuid()}\n")
+    (tmp_path / "specs" / "stage-02-prices.yaml").write_text(
+        "stage: 2\ntitle: Prices\nplatform: supabase\n"
+        "domains:\n  - {name: amount, type: 'numeric(12, 2)', check: value >= 0, comment: Never negative.}\n"
+        "functions:\n  - name: next_code\n    returns: text\n    language: sql\n    volatility: volatile\n"
+        "    body: select 'P-' || floor(random() * 1000)::int\n"
+        "tables:\n  - name: prices\n    comment: Prices.\n    columns:\n"
+        "      - {name: id, type: uuid, primary_key: true, default: gen_random_uuid()}\n"
+        "      - {name: code, type: text, not_null: true, default: public.next_code()}\n"
+        "      - {name: value, type: amount}\n")
+    code, out, err = migrate(tmp_path, "new", "prices", "--version", "20260102000000")
+    assert code == 0, err
+    text = migrations(tmp_path)[1].read_text()
+    made = ["create domain public.amount", "create or replace function public.next_code()",
+            "create table public.prices ("]
+    assert all(statement in text for statement in made), text
+    assert [text.index(statement) for statement in made] == sorted(text.index(s) for s in made)
+    assert migrate(tmp_path, "check")[0] == 0
+
+
 def test_a_cron_job_edit_is_a_migration_that_schedules_it_again(tmp_path):
     need_library("pg_cron", "Debian's postgresql-15-cron")
     deployed(tmp_path, "stage-01-jobs.yaml",

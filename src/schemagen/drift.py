@@ -13,6 +13,7 @@ destructive and, without consent, is only listed as a comment, like migra's
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from functools import cached_property
 
@@ -150,9 +151,10 @@ def _make(session, statements: list[str]) -> None:
     """``statements`` in the session's scratch: an extension as the platform would make it (on the
     throwaway server), a function without its body checked; what fails stays unspelled, as before."""
     from .live import as_the_platform
+    from .provenance import split
 
     rest = ["set local check_function_bodies = off"]
-    for sql in statements:
+    for sql in (piece for statement in statements for piece, _ in split(statement)):  # a domain and its comment
         if not (session.throwaway and as_the_platform(session, sql)):
             rest.append(sql)
     session.apply(rest)
@@ -428,8 +430,25 @@ def repair_statements(found: list[Change], project: m.Project, env) -> list[Repa
         if change.kind == "table.missing" and change.key in renamed:
             made = [replace(s, destructive=True) for s in made]
         statements.extend(made)
-    statements = list(dict.fromkeys(statements))  # one repair may need what another already wrote
+    statements = _functions_first(list(dict.fromkeys(statements)))  # one repair may need what another wrote
     return [s for phase in PHASES for s in statements if s.phase == phase]
+
+
+_CREATED_FUNCTION = re.compile(r"create (?:or replace )?function (\S+?)\(", re.IGNORECASE)
+
+
+def _functions_first(statements: list[RepairStatement]) -> list[RepairStatement]:
+    """A function a new table or column calls (a default, a generated column, a check) is made
+    with the types, before the tables: functions otherwise come after them, as their bodies may
+    read them."""
+    made = " ".join(s.sql for s in statements if s.phase in ("table", "column", "constraint"))
+    out = []
+    for statement in statements:
+        found = _CREATED_FUNCTION.match(statement.sql) if statement.phase == "function" else None
+        if found and f"{found.group(1)}(" in made:
+            statement = replace(statement, phase="type")
+        out.append(statement)
+    return out
 
 
 def repair_sql(found: list[Change], project: m.Project, env, *, allow_destructive: bool) -> str:
