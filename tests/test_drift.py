@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from contextlib import contextmanager
 
 import pytest
 from conftest import CASES, STAGE5_SPECS
@@ -393,6 +394,23 @@ def test_an_extra_policy_on_storage_objects_and_an_extra_extension_are_drift(fre
     assert code == 1 and "citext" in out and "anon lists files" not in out
 
 
+@contextmanager
+def _copy_of(postgres, template: str, name: str):
+    """A database copied from ``template`` for one test, dropped after: (database, its URL)."""
+    from conftest import LiveDb
+
+    admin = live.connect(postgres, "postgres", admin=True)
+    admin.run(f'drop database if exists "{name}" with (force)')
+    admin.run(f'create database "{name}" template {template} owner postgres')
+    database = LiveDb(postgres, name)
+    try:
+        yield database, postgres.url("postgres", name)
+    finally:
+        database.close()
+        admin.run(f'drop database "{name}" with (force)')
+        admin.close()
+
+
 @pytest.fixture(scope="module")
 def kinds_template(postgres):
     yield from _template(postgres, "kinds_template", CASES / "kinds" / "specs")
@@ -414,16 +432,9 @@ def test_the_default_repair_applies_and_with_consent_converges(postgres, kinds_t
     """The default ``drift --sql`` applies as printed (what waits for consent is a comment); with
     ``--allow-destructive`` the database ends with no difference. A value renamed by hand is
     renamed back, keeping its rows, without consent."""
-    from conftest import LiveDb
-
     kinds = CASES / "kinds" / "specs"
-    name = "hand_" + "".join(ch for ch in change if ch.isalnum())[:40]
-    admin = live.connect(postgres, "postgres", admin=True)
-    admin.run(f'drop database if exists "{name}" with (force)')
-    admin.run(f'create database "{name}" template {kinds_template} owner postgres')
-    database = LiveDb(postgres, name)
-    try:
-        url = postgres.url("postgres", name)
+    with _copy_of(postgres, kinds_template, "hand_" + "".join(ch for ch in change if ch.isalnum())[:40]) as (
+            database, url):
         database.admin.run(change)
         code, out, _ = run("drift", "--specs", str(kinds), "--db", url)
         assert code == 1 and message in out
@@ -432,10 +443,6 @@ def test_the_default_repair_applies_and_with_consent_converges(postgres, kinds_t
             assert run("drift", "--specs", str(kinds), "--db", url)[0] == 0
         database.run(run("drift", "--specs", str(kinds), "--db", url, "--sql", "--allow-destructive")[1])
         assert run("drift", "--specs", str(kinds), "--db", url) == (0, "", "the database matches the specs\n")
-    finally:
-        database.close()
-        admin.run(f'drop database "{name}" with (force)')
-        admin.close()
 
 
 #: Policies changed by hand that let a user reach another's rows (#25 item 2): the default repair,
@@ -450,16 +457,9 @@ RLS_DRIFTS = [
 
 @pytest.mark.parametrize("change", RLS_DRIFTS, ids=["using true", "extra anon policy", "for all"])
 def test_the_default_repair_closes_a_policy_hole_made_by_hand(postgres, kinds_template, change):
-    from conftest import LiveDb
-
     kinds = CASES / "kinds" / "specs"
-    name = "rls_" + "".join(ch for ch in change if ch.isalnum())[:40]
-    admin = live.connect(postgres, "postgres", admin=True)
-    admin.run(f'drop database if exists "{name}" with (force)')
-    admin.run(f'create database "{name}" template {kinds_template} owner postgres')
-    database = LiveDb(postgres, name)
-    try:
-        url = postgres.url("postgres", name)
+    with _copy_of(postgres, kinds_template, "rls_" + "".join(ch for ch in change if ch.isalnum())[:40]) as (
+            database, url):
         for statement in change.split("; "):
             database.run(statement)
         assert run("drift", "--specs", str(kinds), "--db", url)[0] == 1
@@ -467,7 +467,3 @@ def test_the_default_repair_closes_a_policy_hole_made_by_hand(postgres, kinds_te
         assert "-- destructive" not in sql
         database.run(sql)
         assert run("drift", "--specs", str(kinds), "--db", url) == (0, "", "the database matches the specs\n")
-    finally:
-        database.close()
-        admin.run(f'drop database "{name}" with (force)')
-        admin.close()
